@@ -1,0 +1,181 @@
+"""The command line: parsing, and the one place errors become messages and exit codes.
+
+Exit status: 0 success; 1 a check found a mismatch; 2 bad input (one line
+on stderr, ``mlptrace: error: <file>: <where>: <what>``); 3 training hit a
+NaN or an infinity; 130 interrupted.
+
+Only argparse is imported up front: ``mlptrace --help`` loads neither numpy
+nor sympy, and each command imports what it needs when it runs.
+"""
+
+from __future__ import annotations
+
+import argparse
+import importlib
+import sys
+from typing import Sequence
+
+__all__ = ["main", "entrypoint", "build_parser"]
+
+# command -> "module:function"; each function takes the parsed arguments and
+# returns the exit status.
+COMMANDS = {
+    "walk": "tracer.walkthrough:main",
+    "report": "tracer.render:main",
+    "train": "tracer.commands:train",
+    "test": "tracer.commands:test",
+    "predict": "tracer.commands:predict",
+    "verify": "tracer.verify:main",
+    "check": "tracer.check:main",
+    "gd": "tracer.gd:main",
+}
+
+
+class _Parser(argparse.ArgumentParser):
+    """argparse that reports bad arguments as one line, like every other bad input."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        from .errors import InputError
+
+        raise InputError("command line", self.prog.replace("mlptrace ", "", 1), message)
+
+
+def _config_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("config", nargs="?", metavar="CONFIG",
+                   help="a TOML or JSON config (default: the document's worked example)")
+
+
+def _activation_arg(p: argparse.ArgumentParser) -> None:
+    p.add_argument("--activation", metavar="A",
+                   help="use activation A (sigmoid, tanh, relu, linear) for every layer")
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
+    return value
+
+
+def _natural_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 0:
+        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
+    return value
+
+
+def build_parser() -> argparse.ArgumentParser:
+    parser = _Parser(
+        prog="mlptrace",
+        description="Train small multi-layer perceptrons and explain every number they compute.",
+        epilog="With no CONFIG every command uses the document's worked example. "
+        "Exit status: 0 ok, 1 a check failed, 2 bad input, 3 training diverged.",
+    )
+    parser.add_argument("--version", action="version", version=f"mlptrace {_version()}")
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+
+    p = sub.add_parser("walk", help="step through the math in the terminal, one equation at a time")
+    _config_arg(p)
+    _activation_arg(p)
+    p.add_argument("--step", type=_natural_int, default=0, metavar="K", help="which recorded step of the epoch to explain (default 0)")
+    p.add_argument("--epoch", type=_natural_int, default=0, metavar="E", help="which epoch to explain (default 0)")
+    p.add_argument("--no-pause", action="store_true", help="print the whole walkthrough at once")
+
+    p = sub.add_parser("report", help="write the worked example for a config (Markdown, LaTeX, PDF)")
+    _config_arg(p)
+    _activation_arg(p)
+    p.add_argument("--format", choices=["md", "tex", "pdf", "html"], default=None,
+                   help="output format (default: from the -o file's extension, else md)")
+    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output; pdf needs a file)")
+    p.add_argument("--digits", type=_positive_int, default=4, metavar="N", help="decimals shown (default 4)")
+    p.add_argument("--full", action="store_true", help="show every node in full, however large the network")
+    p.add_argument("--template", metavar="DIR", help="render with your own templates from DIR (sandboxed)")
+    p.add_argument("--no-figures", action="store_true", help="leave the pictures out")
+
+    p = sub.add_parser("train", help="train, print the loss table, save weights, min-max and a trace")
+    _config_arg(p)
+    _activation_arg(p)
+    p.add_argument("--epochs", type=_positive_int, metavar="N", help="override training.epochs")
+    p.add_argument("--out", metavar="DIR", help="save trained-weights-biases.json and minmax.json into DIR")
+    p.add_argument("--trace", metavar="FILE", help="write the trace of every kept step to FILE (JSON)")
+    p.add_argument("--record", metavar="POLICY", default=None,
+                   help="steps to keep: all, epochs, first:K, every:N, last:K, or a comma-separated union "
+                   "(default: all with --trace, else epochs)")
+
+    p = sub.add_parser("test", help="loss and denormalised predictions of a testing dataset")
+    _config_arg(p)
+    p.add_argument("--weights", metavar="FILE", help="weights file (Go format; default: the config's init)")
+    p.add_argument("--minmax", metavar="FILE", help="min-max file (Go format; default: the config's normalisation)")
+    p.add_argument("--data", metavar="CSV", help="testing dataset (default: the config's dataset)")
+
+    p = sub.add_parser("predict", help="denormalised outputs for given inputs")
+    _config_arg(p)
+    group = p.add_mutually_exclusive_group(required=True)
+    group.add_argument("--input", metavar="VALUES", help='comma-separated raw inputs, e.g. "65,67"')
+    group.add_argument("--data", metavar="CSV", help="a CSV with a header and input columns (target columns are ignored)")
+    p.add_argument("--weights", metavar="FILE", help="weights file (Go format; default: the config's init)")
+    p.add_argument("--minmax", metavar="FILE", help="min-max file (Go format; default: the config's normalisation)")
+
+    p = sub.add_parser("verify", help="re-check the arithmetic of a Markdown or LaTeX document")
+    p.add_argument("docs", nargs="+", metavar="DOC")
+    p.add_argument("--config", metavar="CONFIG", help="also match named quantities to the trace of CONFIG")
+    p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE (- for standard output)")
+
+    p = sub.add_parser("check", help="compare the engine's gradients with finite differences and sympy")
+    _config_arg(p)
+
+    p = sub.add_parser("gd", help="gradient descent on any function, as the document's table")
+    p.add_argument("expr", metavar="EXPR", help='a function, e.g. "x**2 + y**2"')
+    p.add_argument("--at", required=True, metavar="POINT", help="start point, e.g. x=3,y=4")
+    p.add_argument("--lr", type=float, default=0.1, metavar="ETA", help="learning rate (default 0.1)")
+    p.add_argument("--steps", type=_positive_int, default=10, metavar="N", help="number of steps (default 10)")
+    return parser
+
+
+def _version() -> str:
+    try:
+        from importlib.metadata import version
+
+        return version("mlptrace")
+    except Exception:  # not installed (running from a checkout)
+        return "0+unknown"
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run mlptrace with ``argv``; return the exit status."""
+    from .errors import MlptraceError
+
+    parser = build_parser()
+    try:
+        args = parser.parse_args(argv)
+        if args.command is None:
+            parser.print_help()
+            return 0
+        module, func = COMMANDS[args.command].split(":")
+        return int(getattr(importlib.import_module(module), func)(args) or 0)
+    except MlptraceError as exc:
+        print(f"mlptrace: error: {exc}", file=sys.stderr)
+        return exc.exit_status
+    except KeyboardInterrupt:
+        print("mlptrace: interrupted", file=sys.stderr)
+        return 130
+    except BrokenPipeError:
+        # The reader went away (mlptrace ... | head); that is not an error.
+        try:
+            sys.stdout = None  # type: ignore[assignment]
+        finally:
+            return 0
+
+
+def entrypoint() -> None:
+    sys.exit(main())
+
+
+if __name__ == "__main__":
+    entrypoint()

@@ -1,0 +1,229 @@
+"""The train, test and predict commands (no sympy here: training must not load it)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import sys
+from pathlib import Path
+
+import numpy as np
+
+from . import config as config_mod
+from . import files
+from .dataset import MinMax
+from .engine import MLP
+from .errors import InputError, NumericalError
+
+__all__ = ["train", "test", "predict", "load_config"]
+
+WEIGHTS_NAME = "trained-weights-biases.json"
+MINMAX_NAME = "minmax.json"
+PROGRESS_MIN_STEPS = 50_000  # below this a run is over before a bar is worth drawing
+
+
+def load_config(args: argparse.Namespace) -> config_mod.Config:
+    cfg = config_mod.load(getattr(args, "config", None))
+    cfg = cfg.with_activation(getattr(args, "activation", None))
+    if getattr(args, "epochs", None):
+        cfg = cfg.replace(epochs=args.epochs)
+    return cfg
+
+
+def _console():
+    from rich.console import Console
+
+    return Console(highlight=False)
+
+
+def _fmt(v: float, digits: int = 5) -> str:
+    return f"{v:.{digits}f}"
+
+
+def _output_dir(path: str, inputs: list[str]) -> tuple[Path, list[Path]]:
+    """Check ``--out DIR`` before training, so bad output paths fail before the work."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "", "--out must be a directory")
+    if not out.exists() and not out.parent.is_dir():
+        raise InputError(str(out), "", f"parent directory {str(out.parent)!r} does not exist")
+    targets = [out / WEIGHTS_NAME, out / MINMAX_NAME]
+    files.check_not_input(targets, inputs)
+    return out, targets
+
+
+def _output_file(path: str, inputs: list[str]) -> Path:
+    target = Path(path)
+    if target.is_dir():
+        raise InputError(str(target), "", "is a directory; expected a file name")
+    if not target.parent.is_dir() and str(target.parent):
+        raise InputError(str(target), "", f"directory {str(target.parent)!r} does not exist")
+    files.check_not_input([target], inputs)
+    return target
+
+
+# ---------------------------------------------------------------------------
+# train
+
+
+def train(args: argparse.Namespace) -> int:
+    from .run import record
+    from .trace import parse_policy
+
+    cfg = load_config(args)
+    spec = args.record or ("all" if args.trace else "epochs")
+    try:
+        policy = parse_policy(spec)
+    except ValueError as exc:
+        raise InputError("command line", "--record", str(exc)) from None
+    out_dir, targets = _output_dir(args.out, cfg.files_read) if args.out else (None, [])
+    trace_path = _output_file(args.trace, cfg.files_read) if args.trace else None
+    if trace_path is not None and trace_path in targets:
+        raise InputError(str(trace_path), "", "the trace would overwrite a saved weights or min-max file")
+
+    console = _console()
+    total = cfg.epochs * len(cfg.raw)
+    progress = None
+    on_epoch = None
+    if total >= PROGRESS_MIN_STEPS and sys.stderr.isatty():
+        from rich.progress import Progress
+
+        progress = Progress(console=_stderr_console(), transient=True)
+        task = progress.add_task("training", total=cfg.epochs)
+        every = max(1, cfg.epochs // 200)
+
+        def on_epoch(e: int, loss: float) -> None:
+            if e % every == 0 or e == cfg.epochs - 1:
+                progress.update(task, completed=e + 1, description=f"training  loss {loss:.5f}")
+
+    stopped = None
+    try:
+        if progress is not None:
+            with progress:
+                trace, net = record(cfg, policy, on_epoch)
+        else:
+            trace, net = record(cfg, policy, on_epoch)
+    except NumericalError as exc:
+        stopped = exc
+        trace, net = exc.trace, exc.net
+
+    _print_loss_table(console, cfg, trace)
+    if out_dir is not None:
+        out_dir.mkdir(exist_ok=True)
+        files.write_weights(targets[0], net.params)
+        files.write_minmax(targets[1], trace.minmax)
+        console.print(f"saved {targets[0]} and {targets[1]}")
+    if trace_path is not None:
+        files.atomic_write(trace_path, trace.to_json())
+        console.print(f"saved the trace of {trace.n_steps} step(s) to {trace_path}")
+    if stopped is not None:
+        raise stopped
+    return 0
+
+
+def _stderr_console():
+    from rich.console import Console
+
+    return Console(stderr=True)
+
+
+def _print_loss_table(console, cfg: config_mod.Config, trace) -> None:
+    from rich.table import Table
+
+    layers = "-".join(str(n) for n in cfg.layers)
+    acts = ", ".join(dict.fromkeys(cfg.activations))
+    console.print(
+        f"{layers} network ({acts}), learning rate {cfg.learning_rate:g}, "
+        f"{cfg.epochs} epoch(s) of {len(cfg.raw)} row(s), {trace.method} normalisation"
+    )
+    if trace.seed is not None:
+        console.print(f"random initial weights, seed {trace.seed}")
+    table = Table(title="Loss", title_justify="left")
+    table.add_column("Iteration", justify="right")
+    table.add_column("Loss", justify="right")
+    previous = -1
+    for k, loss in trace.loss_table():
+        if k != previous + 1:
+            table.add_row("...", "...")
+        table.add_row(str(k), _fmt(loss))
+        previous = k
+    console.print(table)
+
+
+# ---------------------------------------------------------------------------
+# test and predict
+
+
+def _network_and_minmax(args: argparse.Namespace, cfg: config_mod.Config) -> tuple[MLP, MinMax]:
+    if args.weights:
+        params = files.read_weights(args.weights, cfg.layers)
+    else:
+        params = cfg.initial_params()
+    net = MLP(params, cfg.activations)
+    if args.minmax:
+        mm = files.read_minmax(args.minmax, cfg.n_in, cfg.n_out)
+        minmax = MinMax(cfg.method, mm["minInput"], mm["maxInput"], mm["minOutput"], mm["maxOutput"])
+    else:
+        minmax = cfg.minmax()
+    return net, minmax
+
+
+def test(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    cfg = load_config(args)
+    net, mm = _network_and_minmax(args, cfg)
+    if args.data:
+        _, raw = files.read_csv(args.data, cfg.n_in + cfg.n_out)
+        source = args.data
+    else:
+        raw, source = cfg.raw, cfg.dataset_source
+    X, Zraw = raw[:, : cfg.n_in], raw[:, cfg.n_in :]
+    Y = net.predict(mm.inputs(X))
+    losses = 0.5 * ((Y - mm.outputs(Zraw)) ** 2).sum(axis=1)
+    pred = mm.denormalise_outputs(Y)
+
+    console = _console()
+    table = Table(title=f"Testing {source}", title_justify="left")
+    table.add_column("Row", justify="right")
+    for label in cfg.input_labels:
+        table.add_column(label, justify="right")
+    for label in cfg.output_labels:
+        table.add_column(f"{label} target", justify="right")
+        table.add_column(f"{label} predicted", justify="right")
+    table.add_column("Loss", justify="right")
+    for r in range(len(raw)):
+        cells = [str(r)] + [f"{v:g}" for v in X[r]]
+        for t, p in zip(Zraw[r], pred[r]):
+            cells += [f"{t:g}", f"{p:.4f}"]
+        table.add_row(*cells, _fmt(losses[r]))
+    console.print(table)
+    console.print(f"mean loss {_fmt(float(losses.mean()))} over {len(raw)} row(s)")
+    return 0
+
+
+def predict(args: argparse.Namespace) -> int:
+    cfg = load_config(args)
+    net, mm = _network_and_minmax(args, cfg)
+    if args.input is not None:
+        fields = args.input.split(",")
+        if len(fields) != cfg.n_in:
+            raise InputError("command line", "--input", f"{len(fields)} value(s), the network has {cfg.n_in} input(s)")
+        try:
+            X = np.array([[float(f) for f in fields]])
+        except ValueError:
+            raise InputError("command line", "--input", f"{args.input!r} is not a comma-separated list of numbers") from None
+        if not np.isfinite(X).all():
+            raise InputError("command line", "--input", "values must be finite numbers")
+    else:
+        header, raw = files.read_csv(args.data)
+        if raw.shape[1] not in (cfg.n_in, cfg.n_in + cfg.n_out):
+            raise InputError(args.data, "line 1",
+                             f"{raw.shape[1]} columns; expected {cfg.n_in} inputs (optionally followed by {cfg.n_out} targets)")
+        X = raw[:, : cfg.n_in]
+    pred = mm.denormalise_outputs(net.predict(mm.inputs(X)))
+    out = sys.stdout
+    out.write(",".join(cfg.input_labels + cfg.output_labels) + "\n")
+    for x, p in zip(X, pred):
+        out.write(",".join([f"{v:g}" for v in x] + [repr(float(v)) for v in p]) + "\n")
+    return 0

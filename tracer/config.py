@@ -1,0 +1,413 @@
+"""Configs (TOML or JSON, the same keys): read, check and resolve them.
+
+Loading a config reads every file it names (dataset, min-max, weights), so
+that all bad input is reported before anything is computed or written.
+Errors name the config file and the key path, e.g. ``network.hidden[1]``.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import math
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+
+from . import activations, files
+from .dataset import METHODS, MinMax, column_minmax
+from .errors import InputError
+
+__all__ = ["Config", "load", "SCHEMA"]
+
+# section -> key -> description; used to reject unknown keys with a helpful list.
+SCHEMA: dict[str, dict[str, str]] = {
+    "network": {
+        "inputs": "input labels, or a count",
+        "hidden": "nodes per hidden layer",
+        "outputs": "output labels, or a count",
+        "activation": "one name, or one per hidden layer then the output layer",
+    },
+    "training": {
+        "learning_rate": "eta, a positive number",
+        "epochs": "passes over the dataset",
+        "loss": "mse",
+        "dataset": "CSV file: header, input columns, target columns",
+        "data": "inline rows of numbers",
+    },
+    "normalize": {
+        "method": "zero-to-one | minus-one-to-one | none",
+        "inputs": "calculate | file | off",
+        "outputs": "calculate | file | off",
+        "minmax": "min-max file (Go format)",
+    },
+    "init": {
+        "method": "file | random | inline",
+        "file": "weights file (Go format)",
+        "seed": "integer seed for random",
+        "hiddenWeights": "inline weights",
+        "hiddenBias": "inline biases",
+        "outputWeights": "inline weights",
+        "outputBias": "inline biases",
+    },
+    "report": {
+        "dataset": "a dataset that the min-max and normalisation sections illustrate",
+    },
+}
+
+LOSSES = ("mse",)
+SIDES = ("calculate", "file", "off")
+INITS = ("file", "random", "inline")
+
+
+@dataclass
+class Config:
+    """A resolved config: every value checked and every file it names read."""
+
+    source: str
+    input_labels: list[str]
+    output_labels: list[str]
+    hidden: list[int]
+    activations: list[str]
+    learning_rate: float
+    epochs: int
+    loss: str
+    dataset_source: str
+    raw: np.ndarray  # rows of the dataset: inputs then targets, as read
+    method: str
+    inputs_mode: str
+    outputs_mode: str
+    minmax_source: str | None
+    minmax_file: dict[str, np.ndarray] | None
+    init_method: str
+    init_source: str | None
+    init_params: list[tuple[np.ndarray, np.ndarray]] | None
+    seed: int | None
+    illustrate_source: str | None = None
+    illustrate_raw: np.ndarray | None = None
+    files_read: list[str] = field(default_factory=list)
+
+    # ---------------------------------------------------------------- shape
+    @property
+    def n_in(self) -> int:
+        return len(self.input_labels)
+
+    @property
+    def n_out(self) -> int:
+        return len(self.output_labels)
+
+    @property
+    def layers(self) -> list[int]:
+        return [self.n_in, *self.hidden, self.n_out]
+
+    # ----------------------------------------------------------------- data
+    @property
+    def raw_inputs(self) -> np.ndarray:
+        return self.raw[:, : self.n_in]
+
+    @property
+    def raw_targets(self) -> np.ndarray:
+        return self.raw[:, self.n_in :]
+
+    def minmax(self) -> MinMax:
+        """Min-max per side: calculated from the training dataset, from the file, or off."""
+        lo_in, hi_in = column_minmax(self.raw_inputs)
+        lo_out, hi_out = column_minmax(self.raw_targets)
+        mm = self.minmax_file or {}
+        sides = {
+            "inputs": {"calculate": (lo_in, hi_in), "file": (mm.get("minInput"), mm.get("maxInput")), "off": (None, None)},
+            "outputs": {"calculate": (lo_out, hi_out), "file": (mm.get("minOutput"), mm.get("maxOutput")), "off": (None, None)},
+        }
+        i_lo, i_hi = sides["inputs"][self.inputs_mode]
+        o_lo, o_hi = sides["outputs"][self.outputs_mode]
+        return MinMax(self.method, i_lo, i_hi, o_lo, o_hi)
+
+    def training_data(self) -> tuple[np.ndarray, np.ndarray]:
+        """The normalised inputs and targets the network sees."""
+        mm = self.minmax()
+        return mm.inputs(self.raw_inputs), mm.outputs(self.raw_targets)
+
+    def initial_params(self) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Initial weights and biases, hidden layers first, as fresh arrays."""
+        if self.init_params is not None:
+            return [(w.copy(), b.copy()) for w, b in self.init_params]
+        rng = np.random.default_rng(self.seed)
+        # Uniform in [-1, 1) like the Go package; layer by layer, weights
+        # (node-major) then biases, so a seed always gives the same network.
+        params = []
+        for n_prev, n in zip(self.layers[:-1], self.layers[1:]):
+            w = rng.uniform(-1.0, 1.0, size=(n, n_prev))
+            b = rng.uniform(-1.0, 1.0, size=n)
+            params.append((w, b))
+        return params
+
+    def replace(self, **changes: Any) -> "Config":
+        return dataclasses.replace(self, **changes)
+
+    def with_activation(self, name: str | None) -> "Config":
+        """The same config with every layer using activation ``name`` (None: unchanged)."""
+        if name is None:
+            return self
+        try:
+            activations.get(name)
+        except KeyError as exc:
+            raise InputError("--activation", "", exc.args[0]) from None
+        return self.replace(activations=[name] * (len(self.hidden) + 1))
+
+
+# ---------------------------------------------------------------------------
+# loading
+
+
+class _Reader:
+    """Typed access to the raw mapping, with key paths in every error."""
+
+    def __init__(self, data: dict[str, Any], source: str):
+        self.data, self.source = data, source
+
+    def fail(self, where: str, what: str) -> InputError:
+        return InputError(self.source, where, what)
+
+    def section(self, name: str) -> dict[str, Any]:
+        value = self.data.get(name, {})
+        if not isinstance(value, dict):
+            raise self.fail(name, "expected a table of keys")
+        return value
+
+    def get(self, section: str, key: str, default: Any = ...) -> Any:
+        sec = self.section(section)
+        if key not in sec:
+            if default is ...:
+                raise self.fail(f"{section}.{key}", "missing (" + SCHEMA[section][key] + ")")
+            return default
+        return sec[key]
+
+    def choice(self, section: str, key: str, allowed: tuple[str, ...], default: Any = ...) -> str:
+        value = self.get(section, key, default)
+        if not isinstance(value, str) or value not in allowed:
+            raise self.fail(f"{section}.{key}", f"{json.dumps(value)} is not one of: {', '.join(allowed)}")
+        return value
+
+    def number(self, section: str, key: str, default: Any = ...) -> float:
+        value = self.get(section, key, default)
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
+            raise self.fail(f"{section}.{key}", f"expected a finite number, found {json.dumps(value)}")
+        return float(value)
+
+    def integer(self, section: str, key: str, default: Any = ...) -> int:
+        value = self.get(section, key, default)
+        if isinstance(value, bool) or not isinstance(value, int):
+            raise self.fail(f"{section}.{key}", f"expected a whole number, found {json.dumps(value)}")
+        return value
+
+    def labels(self, key: str, prefix: str) -> list[str] | int:
+        value = self.get("network", key)
+        where = f"network.{key}"
+        if isinstance(value, bool):
+            raise self.fail(where, "expected a list of labels or a count")
+        if isinstance(value, int):
+            if value < 1:
+                raise self.fail(where, f"the count must be at least 1, found {value}")
+            return value
+        if not isinstance(value, list) or not value:
+            raise self.fail(where, "expected a non-empty list of labels or a count")
+        for i, label in enumerate(value):
+            if not isinstance(label, str) or not label.strip():
+                raise self.fail(f"{where}[{i}]", f"expected a non-empty label, found {json.dumps(label)}")
+        dup = sorted({v for v in value if value.count(v) > 1})
+        if dup:
+            raise self.fail(where, f"label {dup[0]!r} appears twice")
+        return list(value)
+
+
+def _parse(path: Path) -> dict[str, Any]:
+    if path.suffix.lower() == ".json":
+        data = files.read_json(path)
+        if not isinstance(data, dict):
+            raise InputError(str(path), "top level", "expected an object of sections")
+        return data
+    text = files.read_text(path)
+    try:
+        return tomllib.loads(text)
+    except tomllib.TOMLDecodeError as exc:
+        msg = str(exc)
+        # tomllib says "... (at line 3, column 7)"; move the place to the front.
+        where = ""
+        if "(at " in msg and msg.endswith(")"):
+            msg, where = msg[: msg.rindex("(at ")].strip(), msg[msg.rindex("(at ") + 4 : -1]
+        raise InputError(str(path), where, msg) from None
+
+
+def load(path: str | Path | None = None) -> Config:
+    """Read and check a config; ``None`` gives the embedded default (the document's example)."""
+    if path is None:
+        from .resources import default_config_path
+
+        path = default_config_path()
+    path = Path(path)
+    if path.is_dir():
+        raise InputError(str(path), "", "is a directory; expected a config file (.toml or .json)")
+    data = _parse(path)
+    return _resolve(data, str(path), path.parent)
+
+
+def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
+    r = _Reader(data, source)
+    for name, sec in data.items():
+        if name not in SCHEMA:
+            raise r.fail(name, f"unknown section; expected one of: {', '.join(SCHEMA)}")
+        if not isinstance(sec, dict):
+            raise r.fail(name, "expected a table of keys")
+        for key in sec:
+            if key not in SCHEMA[name]:
+                raise r.fail(f"{name}.{key}", f"unknown key; expected one of: {', '.join(SCHEMA[name])}")
+    files_read: list[str] = []
+
+    def rel(section: str, key: str) -> Path:
+        value = r.get(section, key)
+        if not isinstance(value, str) or not value:
+            raise r.fail(f"{section}.{key}", f"expected a file name, found {json.dumps(value)}")
+        p = base / value
+        files_read.append(str(p))
+        return p
+
+    # network ---------------------------------------------------------------
+    inputs = r.labels("inputs", "i")
+    outputs = r.labels("outputs", "z")
+    hidden = r.get("network", "hidden")
+    if not isinstance(hidden, list):
+        raise r.fail("network.hidden", "expected a list of node counts, [] for none")
+    for i, n in enumerate(hidden):
+        if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+            raise r.fail(f"network.hidden[{i}]", f"expected a node count of at least 1, found {json.dumps(n)}")
+    act = r.get("network", "activation", "sigmoid")
+    n_layers = len(hidden) + 1
+    if isinstance(act, str):
+        acts = [act] * n_layers
+        act_where = ["network.activation"] * n_layers
+    elif isinstance(act, list) and len(act) == n_layers:
+        acts = act
+        act_where = [f"network.activation[{i}]" for i in range(n_layers)]
+    else:
+        raise r.fail(
+            "network.activation",
+            f"expected one name or a list of {n_layers} (one per hidden layer, then the output layer)",
+        )
+    for name, where in zip(acts, act_where):
+        if not isinstance(name, str) or name not in activations.ACTIVATIONS:
+            raise r.fail(where, f"{json.dumps(name)} is not one of: {', '.join(activations.ACTIVATIONS)}")
+
+    # training --------------------------------------------------------------
+    lr = r.number("training", "learning_rate", 0.1)
+    if lr <= 0:
+        raise r.fail("training.learning_rate", f"must be positive, found {lr:g}")
+    epochs = r.integer("training", "epochs", 1000)
+    if epochs < 1:
+        raise r.fail("training.epochs", f"must be at least 1, found {epochs}")
+    loss = r.choice("training", "loss", LOSSES, "mse")
+
+    n_in_guess = inputs if isinstance(inputs, int) else len(inputs)
+    n_out_guess = outputs if isinstance(outputs, int) else len(outputs)
+    columns = n_in_guess + n_out_guess
+    sec = r.section("training")
+    if ("dataset" in sec) == ("data" in sec):
+        raise r.fail("training", "give exactly one of dataset (a CSV file) or data (inline rows)")
+    header: list[str] | None = None
+    if "dataset" in sec:
+        ds_path = rel("training", "dataset")
+        header, raw = files.read_csv(ds_path, columns)
+        dataset_source = str(ds_path)
+    else:
+        rows = sec["data"]
+        if not isinstance(rows, list) or not rows:
+            raise r.fail("training.data", "expected a non-empty list of rows")
+        try:
+            raw = files.numbers(rows, source, "training.data", (len(rows), columns))
+        except InputError as exc:
+            if exc.what.startswith("expected") and "entries" in exc.what:
+                exc = InputError(exc.source, exc.where, exc.what + f" (inputs then targets: {columns})")
+            raise exc from None
+        dataset_source = f"{source} (training.data)"
+
+    def labels(value: list[str] | int, names: list[str] | None, prefix: str) -> list[str]:
+        if isinstance(value, list):
+            return value
+        return names if names is not None else [f"{prefix}{i}" for i in range(value)]
+
+    input_labels = labels(inputs, header[:n_in_guess] if header else None, "i")
+    output_labels = labels(outputs, header[n_in_guess:] if header else None, "z")
+
+    # normalize -------------------------------------------------------------
+    method = r.choice("normalize", "method", METHODS, "zero-to-one")
+    in_mode = r.choice("normalize", "inputs", SIDES, "calculate")
+    out_mode = r.choice("normalize", "outputs", SIDES, "calculate")
+    minmax_source, minmax_file = None, None
+    if "file" in (in_mode, out_mode):
+        mm_path = rel("normalize", "minmax")
+        minmax_file = files.read_minmax(mm_path, n_in_guess, n_out_guess)
+        minmax_source = str(mm_path)
+    elif "minmax" in r.section("normalize"):
+        raise r.fail("normalize.minmax", 'given, but neither inputs nor outputs is set to "file"')
+
+    # init ------------------------------------------------------------------
+    layers = [n_in_guess, *hidden, n_out_guess]
+    init = r.choice("init", "method", INITS, "random")
+    init_sec = r.section("init")
+    allowed = {"file": {"method", "file"}, "random": {"method", "seed"}, "inline": {"method", *files.WEIGHT_KEYS}}[init]
+    for key in init_sec:
+        if key not in allowed:
+            raise r.fail(f"init.{key}", f'not used with method "{init}"')
+    init_source, init_params, seed = None, None, None
+    if init == "file":
+        w_path = rel("init", "file")
+        init_params = files.read_weights(w_path, layers)
+        init_source = str(w_path)
+    elif init == "inline":
+        init_params = files.weights_from_mapping(
+            {k: v for k, v in init_sec.items() if k != "method"}, layers, source, "init"
+        )
+        init_source = f"{source} (init)"
+    else:
+        if "seed" in init_sec:
+            seed = r.integer("init", "seed")
+            if seed < 0:
+                raise r.fail("init.seed", f"must not be negative, found {seed}")
+        else:
+            import secrets
+
+            seed = secrets.randbelow(2**32)  # recorded, so the run can be repeated
+
+    # report ----------------------------------------------------------------
+    illustrate_source, illustrate_raw = None, None
+    if "dataset" in r.section("report"):
+        il_path = rel("report", "dataset")
+        _, illustrate_raw = files.read_csv(il_path, columns)
+        illustrate_source = str(il_path)
+
+    return Config(
+        source=source,
+        input_labels=input_labels,
+        output_labels=output_labels,
+        hidden=list(hidden),
+        activations=list(acts),
+        learning_rate=lr,
+        epochs=epochs,
+        loss=loss,
+        dataset_source=dataset_source,
+        raw=raw,
+        method=method,
+        inputs_mode=in_mode,
+        outputs_mode=out_mode,
+        minmax_source=minmax_source,
+        minmax_file=minmax_file,
+        init_method=init,
+        init_source=init_source,
+        init_params=init_params,
+        seed=seed,
+        illustrate_source=illustrate_source,
+        illustrate_raw=illustrate_raw,
+        files_read=[source, *files_read],
+    )

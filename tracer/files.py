@@ -1,0 +1,295 @@
+"""Files in the Go package's formats, CSV datasets, and atomic writes.
+
+Every reader raises :class:`InputError` naming the file and the place
+(line and column, or a key path) so the command line can print one line.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import os
+import tempfile
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from .errors import InputError
+
+__all__ = [
+    "atomic_write",
+    "read_json",
+    "read_csv",
+    "read_weights",
+    "weights_from_mapping",
+    "write_weights",
+    "read_minmax",
+    "minmax_from_mapping",
+    "write_minmax",
+    "check_not_input",
+]
+
+
+# --------------------------------------------------------------------------
+# writing
+
+
+def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
+    """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
+
+    The bytes go to a temporary file in the same directory, are flushed to
+    disk, and the file is renamed over the target (a rename within one
+    directory is atomic on POSIX).
+    """
+    path = Path(path)
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(str(path), "", f"directory {str(directory)!r} does not exist")
+    payload = data.encode("utf-8") if isinstance(data, str) else data
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(payload)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException as exc:
+        try:
+            os.unlink(tmp)
+        except OSError:
+            pass
+        if isinstance(exc, OSError):
+            raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
+        raise
+
+
+def check_not_input(targets: Sequence[str | os.PathLike], inputs: Sequence[str | os.PathLike]) -> None:
+    """Refuse to write any of ``targets`` over a file that was read as input."""
+    read = {os.path.realpath(p) for p in inputs}
+    for target in targets:
+        if os.path.realpath(target) in read:
+            raise InputError(str(target), "", "refusing to overwrite an input file; choose another output")
+
+
+# --------------------------------------------------------------------------
+# reading
+
+
+def read_text(path: str | os.PathLike) -> str:
+    path = Path(path)
+    try:
+        raw = path.read_bytes()
+    except FileNotFoundError:
+        raise InputError(str(path), "", "no such file") from None
+    except IsADirectoryError:
+        raise InputError(str(path), "", "is a directory, not a file") from None
+    except OSError as exc:
+        raise InputError(str(path), "", f"cannot read: {exc.strerror or exc}") from None
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError as exc:
+        line = raw[: exc.start].count(b"\n") + 1
+        col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+        raise InputError(str(path), f"line {line}, column {col}", "not valid UTF-8") from None
+    return text.removeprefix("\ufeff")  # a byte-order mark is fine
+
+
+def _reject_constant(name: str) -> float:
+    raise ValueError(f"{name} is not a number JSON allows")
+
+
+def read_json(path: str | os.PathLike) -> Any:
+    """Parse a JSON file; syntax errors name the line and column."""
+    text = read_text(path)
+    try:
+        return json.loads(text, parse_constant=_reject_constant)
+    except json.JSONDecodeError as exc:
+        raise InputError(str(path), f"line {exc.lineno}, column {exc.colno}", exc.msg) from None
+    except ValueError as exc:
+        raise InputError(str(path), "", str(exc)) from None
+
+
+def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[str], np.ndarray]:
+    """Read a dataset: a header row, then rows of numbers.
+
+    Fields are separated by commas and may carry spaces; blank lines are
+    ignored; Windows line endings, a byte-order mark and a missing final
+    newline are fine.  Returns the header labels and a float64 array with
+    one row per data line.  ``columns``, when given, is the number of fields
+    every row must have.
+    """
+    text = read_text(path)
+    lines = text.splitlines()
+    header: list[str] | None = None
+    rows: list[list[float]] = []
+    for lineno, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        fields = line.split(",")
+        if header is None:
+            header = [f.strip() for f in fields]
+            for i, name in enumerate(header):
+                if not name:
+                    raise InputError(str(path), f"line {lineno}, field {i + 1}", "empty column name in the header")
+            dup = sorted({h for h in header if header.count(h) > 1})
+            if dup:
+                raise InputError(str(path), f"line {lineno}", f"duplicated column name {dup[0]!r} in the header")
+            if columns is not None and len(header) != columns:
+                raise InputError(
+                    str(path), f"line {lineno}",
+                    f"the header has {len(header)} columns, the network needs {columns} (inputs then targets)",
+                )
+            continue
+        if len(fields) != len(header):
+            raise InputError(
+                str(path), f"line {lineno}", f"{len(fields)} fields, expected {len(header)} like the header"
+            )
+        row = []
+        col = 1
+        for i, field in enumerate(fields):
+            value = field.strip()
+            try:
+                number = float(value)
+            except ValueError:
+                number = math.nan
+                ok = False
+            else:
+                ok = math.isfinite(number)
+            if not ok:
+                column = col + (len(field) - len(field.lstrip()))
+                shown = value if value else "an empty field"
+                raise InputError(
+                    str(path), f"line {lineno}, column {column}",
+                    f"{shown!r} is not a finite number" if value else "an empty field is not a number",
+                )
+            row.append(number)
+            col += len(field) + 1
+        rows.append(row)
+    if header is None:
+        raise InputError(str(path), "", "the file is empty; expected a header row and data rows")
+    if not rows:
+        raise InputError(str(path), "", "the file has a header but no data rows")
+    return header, np.array(rows, dtype=np.float64)
+
+
+# --------------------------------------------------------------------------
+# Go-format weights and min-max
+
+
+def numbers(value: Any, source: str, where: str, shape: tuple[int, ...]) -> np.ndarray:
+    """Check that ``value`` is a nested list of finite numbers of ``shape``."""
+
+    def walk(v: Any, path: str, dims: tuple[int, ...]) -> Any:
+        if not dims:
+            if isinstance(v, bool) or not isinstance(v, (int, float)):
+                raise InputError(source, path, f"expected a number, found {json.dumps(v)[:40]}")
+            if not math.isfinite(v):
+                raise InputError(source, path, "expected a finite number")
+            return float(v)
+        if not isinstance(v, list):
+            raise InputError(source, path, f"expected a list of {dims[0]}, found {json.dumps(v)[:40]}")
+        if len(v) != dims[0]:
+            raise InputError(source, path, f"expected {dims[0]} entries, found {len(v)}")
+        return [walk(item, f"{path}[{i}]", dims[1:]) for i, item in enumerate(v)]
+
+    return np.array(walk(value, where, shape), dtype=np.float64).reshape(shape)
+
+
+WEIGHT_KEYS = ("hiddenWeights", "hiddenBias", "outputWeights", "outputBias")
+
+
+def weights_from_mapping(data: Any, layers: Sequence[int], source: str, prefix: str = "") -> list[tuple[np.ndarray, np.ndarray]]:
+    """Turn Go-format weights into ``[(W, b), ...]``, hidden layers first.
+
+    ``layers`` is ``[inputs, hidden..., outputs]``; ``W`` of a layer has
+    shape ``(nodes, inputs of that layer)``.
+    """
+    if not isinstance(data, dict):
+        raise InputError(source, prefix or "top level", "expected an object with " + ", ".join(WEIGHT_KEYS))
+    dot = f"{prefix}." if prefix else ""
+    for key in data:
+        if key not in WEIGHT_KEYS:
+            raise InputError(source, f"{dot}{key}", "unknown key; expected " + ", ".join(WEIGHT_KEYS))
+    for key in WEIGHT_KEYS:
+        if key not in data:
+            raise InputError(source, f"{dot}{key}", "missing")
+    hidden = list(layers[1:-1])
+    nh = len(hidden)
+    hw, hb = data["hiddenWeights"], data["hiddenBias"]
+    for key, value in (("hiddenWeights", hw), ("hiddenBias", hb)):
+        if not isinstance(value, list) or len(value) != nh:
+            found = len(value) if isinstance(value, list) else json.dumps(value)[:40]
+            raise InputError(source, f"{dot}{key}", f"expected {nh} hidden layer(s), found {found}")
+    params = []
+    for l in range(nh):
+        w = numbers(hw[l], source, f"{dot}hiddenWeights[{l}]", (layers[l + 1], layers[l]))
+        b = numbers(hb[l], source, f"{dot}hiddenBias[{l}]", (layers[l + 1],))
+        params.append((w, b))
+    w = numbers(data["outputWeights"], source, f"{dot}outputWeights", (layers[-1], layers[-2]))
+    b = numbers(data["outputBias"], source, f"{dot}outputBias", (layers[-1],))
+    params.append((w, b))
+    return params
+
+
+def read_weights(path: str | os.PathLike, layers: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
+    """Read a Go-format weights-and-biases file for a network of ``layers``."""
+    return weights_from_mapping(read_json(path), layers, str(path))
+
+
+def _dump(data: Any) -> str:
+    # Python's float repr is the shortest string that round-trips, which is
+    # what Go's encoding/json writes too; indentation as the Go package.
+    return json.dumps(data, indent=2) + "\n"
+
+
+def weights_to_mapping(params: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[str, Any]:
+    return {
+        "hiddenWeights": [w.tolist() for w, _ in params[:-1]],
+        "hiddenBias": [b.tolist() for _, b in params[:-1]],
+        "outputWeights": params[-1][0].tolist(),
+        "outputBias": params[-1][1].tolist(),
+    }
+
+
+def write_weights(path: str | os.PathLike, params: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
+    atomic_write(path, _dump(weights_to_mapping(params)))
+
+
+MINMAX_KEYS = ("minInput", "maxInput", "minOutput", "maxOutput")
+
+
+def minmax_from_mapping(data: Any, n_in: int, n_out: int, source: str, prefix: str = "") -> dict[str, np.ndarray]:
+    """Check a Go-format min-max mapping and return its four arrays."""
+    if not isinstance(data, dict):
+        raise InputError(source, prefix or "top level", "expected an object with " + ", ".join(MINMAX_KEYS))
+    dot = f"{prefix}." if prefix else ""
+    for key in data:
+        if key not in MINMAX_KEYS:
+            raise InputError(source, f"{dot}{key}", "unknown key; expected " + ", ".join(MINMAX_KEYS))
+    out = {}
+    for key in MINMAX_KEYS:
+        if key not in data:
+            raise InputError(source, f"{dot}{key}", "missing")
+        n = n_in if key.endswith("Input") else n_out
+        out[key] = numbers(data[key], source, f"{dot}{key}", (n,))
+    for side in ("Input", "Output"):
+        lo, hi = out["min" + side], out["max" + side]
+        bad = np.nonzero(lo > hi)[0]
+        if bad.size:
+            i = int(bad[0])
+            raise InputError(source, f"{dot}min{side}[{i}]", f"minimum {lo[i]:g} is larger than maximum {hi[i]:g}")
+    return out
+
+
+def read_minmax(path: str | os.PathLike, n_in: int, n_out: int) -> dict[str, np.ndarray]:
+    """Read a Go-format min-max file for ``n_in`` inputs and ``n_out`` outputs."""
+    return minmax_from_mapping(read_json(path), n_in, n_out, str(path))
+
+
+def write_minmax(path: str | os.PathLike, minmax: dict[str, np.ndarray]) -> None:
+    atomic_write(path, _dump({k: np.asarray(minmax[k]).tolist() for k in MINMAX_KEYS}))
