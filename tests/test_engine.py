@@ -1,0 +1,184 @@
+"""The engine and its trace against an independent implementation and finite differences."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from tracer import config
+from tracer.cli import main
+from tracer.engine import MLP
+from tracer.run import record
+
+import reference
+
+
+def write_config(tmp_path: Path, network: dict, training: dict, normalize: dict, init: dict) -> Path:
+    data = {"network": network, "training": training, "normalize": normalize, "init": init}
+    path = tmp_path / "config.json"
+    path.write_text(json.dumps(data))
+    return path
+
+
+def random_problem(rng, layers, n_rows):
+    rows = rng.uniform(-3, 3, size=(n_rows, layers[0] + layers[-1])).round(3).tolist()
+    params = []
+    for m, n in zip(layers[:-1], layers[1:]):
+        params.append((rng.uniform(-1, 1, size=(n, m)).tolist(), rng.uniform(-1, 1, size=n).tolist()))
+    init = {
+        "method": "inline",
+        "hiddenWeights": [w for w, _ in params[:-1]],
+        "hiddenBias": [b for _, b in params[:-1]],
+        "outputWeights": params[-1][0],
+        "outputBias": params[-1][1],
+    }
+    return rows, params, init
+
+
+CASES = [
+    # layers, activations, method, epochs
+    ([2, 3, 1], "sigmoid", "zero-to-one", 5),
+    ([3, 5, 4, 2], "tanh", "zero-to-one", 3),
+    ([4, 2], "linear", "none", 4),  # no hidden layer
+    ([2, 6, 3, 3], ["relu", "tanh", "sigmoid"], "minus-one-to-one", 3),
+    ([5, 4, 4, 4, 3], ["sigmoid", "relu", "tanh", "linear"], "zero-to-one", 2),
+]
+
+
+@pytest.mark.parametrize("layers,acts,method,epochs", CASES)
+def test_trace_json_matches_independent_implementation(tmp_path, layers, acts, method, epochs):
+    rng = np.random.default_rng(len(layers) * 100 + layers[0])
+    n_rows = 4
+    rows, params, init = random_problem(rng, layers, n_rows)
+    lr = 0.05
+    path = write_config(
+        tmp_path,
+        {"inputs": layers[0], "hidden": layers[1:-1], "outputs": layers[-1], "activation": acts},
+        {"learning_rate": lr, "epochs": epochs, "data": rows},
+        {"method": method},
+        init,
+    )
+    out = tmp_path / "trace.json"
+    assert main(["train", str(path), "--trace", str(out)]) == 0
+    got = json.loads(out.read_text())
+
+    # the reference: normalise per column from the rows, then plain-Python SGD
+    acts_list = acts if isinstance(acts, list) else [acts] * (len(layers) - 1)
+    cols = list(zip(*rows))
+    norm_cols = [reference.normalise_column(c, min(c), max(c), method) for c in cols]
+    norm_rows = list(zip(*norm_cols))
+    xs = [list(r[: layers[0]]) for r in norm_rows]
+    zs = [list(r[layers[0]:]) for r in norm_rows]
+    W = [[list(row) for row in w] for w, _ in params]
+    B = [list(b) for _, b in params]
+    steps, epoch_loss = reference.train(W, B, acts_list, xs, zs, lr, epochs)
+
+    assert got["format"] == "mlptrace-trace" and got["version"] == 1
+    assert got["network"]["layers"] == layers
+    assert len(got["steps"]) == len(steps) == epochs * n_rows
+    for mine, ref in zip(got["steps"], steps):
+        assert (mine["epoch"], mine["row"]) == (ref["epoch"], ref["row"])
+        np.testing.assert_allclose(mine["x"], ref["x"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(mine["z"], ref["z"], rtol=0, atol=1e-12)
+        np.testing.assert_allclose(mine["y"], ref["y"], rtol=0, atol=1e-12)
+        assert abs(mine["loss"] - ref["loss"]) <= 1e-12
+        for lm, lr_ in zip(mine["layers"], ref["layers"]):
+            for key in ("w", "b", "s", "a", "delta", "grad_w", "grad_b", "w_new", "b_new"):
+                np.testing.assert_allclose(lm[key], lr_[key], rtol=0, atol=1e-12, err_msg=key)
+    np.testing.assert_allclose([e["loss"] for e in got["epochs"]], epoch_loss, rtol=0, atol=1e-12)
+
+
+def _flat_loss(net: MLP, x, z) -> float:
+    y = net.predict(x[None, :])[0]
+    return 0.5 * float(((y - z) ** 2).sum())
+
+
+@pytest.mark.parametrize("layers,acts", [
+    ([2, 3, 1], ["sigmoid"] * 2),
+    ([3, 5, 4, 2], ["tanh"] * 3),
+    ([4, 7, 3], ["sigmoid", "tanh"]),
+    ([2, 2], ["linear"]),
+    ([6, 8, 8, 8, 4], ["tanh", "sigmoid", "tanh", "sigmoid"]),
+    ([3, 4, 2], ["relu", "linear"]),
+])
+def test_gradients_equal_central_finite_differences(layers, acts):
+    rng = np.random.default_rng(sum(layers))
+    params = [(rng.uniform(-1, 1, (n, m)), rng.uniform(-1, 1, n)) for m, n in zip(layers[:-1], layers[1:])]
+    x = rng.uniform(-1, 1, layers[0])
+    z = rng.uniform(-1, 1, layers[-1])
+    net = MLP(params, acts)
+    sums, outs = net.forward(x)
+    d = net.deltas(z, sums, outs)
+    h = 1e-6
+    for l in range(len(layers) - 1):
+        inp = x if l == 0 else outs[l - 1]
+        grad_w = np.outer(d[l], inp)
+        for j in range(layers[l + 1]):
+            for i in range(layers[l]):
+                plus, minus = MLP(params, acts), MLP(params, acts)
+                plus.W[l][j, i] += h
+                minus.W[l][j, i] -= h
+                fd = (_flat_loss(plus, x, z) - _flat_loss(minus, x, z)) / (2 * h)
+                assert grad_w[j, i] == pytest.approx(fd, rel=1e-6, abs=1e-9), (l, j, i)
+            plus, minus = MLP(params, acts), MLP(params, acts)
+            plus.b[l][j] += h
+            minus.b[l][j] -= h
+            fd = (_flat_loss(plus, x, z) - _flat_loss(minus, x, z)) / (2 * h)
+            assert d[l][j] == pytest.approx(fd, rel=1e-6, abs=1e-9), (l, j)
+
+
+def test_derived_quantities_equal_the_engines_next_weights():
+    """w_new of step k is exactly the weights the engine used at step k + 1."""
+    trace, net = record(config.load(None).replace(epochs=20))
+    for l in range(2):
+        assert np.array_equal(trace.w_new(l)[:-1], trace.w[l][1:])
+        assert np.array_equal(trace.b_new(l)[:-1], trace.b[l][1:])
+        assert np.array_equal(trace.w_new(l)[-1], net.W[l])
+
+
+def test_sigmoid_is_finite_for_huge_sums():
+    from tracer.activations import get
+
+    with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
+        a = get("sigmoid").f(np.array([-1e308, -800.0, 0.0, 800.0, 1e308]))
+    assert a.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
+
+
+def test_random_init_is_seeded_and_uniform():
+    cfg = config.load(Path(__file__).resolve().parent.parent / "examples" / "classification" / "train.toml")
+    a, b = cfg.initial_params(), cfg.initial_params()
+    for (wa, ba), (wb, bb) in zip(a, b):
+        assert np.array_equal(wa, wb) and np.array_equal(ba, bb)
+    flat = np.concatenate([np.concatenate([w.ravel(), b]) for w, b in a])
+    assert flat.min() >= -1 and flat.max() < 1 and flat.std() > 0.4
+    other = cfg.replace(seed=cfg.seed + 1).initial_params()
+    assert not np.array_equal(other[0][0], a[0][0])
+
+
+@pytest.mark.parametrize("spec,total,expected", [
+    ("all", 5, [0, 1, 2, 3, 4]),
+    ("epochs", 5, []),
+    ("first:2", 5, [0, 1]),
+    ("every:2", 5, [0, 2, 4]),
+    ("last:2", 5, [3, 4]),
+    ("first:1,last:1", 5, [0, 4]),
+    ("first:10", 3, [0, 1, 2]),
+])
+def test_policies_keep_the_steps_they_name(spec, total, expected):
+    from tracer.trace import parse_policy
+
+    assert parse_policy(spec).steps(total).tolist() == expected
+
+
+def test_kept_steps_carry_epoch_and_row(tmp_path):
+    cfg = config.load(Path(__file__).resolve().parent.parent / "examples" / "seed" / "four-rows.toml").replace(epochs=3)
+    full, _ = record(cfg, "all")
+    part, _ = record(cfg, "every:5")
+    assert part.kept.tolist() == [0, 5, 10]
+    assert part.epoch.tolist() == [0, 1, 2] and part.row.tolist() == [0, 1, 2]
+    for k, step in enumerate(part.kept):
+        assert np.array_equal(part.w[1][k], full.w[1][step])
+    np.testing.assert_array_equal(part.epoch_loss, full.epoch_loss)
