@@ -83,23 +83,32 @@ def train(args: argparse.Namespace) -> int:
 
     console = _console()
     total = cfg.epochs * len(cfg.raw)
-    progress = None
+    live = None
     on_epoch = None
     if total >= PROGRESS_MIN_STEPS and sys.stderr.isatty():
+        from rich.console import Group
+        from rich.live import Live
         from rich.progress import Progress
 
-        progress = Progress(console=_stderr_console(), transient=True)
+        from .live import LossCurve
+
+        # The bar and, under it, the loss curve so far, redrawn together.
+        progress = Progress()
         task = progress.add_task("training", total=cfg.epochs)
+        curve = LossCurve(np.full(cfg.epochs, np.nan), cfg.epochs)
+        live = Live(Group(progress, curve), console=_stderr_console(), transient=True, refresh_per_second=8)
         every = max(1, cfg.epochs // 200)
 
         def on_epoch(e: int, loss: float) -> None:
+            curve.values[e] = loss
+            curve.done = e + 1
             if e % every == 0 or e == cfg.epochs - 1:
                 progress.update(task, completed=e + 1, description=f"training  loss {loss:.5f}")
 
     stopped = None
     try:
-        if progress is not None:
-            with progress:
+        if live is not None:
+            with live:
                 trace, net = record(cfg, policy, on_epoch)
         else:
             trace, net = record(cfg, policy, on_epoch)
@@ -108,6 +117,7 @@ def train(args: argparse.Namespace) -> int:
         trace, net = exc.trace, exc.net
 
     _print_loss_table(console, cfg, trace)
+    _print_summary(console, cfg, trace, net)
     if out_dir is not None:
         out_dir.mkdir(exist_ok=True)
         files.write_weights(targets[0], net.params)
@@ -148,6 +158,14 @@ def _print_loss_table(console, cfg: config_mod.Config, trace) -> None:
         table.add_row(str(k), _fmt(loss))
         previous = k
     console.print(table)
+
+
+def _print_summary(console, cfg: config_mod.Config, trace, net: MLP) -> None:
+    from .live import output_losses, summary_table
+
+    X, Z = cfg.training_data()
+    start = output_losses(MLP(trace.initial, cfg.activations), X, Z)
+    console.print(summary_table(cfg.output_labels, start, output_losses(net, X, Z)))
 
 
 # ---------------------------------------------------------------------------
