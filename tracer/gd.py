@@ -1,0 +1,573 @@
+"""Gradient descent on any function, as the document's paraboloid example.
+
+``mlptrace gd "x^2 + y^2" --at x=3,y=4 --lr 0.1 --steps 10`` prints the
+derivation (each partial derivative, each update rule x_new = x - eta df/dx
+simplified, and the rule with eta's value) and then the document's table:
+for each variable its value, gradient and new value, then f at the new
+point, one row per step after a first row holding the start point.
+
+The expression is read by a small recursive-descent parser that builds
+sympy objects directly; nothing the user types is ever given to ``eval`` or
+to sympy's ``parse_expr`` (which evaluates Python code).  Accepted: numbers
+(``3``, ``0.5``, ``1e-3``), variable names (a letter, then letters, digits or
+``_``), ``+ - * / ^ **``, parentheses, unary minus, the constants ``pi``
+and ``e``, and the functions in ``FUNCTIONS``.  Anything else is an
+InputError naming the column in EXPR.
+
+API for other modules (the report's gradient-descent section)::
+
+    d = descend("x^2 + y^2", {"x": 3, "y": 4}, lr=0.1, steps=10)
+    d.variables          # ('x', 'y'), in order of first appearance in EXPR
+    d.expr               # sympy: x**2 + y**2
+    d.gradient["x"]      # sympy: 2*x
+    d.update_rules["x"]  # sympy: x*(1 - 2*eta)   (ETA is the symbol eta)
+    d.update_at_lr["x"]  # sympy: 0.8*x
+    d.rows               # list of Step: .point, .grad, .new (dicts of float), .f (f at .new)
+    d.f0                 # f at the start point
+    d.table()            # (header, rows): the document's table, start row first (None = blank)
+    d.latex_function(), d.latex_derivative("x"), d.latex_update("x")  # aligned LaTeX lines
+    d.plain_lines()      # the derivation as plain text lines
+
+``parse(text)`` alone returns ``(expr, symbols)``; ``parse_point`` reads
+``x=3,y=4``.  Numeric steps use float64 (the gradient lambdified once);
+a non-finite value stops the descent with NumericalError (exit status 3).
+"""
+
+from __future__ import annotations
+
+import argparse
+import keyword
+import math
+import re
+from dataclasses import dataclass, field
+from typing import Any, Callable
+
+import sympy as sp
+
+from .errors import InputError, NumericalError
+
+__all__ = [
+    "FUNCTIONS",
+    "ETA",
+    "Descent",
+    "Step",
+    "parse",
+    "parse_point",
+    "descend",
+    "main",
+]
+
+# The learning rate's symbol; a variable may not be called eta.
+ETA = sp.Symbol("eta", positive=True)
+
+# name -> sympy constructor of one argument.
+FUNCTIONS: dict[str, Callable[[Any], Any]] = {
+    "exp": sp.exp,
+    "log": sp.log,  # natural logarithm, as in the document
+    "ln": sp.log,
+    "sqrt": sp.sqrt,
+    "abs": sp.Abs,
+    "sin": sp.sin,
+    "cos": sp.cos,
+    "tan": sp.tan,
+    "asin": sp.asin,
+    "acos": sp.acos,
+    "atan": sp.atan,
+    "sinh": sp.sinh,
+    "cosh": sp.cosh,
+    "tanh": sp.tanh,
+    "sigmoid": lambda u: 1 / (1 + sp.exp(-u)),
+}
+CONSTANTS = {"pi": sp.pi, "e": sp.E}
+
+# Limits that keep hostile input from tying sympy up: a long text, deep
+# nesting (Python's recursion limit) and huge exact numbers or exponents
+# (9^9^9 would be evaluated exactly, x^(10^300) breaks polynomial code).
+MAX_LENGTH = 500
+MAX_DEPTH = 60
+MAX_EXPONENT = 1000
+MAX_DIGITS = 400
+
+_ALLOWED = "numbers, variables, + - * / ^ **, parentheses and the functions " + ", ".join(FUNCTIONS)
+
+_TOKEN = re.compile(
+    r"\s*(?:"
+    r"(?P<num>(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?)"
+    r"|(?P<name>[A-Za-z][A-Za-z0-9_]*)"
+    r"|(?P<op>\*\*|[-+*/^()])"
+    r")"
+)
+
+
+# ---------------------------------------------------------------------------
+# parsing
+
+
+@dataclass
+class _Tok:
+    kind: str  # num, name, op, end
+    text: str
+    col: int  # 1-based column in EXPR
+
+
+def _fail(col: int, what: str) -> InputError:
+    return InputError("command line", f"EXPR column {col}", what)
+
+
+def _tokens(text: str) -> list[_Tok]:
+    out, pos = [], 0
+    while pos < len(text):
+        if text[pos:].strip() == "":
+            break
+        m = _TOKEN.match(text, pos)
+        if not m or m.end() == pos or m.lastgroup is None:
+            start = pos + len(text[pos:]) - len(text[pos:].lstrip())
+            ch = text[start]
+            raise _fail(start + 1, f"unexpected {ch!r}; only {_ALLOWED} are allowed")
+        kind = m.lastgroup
+        start = m.start(kind)
+        out.append(_Tok(kind, m.group(kind), start + 1))
+        pos = m.end()
+    out.append(_Tok("end", "", len(text) + 1))
+    return out
+
+
+class _Parser:
+    """expr := term (('+'|'-') term)* ; term := unary (('*'|'/') unary)* ;
+    unary := ('-'|'+') unary | power ; power := atom (('^'|'**') unary)? ;
+    atom := number | name | function '(' expr ')' | '(' expr ')'.
+
+    Powers bind tighter than unary minus and associate to the right, as in
+    mathematics and Python: -x^2 is -(x^2), 2^3^2 is 2^9.
+    """
+
+    def __init__(self, text: str):
+        self.toks = _tokens(text)
+        self.i = 0
+        self.depth = 0
+        self.symbols: dict[str, sp.Symbol] = {}
+
+    @property
+    def tok(self) -> _Tok:
+        return self.toks[self.i]
+
+    def take(self) -> _Tok:
+        t = self.toks[self.i]
+        self.i += 1
+        return t
+
+    def expect(self, text: str, opened: _Tok) -> None:
+        if self.tok.text != text:
+            raise _fail(self.tok.col, f"expected {text!r} to close the {opened.text!r} at column {opened.col}"
+                        + (f", found {self.tok.text!r}" if self.tok.kind != "end" else ""))
+        self.take()
+
+    def parse(self) -> Any:
+        if self.tok.kind == "end":
+            raise _fail(1, "the expression is empty")
+        e = self.expr()
+        if self.tok.kind != "end":
+            t = self.tok
+            hint = " (write * for a product, e.g. 2*x)" if t.kind in ("num", "name") or t.text == "(" else ""
+            raise _fail(t.col, f"unexpected {t.text!r}{hint}")
+        return e
+
+    def expr(self) -> Any:
+        self.depth += 1
+        if self.depth > MAX_DEPTH:
+            raise _fail(self.tok.col, f"nested more than {MAX_DEPTH} deep")
+        e = self.term()
+        while self.tok.text in ("+", "-"):
+            op = self.take().text
+            r = self.term()
+            e = e + r if op == "+" else e - r
+        self.depth -= 1
+        return e
+
+    def term(self) -> Any:
+        e = self.unary()
+        while self.tok.text in ("*", "/"):
+            t = self.take()
+            r = self.unary()
+            if t.text == "/" and r == 0:
+                raise _fail(t.col, "division by zero")
+            e = e * r if t.text == "*" else e / r
+        return e
+
+    def unary(self) -> Any:
+        if self.tok.text in ("-", "+"):
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _fail(self.tok.col, f"more than {MAX_DEPTH} signs in a row")
+            op = self.take().text
+            e = self.unary()
+            self.depth -= 1
+            return -e if op == "-" else e
+        return self.power()
+
+    def power(self) -> Any:
+        base = self.atom()
+        if self.tok.text in ("^", "**"):
+            t = self.take()
+            self.depth += 1
+            if self.depth > MAX_DEPTH:
+                raise _fail(t.col, f"more than {MAX_DEPTH} powers in a row")
+            exp = self.unary()
+            self.depth -= 1
+            _check_power(base, exp, t.col)
+            if base == 0 and exp.is_number and exp.is_negative:
+                raise _fail(t.col, "division by zero (0 to a negative power)")
+            return base**exp
+        return base
+
+    def atom(self) -> Any:
+        t = self.tok
+        if t.kind == "num":
+            self.take()
+            return _number(t)
+        if t.kind == "name":
+            self.take()
+            if t.text in FUNCTIONS:
+                if self.tok.text != "(":
+                    raise _fail(self.tok.col, f"expected '(' after the function {t.text}")
+                opened = self.take()
+                arg = self.expr()
+                self.expect(")", opened)
+                return FUNCTIONS[t.text](arg)
+            if self.tok.text == "(":
+                raise _fail(t.col, f"unknown function {t.text!r}; known: {', '.join(FUNCTIONS)}")
+            if t.text in CONSTANTS:
+                return CONSTANTS[t.text]
+            if keyword.iskeyword(t.text):
+                raise _fail(t.col, f"{t.text!r} is a Python keyword, not a variable name")
+            if t.text == ETA.name:
+                raise _fail(t.col, "'eta' is the learning rate's symbol; choose another variable name")
+            if t.text not in self.symbols:
+                self.symbols[t.text] = sp.Symbol(t.text, real=True)
+            return self.symbols[t.text]
+        if t.text == "(":
+            opened = self.take()
+            e = self.expr()
+            self.expect(")", opened)
+            return e
+        if t.kind == "end":
+            raise _fail(t.col, "the expression ends too early")
+        raise _fail(t.col, f"unexpected {t.text!r}")
+
+
+def _number(t: _Tok) -> Any:
+    # Exact rationals keep the derivation exact (0.5*x^2 -> x/2, not 0.5*x);
+    # check the size first so "1e999999" never becomes a million-digit integer.
+    v = float(t.text)
+    if not math.isfinite(v) or (v != 0 and not 1e-300 < abs(v) < 1e300):
+        raise _fail(t.col, f"the number {t.text} is out of range")
+    if len(t.text) > 60:
+        raise _fail(t.col, "a number longer than 60 characters")
+    return sp.Rational(t.text)
+
+
+def _digits(q: Any) -> int:
+    q = sp.Rational(q)
+    return max(len(str(abs(q.p))), len(str(q.q)))
+
+
+def _check_power(base: Any, exp: Any, col: int) -> None:
+    """Refuse powers that would make sympy compute a gigantic exact number or polynomial."""
+    if exp.is_Rational and abs(exp) > MAX_EXPONENT:
+        raise _fail(col, f"the exponent {exp} is too large (at most {MAX_EXPONENT})")
+    if base.is_Rational and exp.is_Rational and _digits(base) * abs(exp) > MAX_DIGITS:
+        raise _fail(col, f"the power is too large to compute exactly")
+
+
+def parse(text: str) -> tuple[Any, tuple[sp.Symbol, ...]]:
+    """Parse EXPR into a sympy expression and its variables (in order of first appearance)."""
+    if len(text) > MAX_LENGTH:
+        raise _fail(MAX_LENGTH + 1, f"the expression is longer than {MAX_LENGTH} characters")
+    p = _Parser(text)
+    e = p.parse()
+    used = e.free_symbols
+    syms = tuple(s for s in p.symbols.values() if s in used)
+    if not syms:
+        raise InputError("command line", "EXPR", f"{text.strip()!r} has no variables to descend on")
+    return e, syms
+
+
+_POINT_NAME = re.compile(r"^[A-Za-z][A-Za-z0-9_]*$")
+
+
+def parse_point(text: str, names: tuple[str, ...]) -> dict[str, float]:
+    """Read ``x=3,y=4``: every variable of EXPR exactly once, finite numbers only."""
+    point: dict[str, float] = {}
+    for part in text.split(","):
+        item = part.strip()
+        if "=" not in item:
+            raise InputError("command line", "--at", f"expected name=value, found {item!r} (e.g. --at x=3,y=4)")
+        name, _, value = (s.strip() for s in item.partition("="))
+        if not _POINT_NAME.match(name):
+            raise InputError("command line", "--at", f"{name!r} is not a variable name")
+        if name not in names:
+            raise InputError("command line", "--at", f"{name!r} is not a variable of EXPR (variables: {', '.join(names)})")
+        if name in point:
+            raise InputError("command line", "--at", f"{name} is given twice")
+        try:
+            v = float(value)
+        except ValueError:
+            raise InputError("command line", "--at", f"{name}={value!r} is not a number") from None
+        if not math.isfinite(v):
+            raise InputError("command line", "--at", f"{name}={value} is not a finite number")
+        point[name] = v
+    missing = [n for n in names if n not in point]
+    if missing:
+        raise InputError("command line", "--at", f"no value for {', '.join(missing)} (give every variable, e.g. "
+                         + ",".join(f"{n}=1" for n in names) + ")")
+    return point
+
+
+# ---------------------------------------------------------------------------
+# the descent
+
+
+@dataclass
+class Step:
+    """One gradient-descent step: the point before it, the gradient there, the new point, f at the new point."""
+
+    point: dict[str, float]
+    grad: dict[str, float]
+    new: dict[str, float]
+    f: float
+
+
+@dataclass
+class Descent:
+    """A function, its symbolic gradient and update rules, and the steps taken."""
+
+    text: str
+    expr: Any
+    symbols: tuple[sp.Symbol, ...]
+    gradient: dict[str, Any]
+    update_rules: dict[str, Any]  # x_new in terms of x, ..., and ETA, simplified
+    update_at_lr: dict[str, Any]  # the same with eta's value substituted
+    lr: float
+    start: dict[str, float]
+    f0: float
+    rows: list[Step] = field(default_factory=list)
+
+    @property
+    def variables(self) -> tuple[str, ...]:
+        return tuple(s.name for s in self.symbols)
+
+    def f_label(self) -> str:
+        return f"f({','.join(self.variables)})"
+
+    def table(self) -> tuple[list[str], list[list[float | None]]]:
+        """The document's table: per variable value, gradient, new value; then f.
+
+        The first row is the start point (only the values and f); each
+        following row is one step, f evaluated at its new point.
+        """
+        header = [c for v in self.variables for c in (v, f"∇f({v})", f"{v}_new")] + [self.f_label()]
+        rows: list[list[float | None]] = [
+            [c for v in self.variables for c in (self.start[v], None, None)] + [self.f0]
+        ]
+        for st in self.rows:
+            rows.append([c for v in self.variables for c in (st.point[v], st.grad[v], st.new[v])] + [st.f])
+        return header, rows
+
+    # ------------------------------------------------------------ text
+    def plain_lines(self) -> list[str]:
+        """The derivation, one plain-text line per equation."""
+        p = _plain
+        lines = [f"{self.f_label()} = {p(self.expr)}"]
+        for s in self.symbols:
+            v = s.name
+            lines.append(f"∂f/∂{v} = {p(self.gradient[v])}")
+        for s in self.symbols:
+            v = s.name
+            g = self.gradient[v]
+            chain = [f"{v}_new = {v} - η·∂f/∂{v}", f"{v} - η·({p(g)})"]
+            rule = p(self.update_rules[v])
+            if rule != chain[-1]:
+                chain.append(rule)
+            lines.append(" = ".join(chain))
+        lines.append(
+            f"with η = {_num(self.lr)}: "
+            + ", ".join(f"{s.name}_new = {p(self.update_at_lr[s.name])}" for s in self.symbols)
+        )
+        return lines
+
+    # ----------------------------------------------------------- LaTeX
+    def latex_function(self) -> str:
+        return rf"f({', '.join(sp.latex(s) for s in self.symbols)}) &= {sp.latex(self.expr)}"
+
+    def latex_derivative(self, var: str) -> str:
+        """Aligned lines: nabla f(x) = df/dx = d/dx (f) = result."""
+        s = self._symbol(var)
+        x = sp.latex(s)
+        return (
+            rf"\nabla f({x}) &= \frac{{\partial f}}{{\partial {x}}} \\"
+            "\n"
+            rf"&= \frac{{\partial}}{{\partial {x}}} \left({sp.latex(self.expr)}\right) \\"
+            "\n"
+            rf"&= {sp.latex(self.gradient[var])}"
+        )
+
+    def latex_update(self, var: str) -> str:
+        """Aligned lines: x_new = x - eta nabla f(x) = x - eta (df/dx) = simplified rule."""
+        s = self._symbol(var)
+        x = sp.latex(s)
+        lines = [
+            rf"{x}_{{new}} &= {x} - \eta \nabla f({x})",
+            rf"&= {x} - \eta \frac{{\partial f}}{{\partial {x}}}",
+            rf"&= {x} - \eta \left({sp.latex(self.gradient[var])}\right)",
+        ]
+        rule = sp.latex(self.update_rules[var])
+        if rule != lines[-1][3:]:
+            lines.append(rf"&= {rule}")
+        return " \\\\\n".join(lines)
+
+    def latex_update_at_lr(self, var: str) -> str:
+        """x_new = x(1 - 2 * 0.1) = 0.8 x: the rule with eta's value put in."""
+        s = self._symbol(var)
+        x = sp.latex(s)
+        shown = sp.latex(self.update_rules[var], symbol_names={ETA: _num(self.lr)})
+        return rf"{x}_{{new}} &= {shown} \\" "\n" rf"&= {sp.latex(self.update_at_lr[var])}"
+
+    def _symbol(self, var: str) -> sp.Symbol:
+        for s in self.symbols:
+            if s.name == var:
+                return s
+        raise KeyError(f"{var!r} is not a variable of {self.text!r}")
+
+
+def _update_rule(v: sp.Symbol, g: Any) -> Any:
+    """x - eta*g, written as x*(...) when x factors out (the document's x(1 - 2 eta)), else simplified."""
+    new = v - ETA * g
+    try:
+        ratio = sp.cancel(new / v)
+        if v not in ratio.free_symbols:
+            return sp.Mul(v, sp.expand(ratio), evaluate=False) if ratio != 1 else v
+        return sp.expand(new) if sp.count_ops(sp.expand(new)) <= sp.count_ops(new) else new
+    except (sp.PolynomialError, ValueError, TypeError):
+        return new
+
+
+def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> Descent:
+    """Parse ``expr_text``, differentiate it, and take ``steps`` steps from ``start`` with learning rate ``lr``.
+
+    Raises InputError for a bad expression, start point or learning rate,
+    NumericalError (with the partial descent as ``.descent``) when a value
+    stops being finite.
+    """
+    expr, syms = parse(expr_text)
+    names = tuple(s.name for s in syms)
+    unknown = [n for n in start if n not in names]
+    missing = [n for n in names if n not in start]
+    if unknown or missing:
+        what = f"unknown {', '.join(unknown)}" if unknown else f"no value for {', '.join(missing)}"
+        raise InputError("command line", "--at", f"{what} (variables: {', '.join(names)})")
+    if not (isinstance(lr, (int, float)) and math.isfinite(lr) and lr > 0):
+        raise InputError("command line", "--lr", f"must be a positive finite number, found {lr}")
+    if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
+        raise InputError("command line", "--steps", f"must be at least 1, found {steps}")
+
+    grad = {s.name: sp.diff(expr, s) for s in syms}
+    rules = {s.name: _update_rule(s, grad[s.name]) for s in syms}
+    at_lr = {n: sp.expand(r.subs(ETA, sp.Float(lr))) for n, r in rules.items()}
+    x0 = {n: float(start[n]) for n in names}
+
+    import numpy as np
+
+    # Lambdified once; dummify so no variable name can clash with the
+    # names in the generated code.
+    f_num = sp.lambdify(syms, expr, modules="numpy", dummify=True)
+    g_num = [sp.lambdify(syms, grad[n], modules="numpy", dummify=True) for n in names]
+
+    def value(fn: Callable[..., Any], point: list[float]) -> float:
+        with np.errstate(all="ignore"):
+            try:
+                return float(np.real_if_close(fn(*point)))
+            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+                return math.nan
+
+    p = [x0[n] for n in names]
+    f0 = value(f_num, p)
+    d = Descent(expr_text, expr, syms, grad, rules, at_lr, float(lr), x0, f0)
+    where = ", ".join(f"{n}={_num(v)}" for n, v in x0.items())
+    if not math.isfinite(f0):
+        raise InputError("command line", "--at", f"f is not defined at {where} (it is {f0})")
+    for k in range(1, steps + 1):
+        g = [value(fn, p) for fn in g_num]
+        bad = [n for n, gv in zip(names, g) if not math.isfinite(gv)]
+        if bad:
+            here = ", ".join(f"{n}={_num(v)}" for n, v in zip(names, p))
+            msg = f"∂f/∂{bad[0]} is not defined at {here} (it is {g[names.index(bad[0])]})"
+            if k == 1:
+                raise InputError("command line", "--at", msg)
+            exc = NumericalError(f"gd stopped at step {k}: {msg}")
+            exc.descent = d  # type: ignore[attr-defined]
+            raise exc
+        new = [pv - lr * gv for pv, gv in zip(p, g)]
+        fk = value(f_num, new)
+        if not all(math.isfinite(v) for v in new) or not math.isfinite(fk):
+            exc = NumericalError(f"gd stopped at step {k}: the values are no longer finite (the learning rate "
+                                 f"{_num(lr)} may be too large)")
+            exc.descent = d  # type: ignore[attr-defined]
+            raise exc
+        d.rows.append(Step(dict(zip(names, p)), dict(zip(names, g)), dict(zip(names, new)), fk))
+        p = new
+    return d
+
+
+# ---------------------------------------------------------------------------
+# printing
+
+
+class _PlainPrinter(sp.printing.str.StrPrinter):
+    """sympy's str form with η for eta and short floats (0.8, not 0.800000000000000)."""
+
+    def _print_Symbol(self, expr: Any) -> str:
+        return "η" if expr == ETA else super()._print_Symbol(expr)
+
+    def _print_Float(self, expr: Any) -> str:
+        return _num(float(expr))
+
+
+def _plain(e: Any) -> str:
+    # Symbol names are letters, digits and _, so "**" and "*" only ever mean power and product.
+    return _PlainPrinter().doprint(e).replace("**", "^").replace("*", "·")
+
+
+def _num(v: float) -> str:
+    """A number as short as it reads: 0.1, 3, 2.5e-07."""
+    return format(v, ".10g")
+
+
+def _cell(v: float | None, digits: int) -> str:
+    if v is None:
+        return ""
+    s = f"{v:.{digits}f}"
+    return s[1:] if s.startswith("-") and float(s) == 0 else s  # no "-0.0000"
+
+
+def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    expr, syms = parse(args.expr)
+    start = parse_point(args.at, tuple(s.name for s in syms))
+    digits = getattr(args, "digits", 4)
+    d = descend(args.expr, start, args.lr, args.steps)
+
+    console = Console(highlight=False)
+    for line in d.plain_lines():
+        console.print(line, markup=False)
+    console.print()
+    header, rows = d.table()
+    table = Table(caption=f"step 0 is the start point; {d.f_label()} is taken at the new point")
+    table.add_column("step", justify="right")
+    for h in header:
+        table.add_column(h, justify="right")
+    for k, row in enumerate(rows):
+        table.add_row(str(k), *(_cell(v, digits) for v in row))
+    console.print(table)
+    return 0
