@@ -129,12 +129,16 @@ def build_parser() -> argparse.ArgumentParser:
 
     p = sub.add_parser("check", help="compare the engine's gradients with finite differences and sympy")
     _config_arg(p)
+    _activation_arg(p)
+    p.add_argument("--steps", type=_positive_int, default=1, metavar="K",
+                   help="check the first K training steps (default 1)")
 
     p = sub.add_parser("gd", help="gradient descent on any function, as the document's table")
     p.add_argument("expr", metavar="EXPR", help='a function, e.g. "x**2 + y**2"')
     p.add_argument("--at", required=True, metavar="POINT", help="start point, e.g. x=3,y=4")
     p.add_argument("--lr", type=float, default=0.1, metavar="ETA", help="learning rate (default 0.1)")
     p.add_argument("--steps", type=_positive_int, default=10, metavar="N", help="number of steps (default 10)")
+    p.add_argument("--digits", type=_positive_int, default=4, metavar="N", help="decimals shown (default 4)")
     return parser
 
 

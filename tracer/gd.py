@@ -43,6 +43,8 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import sympy as sp
+from sympy.printing.latex import LatexPrinter
+from sympy.printing.str import StrPrinter
 
 from .errors import InputError, NumericalError
 
@@ -385,13 +387,13 @@ class Descent:
             v = s.name
             g = self.gradient[v]
             chain = [f"{v}_new = {v} - η·∂f/∂{v}", f"{v} - η·({p(g)})"]
-            rule = p(self.update_rules[v])
+            rule = p(self.update_rules[v], s)
             if rule != chain[-1]:
                 chain.append(rule)
             lines.append(" = ".join(chain))
         lines.append(
             f"with η = {_num(self.lr)}: "
-            + ", ".join(f"{s.name}_new = {p(self.update_at_lr[s.name])}" for s in self.symbols)
+            + ", ".join(f"{s.name}_new = {p(self.update_at_lr[s.name], s)}" for s in self.symbols)
         )
         return lines
 
@@ -420,7 +422,7 @@ class Descent:
             rf"&= {x} - \eta \frac{{\partial f}}{{\partial {x}}}",
             rf"&= {x} - \eta \left({sp.latex(self.gradient[var])}\right)",
         ]
-        rule = sp.latex(self.update_rules[var])
+        rule = _latex_rule(self.update_rules[var], s)
         if rule != lines[-1][3:]:
             lines.append(rf"&= {rule}")
         return " \\\\\n".join(lines)
@@ -429,8 +431,9 @@ class Descent:
         """x_new = x(1 - 2 * 0.1) = 0.8 x: the rule with eta's value put in."""
         s = self._symbol(var)
         x = sp.latex(s)
-        shown = sp.latex(self.update_rules[var], symbol_names={ETA: _num(self.lr)})
-        return rf"{x}_{{new}} &= {shown} \\" "\n" rf"&= {sp.latex(self.update_at_lr[var])}"
+        # \cdot between factors, so 2 times 0.1 never reads as "2 0.1"
+        shown = _latex_rule(self.update_rules[var], s, symbol_names={ETA: _num(self.lr)}, mul_symbol="dot")
+        return rf"{x}_{{new}} &= {shown} \\" "\n" rf"&= {_latex_rule(self.update_at_lr[var], s)}"
 
     def _symbol(self, var: str) -> sp.Symbol:
         for s in self.symbols:
@@ -440,15 +443,12 @@ class Descent:
 
 
 def _update_rule(v: sp.Symbol, g: Any) -> Any:
-    """x - eta*g, written as x*(...) when x factors out (the document's x(1 - 2 eta)), else simplified."""
+    """x - eta*g with the terms in x collected: the document's x(1 - 2 eta)."""
     new = v - ETA * g
-    try:
-        ratio = sp.cancel(new / v)
-        if v not in ratio.free_symbols:
-            return sp.Mul(v, sp.expand(ratio), evaluate=False) if ratio != 1 else v
-        return sp.expand(new) if sp.count_ops(sp.expand(new)) <= sp.count_ops(new) else new
-    except (sp.PolynomialError, ValueError, TypeError):
+    # Expanding (x + y + z)^900 would take minutes; such a rule stays as it is.
+    if any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > 12 for p in new.atoms(sp.Pow)):
         return new
+    return sp.collect(sp.expand(new), v)
 
 
 def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> Descent:
@@ -472,7 +472,7 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
 
     grad = {s.name: sp.diff(expr, s) for s in syms}
     rules = {s.name: _update_rule(s, grad[s.name]) for s in syms}
-    at_lr = {n: sp.expand(r.subs(ETA, sp.Float(lr))) for n, r in rules.items()}
+    at_lr = {n: r.subs(ETA, sp.Float(lr)) for n, r in rules.items()}
     x0 = {n: float(start[n]) for n in names}
 
     import numpy as np
@@ -485,7 +485,8 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
     def value(fn: Callable[..., Any], point: list[float]) -> float:
         with np.errstate(all="ignore"):
             try:
-                return float(np.real_if_close(fn(*point)))
+                # numpy scalars, so overflow gives inf and 1/0 gives inf, not a Python exception
+                return float(np.real_if_close(fn(*map(np.float64, point))))
             except (TypeError, ValueError, ZeroDivisionError, OverflowError):
                 return math.nan
 
@@ -508,9 +509,15 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
             raise exc
         new = [pv - lr * gv for pv, gv in zip(p, g)]
         fk = value(f_num, new)
-        if not all(math.isfinite(v) for v in new) or not math.isfinite(fk):
-            exc = NumericalError(f"gd stopped at step {k}: the values are no longer finite (the learning rate "
-                                 f"{_num(lr)} may be too large)")
+        if not all(math.isfinite(v) for v in new) or math.isinf(fk):
+            msg = f"the values overflow (the learning rate {_num(lr)} may be too large)"
+        elif math.isnan(fk):
+            there = ", ".join(f"{n}={_num(v)}" for n, v in zip(names, new))
+            msg = f"the step lands at {there}, where f is not defined"
+        else:
+            msg = ""
+        if msg:
+            exc = NumericalError(f"gd stopped at step {k}: {msg}")
             exc.descent = d  # type: ignore[attr-defined]
             raise exc
         d.rows.append(Step(dict(zip(names, p)), dict(zip(names, g)), dict(zip(names, new)), fk))
@@ -522,8 +529,30 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
 # printing
 
 
-class _PlainPrinter(sp.printing.str.StrPrinter):
-    """sympy's str form with η for eta and short floats (0.8, not 0.800000000000000)."""
+class _RuleOrder:
+    """Term order for update rules, as the document writes them: x(1 - 2 eta), not x(-2 eta + 1).
+
+    In the rule's own sum the variable's term (x, or x times something)
+    comes first; in every sum a positive constant comes next, then the rest
+    in sympy's order.
+    """
+
+    lead: sp.Symbol | None = None
+    top: Any = None
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        terms = super()._as_ordered_terms(expr, order=order)  # type: ignore[misc]
+        v = self.lead if expr is self.top else None
+        first = [t for t in terms if v is not None and (t == v or (t.is_Mul and v in t.args))]
+        first += [t for t in terms if t.is_Number and t > 0 and t not in first]
+        return first + [t for t in terms if t not in first]
+
+
+class _PlainPrinter(StrPrinter):
+    """sympy's str form with η for eta, abs() and short floats (0.8, not 0.800000000000000)."""
+
+    def _print_Abs(self, expr: Any) -> str:
+        return f"abs({self._print(expr.args[0])})"
 
     def _print_Symbol(self, expr: Any) -> str:
         return "η" if expr == ETA else super()._print_Symbol(expr)
@@ -532,9 +561,26 @@ class _PlainPrinter(sp.printing.str.StrPrinter):
         return _num(float(expr))
 
 
-def _plain(e: Any) -> str:
+class _PlainRule(_RuleOrder, _PlainPrinter):
+    pass
+
+
+class _LatexRule(_RuleOrder, LatexPrinter):
+    pass
+
+
+def _plain(e: Any, lead: sp.Symbol | None = None) -> str:
+    """Plain text with ^ for powers and · for products; ``lead``: print as an update rule for it."""
+    printer = _PlainPrinter() if lead is None else _PlainRule()
+    printer.lead, printer.top = lead, e
     # Symbol names are letters, digits and _, so "**" and "*" only ever mean power and product.
-    return _PlainPrinter().doprint(e).replace("**", "^").replace("*", "·")
+    return printer.doprint(e).replace("**", "^").replace("*", "·")
+
+
+def _latex_rule(e: Any, lead: sp.Symbol, **settings: Any) -> str:
+    printer = _LatexRule(settings)
+    printer.lead, printer.top = lead, e
+    return printer.doprint(e)
 
 
 def _num(v: float) -> str:
@@ -551,6 +597,7 @@ def _cell(v: float | None, digits: int) -> str:
 
 def main(args: argparse.Namespace) -> int:
     from rich.console import Console
+    from rich.measure import Measurement
     from rich.table import Table
 
     expr, syms = parse(args.expr)
@@ -560,14 +607,20 @@ def main(args: argparse.Namespace) -> int:
 
     console = Console(highlight=False)
     for line in d.plain_lines():
-        console.print(line, markup=False)
+        console.print(line, markup=False, soft_wrap=True)
     console.print()
+    console.print(f"Step 0 is the start point; {d.f_label()} is taken at each step's new point.", markup=False)
     header, rows = d.table()
-    table = Table(caption=f"step 0 is the start point; {d.f_label()} is taken at the new point")
+    table = Table()
     table.add_column("step", justify="right")
     for h in header:
         table.add_column(h, justify="right")
     for k, row in enumerate(rows):
         table.add_row(str(k), *(_cell(v, digits) for v in row))
+    # Never squeeze numbers into "0.1…": a table wider than the terminal is
+    # printed at its full width and left to wrap.
+    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    if width > console.width:
+        console = Console(highlight=False, width=width)
     console.print(table)
     return 0
