@@ -144,7 +144,26 @@ def test_sigmoid_is_finite_for_huge_sums():
 
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
         a = get("sigmoid").f(np.array([-1e308, -800.0, 0.0, 800.0, 1e308]))
-    assert a.tolist() == [0.0, 0.0, 0.5, 1.0, 1.0]
+    # sigma(-800) = e^-800 / (1 + e^-800), about 1e-348: zero to within 1e-300
+    assert a[0] < 1e-300 and a[1] < 1e-300 and a[2:].tolist() == [0.5, 1.0, 1.0]
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear"])
+def test_activations_write_into_out_and_agree_with_the_formula(name):
+    from tracer.activations import get
+
+    act = get(name)
+    s = np.linspace(-30, 30, 61)
+    expected = {"sigmoid": 1 / (1 + np.exp(-s)), "tanh": np.tanh(s), "relu": np.where(s > 0, s, 0.0), "linear": s}[name]
+    out = np.empty_like(s)
+    assert act.f(s, out=out) is out
+    np.testing.assert_allclose(out, expected, rtol=1e-15, atol=0)
+    slope = {"sigmoid": expected * (1 - expected), "tanh": 1 - expected**2,
+             "relu": (s > 0).astype(float), "linear": np.ones_like(s)}[name]
+    d = np.empty_like(s)
+    assert act.df(s, expected, out=d) is d
+    np.testing.assert_allclose(d, slope, rtol=1e-15, atol=0)
+    np.testing.assert_allclose(act.df(s, expected), slope, rtol=1e-15, atol=0)
 
 
 def test_random_init_is_seeded_and_uniform():
@@ -182,3 +201,25 @@ def test_kept_steps_carry_epoch_and_row(tmp_path):
     for k, step in enumerate(part.kept):
         assert np.array_equal(part.w[1][k], full.w[1][step])
     np.testing.assert_array_equal(part.epoch_loss, full.epoch_loss)
+
+
+def test_divergence_stops_with_exit_3_and_keeps_finite_weights(tmp_path, capsys):
+    # A linear network with eta = 50 on unnormalised data doubles its error
+    # every step until the loss overflows.
+    path = write_config(
+        tmp_path,
+        {"inputs": 2, "hidden": [3], "outputs": 1, "activation": "linear"},
+        {"learning_rate": 50.0, "epochs": 1000, "data": [[10, -20, 30], [-40, 50, -60]]},
+        {"method": "none"},
+        {"method": "random", "seed": 1},
+    )
+    out = tmp_path / "out"
+    trace_file = tmp_path / "t.json"
+    assert main(["train", str(path), "--out", str(out), "--trace", str(trace_file)]) == 3
+    err = capsys.readouterr().err.splitlines()
+    assert len(err) == 1 and "epoch" in err[0] and "row" in err[0] and "last finite weights" in err[0], err
+    saved = json.loads((out / "trained-weights-biases.json").read_text())  # strict JSON: no Infinity/NaN
+    flat = np.concatenate([np.ravel(v) for k in saved for v in saved[k]])
+    assert np.isfinite(flat).all()
+    got = json.loads(trace_file.read_text())
+    assert got["stopped"].startswith("training stopped") and all(np.isfinite(s["loss"]) for s in got["steps"])

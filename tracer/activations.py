@@ -17,11 +17,51 @@ import numpy as np
 __all__ = ["Activation", "ACTIVATIONS", "get"]
 
 
-def _sigmoid(s: np.ndarray) -> np.ndarray:
-    # exp of a non-positive number never overflows, so this is finite for
-    # sums of any size: 1/(1+e^-s) for s >= 0 and e^s/(1+e^s) below.
-    e = np.exp(-np.abs(s))
-    return np.where(s >= 0, 1.0 / (1.0 + e), e / (1.0 + e))
+# 0-d arrays, not Python floats: numpy converts a float operand on every
+# call, which costs more than the arithmetic on a three-node layer.
+_ONE = np.array(1.0)
+_CAP = np.array(709.0)
+
+
+def _sigmoid(s: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    # 1/(1 + e^-s), branch-free (a handful of ufunc calls matters on tiny
+    # layers).  -s is capped at 709 so e^-s never overflows: below s = -709
+    # the true value is under 1.2e-308 and the capped one differs by less.
+    out = np.negative(s, out=out)
+    np.minimum(out, _CAP, out=out)
+    np.exp(out, out=out)
+    np.add(out, _ONE, out=out)
+    return np.reciprocal(out, out=out)
+
+
+def _sigmoid_df(s: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    out = np.subtract(_ONE, a, out=out)  # a(1 - a)
+    return np.multiply(out, a, out=out)
+
+
+def _tanh_df(s: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    out = np.multiply(a, a, out=out)  # 1 - a^2
+    return np.subtract(_ONE, out, out=out)
+
+
+def _relu(s: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.maximum(s, 0.0, out=out)
+
+
+def _relu_df(s: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    # relu'(0) is taken as 0, as most libraries do.
+    return np.greater(s, 0.0, out=out) if out is None else np.greater(s, 0.0, out=out, casting="unsafe")
+
+
+def _linear(s: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    return np.add(s, 0.0, out=out)
+
+
+def _linear_df(s: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    if out is None:
+        return np.ones_like(s)
+    out.fill(1.0)
+    return out
 
 
 @dataclass(frozen=True)
@@ -29,8 +69,8 @@ class Activation:
     """One activation function: numeric f, f' from (s, a), and symbolic forms."""
 
     name: str
-    f: Callable[[np.ndarray], np.ndarray]
-    df: Callable[[np.ndarray, np.ndarray], np.ndarray]
+    f: Callable[..., np.ndarray]  # f(s, out=None)
+    df: Callable[..., np.ndarray]  # f'(s, a, out=None), from the sum s and the output a
     symbol: str  # the document's name for f: \sigma, \tanh, ...
 
     def sympy_f(self, s: Any) -> Any:
@@ -59,11 +99,10 @@ class Activation:
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", _sigmoid, lambda s, a: a * (1.0 - a), r"\sigma"),
-        Activation("tanh", np.tanh, lambda s, a: 1.0 - a * a, r"\tanh"),
-        # relu'(0) is taken as 0, as most libraries do.
-        Activation("relu", lambda s: np.maximum(s, 0.0), lambda s, a: (s > 0).astype(np.float64), r"\operatorname{relu}"),
-        Activation("linear", lambda s: s + 0.0, lambda s, a: np.ones_like(s), r"\operatorname{id}"),
+        Activation("sigmoid", _sigmoid, _sigmoid_df, r"\sigma"),
+        Activation("tanh", lambda s, out=None: np.tanh(s, out=out), _tanh_df, r"\tanh"),
+        Activation("relu", _relu, _relu_df, r"\operatorname{relu}"),
+        Activation("linear", _linear, _linear_df, r"\operatorname{id}"),
     )
 }
 

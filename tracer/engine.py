@@ -41,11 +41,12 @@ class MLP:
         """Sums and activations of every layer, for one row or a matrix of rows."""
         sums, outs = [], []
         a = x
-        for W, b, act in zip(self.W, self.b, self.act):
-            s = a @ W.T + b
-            a = act.f(s)
-            sums.append(s)
-            outs.append(a)
+        with np.errstate(over="ignore", invalid="ignore"):  # callers check for NaN and inf
+            for W, b, act in zip(self.W, self.b, self.act):
+                s = a @ W.T + b
+                a = act.f(s)
+                sums.append(s)
+                outs.append(a)
         return sums, outs
 
     def predict(self, X: np.ndarray) -> np.ndarray:
@@ -90,35 +91,123 @@ def train(
     update).  Steps named in ``trace.kept`` are recorded into ``trace``.
     Raises NumericalError when a loss or weight stops being finite; the
     network then keeps its last finite weights.
+
+    The same arithmetic as :meth:`MLP.forward`, :meth:`MLP.deltas` and
+    :meth:`MLP.update`, written with preallocated buffers: on a network as
+    small as the document's, numpy's cost per call dominates, so each step
+    makes as few calls as it can and a kept step's sums, activations and
+    error signals are computed straight into the trace's arrays.
     """
-    n_rows = len(X)
+    X = np.ascontiguousarray(X, dtype=np.float64)
+    Z = np.ascontiguousarray(Z, dtype=np.float64)
+    n_rows, n = len(X), len(net.W)
+    W, B, act = net.W, net.b, net.act
+    f = [a.f for a in act]
+    df = [a.df for a in act]
+    # scratch buffers for steps that are not kept: (s, a, delta) per layer
+    scratch = [(np.empty(len(b)), np.empty(len(b)), np.empty(len(b))) for b in B]
+    back = [np.empty(len(b)) for b in B]  # W[l+1]^T delta[l+1], for layer l
+    G = [np.empty_like(w) for w in W]  # gradient, then the step eta * gradient
+    gb = [np.empty(len(b)) for b in B]
+    err = np.empty(Z.shape[1])
+    eta = np.array(lr)  # a 0-d array: cheaper than a Python float per call
     kept = trace.kept if trace is not None else np.empty(0, dtype=np.int64)
     slot, next_keep = 0, (int(kept[0]) if len(kept) else -1)
     epoch_loss = trace.epoch_loss if trace is not None else np.full(epochs, np.nan)
+    # Weights are checked for NaN and infinity every CHECK_EVERY steps (a
+    # sigmoid can hide infinite weights behind a finite loss); the loss is
+    # checked every step.  A finite copy is kept at each check to fall back on.
+    good = net.params
+    dot, add, sub, mul = np.dot, np.add, np.subtract, np.multiply  # local names: faster lookups
     step = 0
-    for e in range(epochs):
-        total = 0.0
-        for r in range(n_rows):
-            x, z = X[r], Z[r]
-            sums, outs = net.forward(x)
-            err = outs[-1] - z
-            loss = 0.5 * float(err @ err)
-            if not math.isfinite(loss):
-                if trace is not None:
-                    trace.truncate(slot)
-                raise NumericalError(f"training stopped: epoch {e}, row {r}: the loss is {loss}")
-            d = net.deltas(z, sums, outs)
-            if step == next_keep:
-                trace.x[slot], trace.z[slot], trace.loss[slot] = x, z, loss
-                for l in range(len(net.W)):
-                    trace.w[l][slot], trace.b[l][slot] = net.W[l], net.b[l]
-                    trace.s[l][slot], trace.a[l][slot], trace.delta[l][slot] = sums[l], outs[l], d[l]
-                slot += 1
-                next_keep = int(kept[slot]) if slot < len(kept) else -1
-            net.update(x, outs, d, lr)
-            total += loss
-            step += 1
-        epoch_loss[e] = total / n_rows
-        if on_epoch is not None:
-            on_epoch(e, epoch_loss[e])
+    with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf are checked for below
+        for e in range(epochs):
+            total = 0.0
+            for r in range(n_rows):
+                x, z = X[r], Z[r]
+                keep = step == next_keep
+                if keep:
+                    bufs = [(trace.s[l][slot], trace.a[l][slot], trace.delta[l][slot]) for l in range(n)]
+                else:
+                    bufs = scratch
+                # forward
+                inp = x
+                for l in range(n):
+                    s_, a_, _ = bufs[l]
+                    dot(W[l], inp, out=s_)
+                    add(s_, B[l], out=s_)
+                    f[l](s_, out=a_)
+                    inp = a_
+                sub(inp, z, out=err)
+                loss = 0.5 * float(dot(err, err))
+                if not math.isfinite(loss):
+                    if trace is not None:
+                        trace.truncate(slot)
+                    where = f"epoch {e}, row {r}: the loss is {loss}"
+                    raise _stop(net, good, where)
+                # backward: the output's error signal, then each hidden layer's
+                # from the next layer's old weights
+                s_, a_, d = bufs[-1]
+                df[-1](s_, a_, out=d)
+                mul(d, err, out=d)
+                for l in range(n - 2, -1, -1):
+                    dot(d, W[l + 1], out=back[l])
+                    s_, a_, d = bufs[l]
+                    df[l](s_, a_, out=d)
+                    mul(d, back[l], out=d)
+                if keep:
+                    trace.x[slot], trace.z[slot], trace.loss[slot] = x, z, loss
+                    for l in range(n):
+                        trace.w[l][slot], trace.b[l][slot] = W[l], B[l]
+                    slot += 1
+                    next_keep = int(kept[slot]) if slot < len(kept) else -1
+                # update every weight and bias together: w -= eta * (delta * input)
+                inp = x
+                for l in range(n):
+                    d = bufs[l][2]
+                    mul(d[:, None], inp, out=G[l])
+                    mul(G[l], eta, out=G[l])
+                    sub(W[l], G[l], out=W[l])
+                    mul(d, eta, out=gb[l])
+                    sub(B[l], gb[l], out=B[l])
+                    inp = bufs[l][1]
+                total += loss
+                step += 1
+                if step % CHECK_EVERY == 0:
+                    good = _checkpoint(net, good, trace, slot, f"epoch {e}, row {r}")
+            epoch_loss[e] = total / n_rows
+            if on_epoch is not None:
+                on_epoch(e, epoch_loss[e])
+    _checkpoint(net, good, trace, slot, "the end of training")
     return epoch_loss
+
+
+CHECK_EVERY = 512
+
+
+def _finite(net: MLP) -> str | None:
+    """The first weight or bias array that holds a NaN or an infinity, by name."""
+    for l, (w, b) in enumerate(zip(net.W, net.b)):
+        name = "output" if l == len(net.W) - 1 else f"hidden layer {l}"
+        if not np.isfinite(w).all():
+            return f"the weights of the {name}"
+        if not np.isfinite(b).all():
+            return f"the biases of the {name}"
+    return None
+
+
+def _stop(net: MLP, good: Params, where: str) -> NumericalError:
+    """Keep the last finite weights (the current ones if finite) and say where it broke."""
+    if _finite(net) is not None:
+        for l, (w, b) in enumerate(good):
+            net.W[l][...], net.b[l][...] = w, b
+    return NumericalError(f"training stopped: {where}; the last finite weights are kept")
+
+
+def _checkpoint(net: MLP, good: Params, trace: Trace | None, slot: int, where: str) -> Params:
+    bad = _finite(net)
+    if bad is None:
+        return net.params
+    if trace is not None:
+        trace.truncate(slot)
+    raise _stop(net, good, f"{bad} stopped being finite by {where}")

@@ -210,7 +210,7 @@ class Trace:
             "final": params(self.final),
             "steps": [self.step_dict(k) for k in range(self.n_steps)],
             "epochs": [{"epoch": e, "loss": float(v)} for e, v in enumerate(self.epoch_loss) if np.isfinite(v)],
-            "final_loss": float(self.final_loss),
+            "final_loss": float(self.final_loss) if np.isfinite(self.final_loss) else None,
             **({"stopped": self.stopped} if self.stopped else {}),
         }
 
@@ -232,5 +232,6 @@ class Trace:
             marks.append(p)
             p *= 10
         rows = [(k, float(self.epoch_loss[k])) for k in marks if np.isfinite(self.epoch_loss[k])]
-        rows.append((n, float(self.final_loss)))
+        if np.isfinite(self.final_loss):
+            rows.append((n, float(self.final_loss)))
         return rows
