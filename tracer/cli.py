@@ -126,6 +126,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("docs", nargs="+", metavar="DOC")
     p.add_argument("--config", metavar="CONFIG", help="also match named quantities to the trace of CONFIG")
     p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE (- for standard output)")
+    p.add_argument("--all", action="store_true", help="list every check, not only the numbers that disagree")
 
     p = sub.add_parser("check", help="compare the engine's gradients with finite differences and sympy")
     _config_arg(p)
