@@ -154,7 +154,7 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run mlptrace with ``argv``; return the exit status."""
-    from .errors import MlptraceError
+    from .errors import Interrupted, MlptraceError
 
     parser = build_parser()
     try:
@@ -165,7 +165,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         module, func = COMMANDS[args.command].split(":")
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except MlptraceError as exc:
-        print(f"mlptrace: error: {exc}", file=sys.stderr)
+        kind = "" if isinstance(exc, Interrupted) else "error: "
+        print(f"mlptrace: {kind}{exc}", file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("mlptrace: interrupted", file=sys.stderr)

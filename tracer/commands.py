@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import signal
 import sys
 from pathlib import Path
 
@@ -13,7 +14,7 @@ from . import config as config_mod
 from . import files
 from .dataset import MinMax
 from .engine import MLP
-from .errors import InputError, NumericalError
+from .errors import InputError, Interrupted, NumericalError
 
 __all__ = ["train", "test", "predict", "load_config"]
 
@@ -80,6 +81,9 @@ def train(args: argparse.Namespace) -> int:
     trace_path = _output_file(args.trace, cfg.files_read) if args.trace else None
     if trace_path is not None and trace_path in targets:
         raise InputError(str(trace_path), "", "the trace would overwrite a saved weights or min-max file")
+    if trace_path is not None and trace_path.suffix.lower() not in (".json", ".npz"):
+        raise InputError(str(trace_path), "", "a trace is .json (kept in memory) or .npz (streamed to disk)")
+    stream_to = str(trace_path) if trace_path is not None and trace_path.suffix.lower() == ".npz" else None
 
     console = _console()
     total = cfg.epochs * len(cfg.raw)
@@ -105,16 +109,21 @@ def train(args: argparse.Namespace) -> int:
             if e % every == 0 or e == cfg.epochs - 1:
                 progress.update(task, completed=e + 1, description=f"training  loss {loss:.5f}")
 
+    # Ctrl-C ends the run between two steps, and what was trained so far is saved.
+    stop = [False]
+    previous = signal.signal(signal.SIGINT, lambda *_: stop.__setitem__(0, True))
     stopped = None
     try:
         if live is not None:
             with live:
-                trace, net = record(cfg, policy, on_epoch)
+                trace, net = record(cfg, policy, on_epoch, stream_to, stop)
         else:
-            trace, net = record(cfg, policy, on_epoch)
-    except NumericalError as exc:
+            trace, net = record(cfg, policy, on_epoch, stream_to, stop)
+    except (NumericalError, Interrupted) as exc:
         stopped = exc
         trace, net = exc.trace, exc.net
+    finally:
+        signal.signal(signal.SIGINT, previous)
 
     _print_loss_table(console, cfg, trace)
     _print_summary(console, cfg, trace, net)
@@ -124,8 +133,9 @@ def train(args: argparse.Namespace) -> int:
         files.write_minmax(targets[1], trace.minmax)
         console.print(f"saved {targets[0]} and {targets[1]}")
     if trace_path is not None:
-        files.atomic_write(trace_path, trace.to_json())
-        console.print(f"saved the trace of {trace.n_steps} step(s) to {trace_path}")
+        if stream_to is None:
+            files.atomic_write(trace_path, trace.to_json())
+        console.print(f"saved the trace to {trace_path}")
     if stopped is not None:
         raise stopped
     return 0

@@ -15,7 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from . import activations
-from .errors import NumericalError
+from .errors import Interrupted, NumericalError
 from .trace import Trace
 
 __all__ = ["MLP", "train"]
@@ -84,8 +84,13 @@ def train(
     epochs: int,
     trace: Trace | None = None,
     on_epoch: Callable[[int, float], None] | None = None,
+    stop: list[bool] | None = None,
 ) -> np.ndarray:
     """Train ``net`` in place for ``epochs`` passes over the rows of (X, Z).
+
+    ``stop`` is a one-element list a signal handler may set to True: the run
+    then ends between two steps with :class:`Interrupted`, the network and
+    the trace holding everything up to there.
 
     Returns the mean loss of each epoch (each row's loss computed before its
     update).  Steps named in ``trace.kept`` are recorded into ``trace``.
@@ -111,8 +116,10 @@ def train(
     gb = [np.empty(len(b)) for b in B]
     err = np.empty(Z.shape[1])
     eta = np.array(lr)  # a 0-d array: cheaper than a Python float per call
-    kept = trace.kept if trace is not None else np.empty(0, dtype=np.int64)
-    slot, next_keep = 0, (int(kept[0]) if len(kept) else -1)
+    schedule = trace.steps_to_keep() if trace is not None else iter(())
+    slot, next_keep = 0, next(schedule, -1)
+    capacity = trace.capacity if trace is not None else 0
+    stop = stop if stop is not None else [False]
     epoch_loss = trace.epoch_loss if trace is not None else np.full(epochs, np.nan)
     # Weights are checked for NaN and infinity every CHECK_EVERY steps (a
     # sigmoid can hide infinite weights behind a finite loss); the loss is
@@ -124,6 +131,10 @@ def train(
         for e in range(epochs):
             total = 0.0
             for r in range(n_rows):
+                if stop[0]:
+                    if trace is not None:
+                        trace.finish(slot)
+                    raise Interrupted(f"interrupted at epoch {e}, row {r}")
                 x, z = X[r], Z[r]
                 keep = step == next_keep
                 if keep:
@@ -142,7 +153,7 @@ def train(
                 loss = 0.5 * float(dot(err, err))
                 if not math.isfinite(loss):
                     if trace is not None:
-                        trace.truncate(slot)
+                        trace.finish(slot)
                     where = f"epoch {e}, row {r}: the loss is {loss}"
                     raise _stop(net, good, where)
                 # backward: the output's error signal, then each hidden layer's
@@ -156,11 +167,13 @@ def train(
                     df[l](s_, a_, out=d)
                     mul(d, back[l], out=d)
                 if keep:
-                    trace.x[slot], trace.z[slot], trace.loss[slot] = x, z, loss
+                    trace.kept[slot], trace.x[slot], trace.z[slot], trace.loss[slot] = step, x, z, loss
                     for l in range(n):
                         trace.w[l][slot], trace.b[l][slot] = W[l], B[l]
                     slot += 1
-                    next_keep = int(kept[slot]) if slot < len(kept) else -1
+                    next_keep = next(schedule, -1)
+                    if slot == capacity:
+                        slot = trace.spill(slot)
                 # update every weight and bias together: w -= eta * (delta * input)
                 inp = x
                 for l in range(n):
@@ -179,6 +192,8 @@ def train(
             if on_epoch is not None:
                 on_epoch(e, epoch_loss[e])
     _checkpoint(net, good, trace, slot, "the end of training")
+    if trace is not None:
+        trace.finish(slot)
     return epoch_loss
 
 
@@ -209,5 +224,5 @@ def _checkpoint(net: MLP, good: Params, trace: Trace | None, slot: int, where: s
     if bad is None:
         return net.params
     if trace is not None:
-        trace.truncate(slot)
+        trace.finish(slot)
     raise _stop(net, good, f"{bad} stopped being finite by {where}")

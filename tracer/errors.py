@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-__all__ = ["MlptraceError", "InputError", "CheckFailed", "NumericalError"]
+__all__ = ["MlptraceError", "InputError", "CheckFailed", "NumericalError", "Interrupted"]
 
 
 class MlptraceError(Exception):
@@ -39,3 +39,9 @@ class NumericalError(MlptraceError):
     """Training produced a NaN or an infinity."""
 
     exit_status = 3
+
+
+class Interrupted(MlptraceError):
+    """The user pressed Ctrl-C; training stopped between two steps."""
+
+    exit_status = 130

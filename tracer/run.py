@@ -8,8 +8,8 @@ import numpy as np
 
 from .config import Config
 from .engine import MLP, train
-from .errors import NumericalError
-from .trace import Policy, Trace, parse_policy
+from .errors import Interrupted, NumericalError
+from .trace import CHUNK, NpzWriter, Policy, Trace, parse_policy
 
 __all__ = ["record"]
 
@@ -18,11 +18,18 @@ def record(
     config: Config,
     policy: Policy | str = "all",
     on_epoch: Callable[[int, float], None] | None = None,
+    stream_to: str | None = None,
+    stop: list[bool] | None = None,
 ) -> tuple[Trace, MLP]:
     """Train ``config`` and return its trace (the steps ``policy`` keeps) and the trained network.
 
-    On a NumericalError the trace is returned through the exception's
-    ``trace`` attribute, with the network's last finite weights.
+    With ``stream_to`` (a ``.npz`` path) the kept steps go to that file a
+    chunk at a time and the returned trace holds none of them: memory stays
+    flat however long the run.
+
+    On a NumericalError or an Interrupted (``stop[0]`` set by a signal
+    handler) the trace and the network so far travel on the exception as
+    ``trace`` and ``net``.
     """
     if isinstance(policy, str):
         policy = parse_policy(policy)
@@ -41,17 +48,29 @@ def record(
         method=config.method,
         n_rows=len(X),
         epochs=config.epochs,
-        kept=policy.steps(config.epochs * len(X)),
+        kept=np.zeros(CHUNK, dtype=np.int64) if stream_to else policy.steps(config.epochs * len(X)),
         initial=[(w.copy(), b.copy()) for w, b in params],
         seed=config.seed if config.init_method == "random" else None,
     )
+    writer = None
+    if stream_to:
+        writer = trace.sink = NpzWriter(stream_to)
+        trace.schedule = policy.iter_steps(config.epochs * len(X))
     try:
-        train(net, X, Z, config.learning_rate, config.epochs, trace, on_epoch)
-    except NumericalError as exc:
+        train(net, X, Z, config.learning_rate, config.epochs, trace, on_epoch, stop)
+    except (NumericalError, Interrupted) as exc:
         trace.stopped = str(exc)
         trace.final = net.params
+        if writer:
+            writer.close(trace)
         exc.trace, exc.net = trace, net
+        raise
+    except BaseException:
+        if writer:
+            writer.abort()
         raise
     trace.final = net.params
     trace.final_loss = float(np.mean(net.losses(X, Z)))
+    if writer:
+        writer.close(trace)
     return trace, net

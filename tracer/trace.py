@@ -9,14 +9,20 @@ operations the engine used, so they equal the engine's values bit for bit.
 
 from __future__ import annotations
 
+import heapq
+import io
+import itertools
 import json
+import os
 import re
+import tempfile
+import zipfile
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, Callable, Iterator
 
 import numpy as np
 
-__all__ = ["Trace", "Policy", "parse_policy", "FORMAT", "VERSION"]
+__all__ = ["Trace", "Policy", "parse_policy", "NpzWriter", "load", "iter_chunks", "FORMAT", "VERSION"]
 
 FORMAT, VERSION = "mlptrace-trace", 1
 
@@ -45,6 +51,20 @@ class Policy:
             elif kind == "last":
                 kept.append(np.arange(max(total - n, 0), total, dtype=np.int64))
         return np.unique(np.concatenate(kept))
+
+    def iter_steps(self, total: int) -> Iterator[int]:
+        """The same steps as :meth:`steps`, lazily, in order: memory stays flat for any ``total``."""
+        ranges = []
+        for kind, n in self.parts:
+            ranges.append({
+                "all": lambda: range(total),
+                "first": lambda: range(min(n, total)),
+                "every": lambda: range(0, total, n),
+                "last": lambda: range(max(total - n, 0), total),
+            }[kind]())
+        if len(ranges) == 1:
+            return iter(ranges[0])
+        return (k for k, _ in itertools.groupby(heapq.merge(*ranges)))
 
 
 _PART = re.compile(r"^(all|epochs|(first|every|last):([0-9]+))$")
@@ -97,13 +117,18 @@ class Trace:
     method: str
     n_rows: int
     epochs: int
-    kept: np.ndarray  # step indices recorded
+    kept: np.ndarray  # step indices recorded (in a streamed trace: a chunk's buffer of them)
     initial: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     final: list[tuple[np.ndarray, np.ndarray]] = field(default_factory=list)
     epoch_loss: np.ndarray = field(default_factory=lambda: np.empty(0))
     final_loss: float = float("nan")
     seed: int | None = None
     stopped: str | None = None  # why training stopped early, if it did
+    # A streamed trace holds one chunk at a time: the engine fills the arrays
+    # and hands each full chunk to ``sink(trace, n)``; ``schedule`` then
+    # yields the steps to keep (else it is ``kept`` itself).
+    sink: Callable[["Trace", int], None] | None = None
+    schedule: Iterator[int] | None = None
 
     def __post_init__(self) -> None:
         k = len(self.kept)
@@ -138,6 +163,29 @@ class Trace:
     def layer_input(self, l: int) -> np.ndarray:
         """What layer ``l`` received: the inputs for the first layer, else the previous activations."""
         return self.x if l == 0 else self.a[l - 1]
+
+    @property
+    def capacity(self) -> int:
+        return len(self.x)
+
+    def steps_to_keep(self) -> Iterator[int]:
+        return self.schedule if self.schedule is not None else iter(self.kept.tolist())
+
+    def spill(self, n: int) -> int:
+        """The engine filled ``n`` slots: a streamed trace writes them out and starts again at 0."""
+        if self.sink is None:
+            return n
+        if n:
+            self.sink(self, n)
+        return 0
+
+    def finish(self, n: int) -> None:
+        """The run ended with ``n`` slots of the current chunk filled."""
+        if self.sink is None:
+            self.truncate(n)
+        else:
+            self.spill(n)
+            self.truncate(0)
 
     def truncate(self, n: int) -> None:
         """Keep only the first ``n`` kept steps (a run that stopped early)."""
@@ -187,7 +235,7 @@ class Trace:
             "loss": float(self.loss[k]),
         }
 
-    def to_dict(self) -> dict[str, Any]:
+    def to_dict(self, steps: bool = True) -> dict[str, Any]:
         def params(ps):
             return [{"w": w.tolist(), "b": b.tolist()} for w, b in ps]
 
@@ -206,9 +254,10 @@ class Trace:
             "minmax": self.minmax,
             "seed": self.seed,
             "rows": self.n_rows,
+            "epoch_count": self.epochs,
             "initial": params(self.initial),
             "final": params(self.final),
-            "steps": [self.step_dict(k) for k in range(self.n_steps)],
+            "steps": [self.step_dict(k) for k in range(self.n_steps)] if steps else [],
             "epochs": [{"epoch": e, "loss": float(v)} for e, v in enumerate(self.epoch_loss) if np.isfinite(v)],
             "final_loss": float(self.final_loss) if np.isfinite(self.final_loss) else None,
             **({"stopped": self.stopped} if self.stopped else {}),
@@ -235,3 +284,134 @@ class Trace:
         if np.isfinite(self.final_loss):
             rows.append((n, float(self.final_loss)))
         return rows
+
+
+# --------------------------------------------------------------------------
+# streaming to disk, and loading back
+
+CHUNK = 4096  # kept steps per chunk of a streamed trace
+
+
+def _meta(trace: Trace) -> dict[str, Any]:
+    """Everything of the trace JSON but the steps (and the epochs, stored as an array)."""
+    d = trace.to_dict(steps=False)
+    d.pop("epochs")
+    return d
+
+
+class NpzWriter:
+    """Streams a trace to a ``.npz`` file, one compressed chunk of steps at a time.
+
+    Each chunk ``c`` is a group of arrays ``c000000/x``, ``c000000/w0``, ...
+    (the stored quantities only, full float64); ``meta.json`` and
+    ``epoch_loss`` are written last.  The file is built under a temporary
+    name beside the target and renamed into place when closed, so a reader
+    never sees a partial trace.
+    """
+
+    def __init__(self, path: str | os.PathLike):
+        self.path = os.fspath(path)
+        directory = os.path.dirname(self.path) or "."
+        fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".tmp", dir=directory)
+        os.close(fd)
+        self.zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
+        self.chunks = 0
+
+    def _put(self, name: str, array: np.ndarray) -> None:
+        with self.zip.open(name + ".npy", "w", force_zip64=True) as fh:
+            np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
+
+    def __call__(self, trace: Trace, n: int) -> None:
+        prefix = f"c{self.chunks:06d}/"
+        self._put(prefix + "step", trace.kept[:n])
+        for name in ("x", "z", "loss"):
+            self._put(prefix + name, getattr(trace, name)[:n])
+        for name in ("w", "b", "s", "a", "delta"):
+            for l, arr in enumerate(getattr(trace, name)):
+                self._put(f"{prefix}{name}{l}", arr[:n])
+        self.chunks += 1
+
+    def close(self, trace: Trace) -> None:
+        meta = _meta(trace)
+        meta["chunks"] = self.chunks
+        self.zip.writestr("meta.json", json.dumps(meta, allow_nan=False))
+        self._put("epoch_loss", trace.epoch_loss)
+        self.zip.close()
+        with open(self.tmp, "rb+") as fh:
+            os.fsync(fh.fileno())
+        os.chmod(self.tmp, 0o644)
+        os.replace(self.tmp, self.path)
+
+    def abort(self) -> None:
+        try:
+            self.zip.close()
+        finally:
+            if os.path.exists(self.tmp):
+                os.unlink(self.tmp)
+
+
+def _from_meta(meta: dict[str, Any], k: int) -> Trace:
+    net = meta["network"]
+
+    def params(ps):
+        return [(np.array(p["w"], dtype=np.float64), np.array(p["b"], dtype=np.float64)) for p in ps]
+
+    t = Trace(
+        layers=net["layers"], activations=net["activations"], learning_rate=net["learning_rate"],
+        loss_name=net["loss"], input_labels=net["inputs"], output_labels=net["outputs"],
+        minmax=meta["minmax"], method=meta["normalize"], n_rows=meta["rows"], epochs=meta["epoch_count"],
+        kept=np.zeros(k, dtype=np.int64), initial=params(meta["initial"]), final=params(meta["final"]),
+        final_loss=np.nan if meta["final_loss"] is None else meta["final_loss"],
+        seed=meta["seed"], stopped=meta.get("stopped"),
+    )
+    return t
+
+
+def iter_chunks(path: str | os.PathLike) -> Iterator[Trace]:
+    """The chunks of a streamed ``.npz`` trace, one Trace each, read lazily."""
+    with np.load(path, allow_pickle=False) as npz:
+        meta = json.loads(npz.zip.read("meta.json"))
+        for c in range(meta["chunks"]):
+            prefix = f"c{c:06d}/"
+            kept = npz[prefix + "step"]
+            t = _from_meta(meta, len(kept))
+            t.kept = kept
+            for name in ("x", "z", "loss"):
+                setattr(t, name, npz[prefix + name])
+            for name in ("w", "b", "s", "a", "delta"):
+                setattr(t, name, [npz[f"{prefix}{name}{l}"] for l in range(len(t.layers) - 1)])
+            t.epoch_loss = npz["epoch_loss"]
+            yield t
+
+
+def load(path: str | os.PathLike) -> Trace:
+    """Read a trace written by ``mlptrace train --trace`` (``.json`` or a streamed ``.npz``)."""
+    path = os.fspath(path)
+    if path.endswith(".npz"):
+        with np.load(path, allow_pickle=False) as npz:
+            meta = json.loads(npz.zip.read("meta.json"))
+            epoch_loss = npz["epoch_loss"]
+        chunks = list(iter_chunks(path))
+        t = _from_meta(meta, 0)
+        if chunks:
+            t.kept = np.concatenate([c.kept for c in chunks])
+            for name in ("x", "z", "loss"):
+                setattr(t, name, np.concatenate([getattr(c, name) for c in chunks]))
+            for name in ("w", "b", "s", "a", "delta"):
+                setattr(t, name, [np.concatenate([getattr(c, name)[l] for c in chunks]) for l in range(len(t.layers) - 1)])
+        t.epoch_loss = epoch_loss
+        return t
+    with open(path, encoding="utf-8") as fh:
+        d = json.load(fh)
+    steps = d["steps"]
+    t = _from_meta(d, len(steps))
+    t.kept = np.array([s["epoch"] * d["rows"] + s["row"] for s in steps], dtype=np.int64)
+    for k, st in enumerate(steps):
+        t.x[k], t.z[k], t.loss[k] = st["x"], st["z"], st["loss"]
+        for l, layer in enumerate(st["layers"]):
+            for name in ("w", "b", "s", "a", "delta"):
+                getattr(t, name)[l][k] = layer[name]
+    t.epoch_loss = np.full(d["epoch_count"], np.nan)
+    for e in d["epochs"]:
+        t.epoch_loss[e["epoch"]] = e["loss"]
+    return t
