@@ -73,7 +73,8 @@ def snapshot(folder: Path) -> dict[str, bytes]:
 @pytest.mark.parametrize("name,files,argv,words", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(tmp_path, name, files, argv, words):
     for p in (EXAMPLES / "seed").iterdir():
-        shutil.copy(p, tmp_path / p.name)
+        if p.is_file():
+            shutil.copy(p, tmp_path / p.name)
     for fname, content in files.items():
         target = tmp_path / fname
         target.write_bytes(content if isinstance(content, bytes) else content.encode())

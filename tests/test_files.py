@@ -122,7 +122,7 @@ def test_predict_command_input_and_csv(capsys, tmp_path):
 
 def test_train_never_writes_over_its_inputs(tmp_path, capsys):
     work = tmp_path / "seed"
-    shutil.copytree(EXAMPLES / "seed", work)
+    shutil.copytree(EXAMPLES / "seed", work, ignore=shutil.ignore_patterns("figures"))
     shutil.copy(work / "init-weights-biases.json", work / "trained-weights-biases.json")
     cfg = work / "sigmoid.toml"
     text = cfg.read_text().replace('file = "init-weights-biases.json"', 'file = "trained-weights-biases.json"')
