@@ -23,7 +23,7 @@ from tracer import config, figures, gd
 from tracer.figures import contour, curve, diagram
 from tracer.run import record
 
-from conftest import require_tool
+from conftest import EXAMPLES, require_tool
 
 SVG = "{http://www.w3.org/2000/svg}"
 
@@ -168,7 +168,7 @@ def test_each_weight_label_sits_on_its_own_edge_and_along_it(big):
         assert angle == pytest.approx(math.degrees(math.atan2(y1 - y0, x1 - x0)), abs=0.01)
         # the rotation centre is the text's anchor, which sits 0.36 em below the edge, across it
         dist = abs((x1 - x0) * (cy - y0) - (y1 - y0) * (cx - x0)) / math.hypot(x1 - x0, y1 - y0)
-        assert dist == pytest.approx(0.36 * 10, abs=0.02)
+        assert dist == pytest.approx(0.36 * float(t.get("font-size")), abs=0.02)
         assert min(x0, x1) < cx < max(x0, x1)
 
 
@@ -388,3 +388,12 @@ def test_every_svg_is_well_formed(seed, big):
                 figures.loss_svg(seed), figures.loss_svg(big, log=True), figures.gd_svg(), figures.gd_svg(d)]:
         root = parse(svg)
         assert root.tag == SVG + "svg" and float(root.get("width")) > 0
+
+
+def test_readme_pictures_are_current(tmp_path):
+    from tracer.figures.__main__ import main
+
+    assert main([str(tmp_path)]) == 0
+    for name in ("network", "loss", "gd"):
+        committed = (EXAMPLES / "seed" / "figures" / f"{name}.svg").read_text()
+        assert (tmp_path / f"{name}.svg").read_text() == committed, "run: python -m tracer.figures examples/seed/figures"

@@ -59,8 +59,10 @@ def loss(trace, log: bool = False, width: float = 640, height: float = 360, digi
         tx, ty = float(xa(k)), float(ya(v))
         if tx < (left + width - right) / 2:
             c.label(tx + 14, ty, f"{k}: {v:.{digits}f}", size=10, anchor="start", color=INK, cls="mark-label")
-        else:
-            c.label(tx - 8, ty - 13, f"{k}: {v:.{digits}f}", size=10, anchor="end", color=INK, cls="mark-label")
+        else:  # above the last point, or below it when the curve comes down to it from above
+            above = float(np.mean(py[-max(len(py) // 10, 1):])) > ty or ty + 20 > ya.p0
+            c.label(tx - 8, ty - 13 if above else ty + 13, f"{k}: {v:.{digits}f}", size=10, anchor="end",
+                    color=INK, cls="mark-label")
     return c
 
 

@@ -75,7 +75,7 @@ def network(trace, step: int = 0, digits: int = 4, which: str = "both",
         labelled = max(layers) <= MAX_LABELLED
     names = node_names(layers)
     R, gy = (17, 74) if labelled else (11, 42)
-    fs_w, fs_b = (10, 10) if labelled else (9, 9)
+    fs_w, fs_b = (11, 10) if labelled else (9, 9)
     wmax = max((float(np.max(np.abs(w))) for _, ps in panels for w, _ in ps if w.size), default=0.0) or 1.0
 
     # label widths: the widest value either panel shows, so labels sit at the same place in both
