@@ -1,7 +1,7 @@
 """A tiny drawing surface that writes the same picture as SVG text or as a PDF file.
 
 Figures are drawn once, in pixel-like units with the origin at the top
-left, as a list of primitives (polylines, polygons, circles, rectangles,
+left, as a list of primitives (polylines, polygons, circles and
 text).  ``svg()`` turns the list into SVG text; ``pdf()`` into a one-page
 PDF that pdflatex includes with ``\\includegraphics`` -- so a LaTeX report
 needs no converter, no cairo and no TikZ (pgf is not part of Debian's
@@ -92,21 +92,17 @@ class Canvas:
 
     # ------------------------------------------------------------ drawing
     def lines(self, polys: list[list[Point]], color: str = "#000000", width: float = 1.0,
-              dash: tuple[float, float] | None = None, cls: str | None = None, data: dict | None = None) -> None:
+              cls: str | None = None, data: dict | None = None) -> None:
         """One stroke made of several polylines (contours are many short pieces)."""
         polys = [p for p in polys if len(p) >= 2]
         if polys:
-            self.items.append(("lines", dict(polys=polys, color=color, width=width, dash=dash, cls=cls, data=data or {})))
+            self.items.append(("lines", dict(polys=polys, color=color, width=width, cls=cls, data=data or {})))
 
     def line(self, pts: list[Point], **kw) -> None:
         self.lines([pts], **kw)
 
     def polygon(self, pts: list[Point], fill: str, cls: str | None = None, data: dict | None = None) -> None:
         self.items.append(("polygon", dict(pts=pts, fill=fill, cls=cls, data=data or {})))
-
-    def rect(self, x: float, y: float, w: float, h: float, fill: str = "#ffffff",
-             stroke: str | None = None, width: float = 1.0, cls: str | None = None, data: dict | None = None) -> None:
-        self.items.append(("rect", dict(x=x, y=y, w=w, h=h, fill=fill, stroke=stroke, width=width, cls=cls, data=data or {})))
 
     def circle(self, x: float, y: float, r: float, fill: str = "#ffffff", stroke: str | None = "#000000",
                width: float = 1.0, cls: str | None = None, data: dict | None = None) -> None:
@@ -135,7 +131,7 @@ class Canvas:
         out = [
             f'<svg xmlns="http://www.w3.org/2000/svg" width="{num(self.width)}" height="{num(self.height)}" '
             f'viewBox="0 0 {num(self.width)} {num(self.height)}" font-family="{escape(FONT_FAMILY)}" '
-            f'role="img" aria-label="{escape(self.title)}">',
+            f'role="img" aria-label="{escape(self.title)}" style="max-width:100%;height:auto">',
             f"<title>{escape(self.title)}</title>",
             f'<rect width="100%" height="100%" fill="#ffffff"/>',
         ]
@@ -147,20 +143,15 @@ class Canvas:
                 attrs += f' data-{k.replace("_", "-")}="{escape(v)}"'
             if kind == "lines":
                 d = " ".join("M" + " L".join(f"{num(x)} {num(y)}" for x, y in p) for p in a["polys"])
-                dash = f' stroke-dasharray="{num(a["dash"][0])} {num(a["dash"][1])}"' if a["dash"] else ""
                 out.append(f'<path d="{d}" fill="none" stroke="{a["color"]}" stroke-width="{num(a["width"])}" '
-                           f'stroke-linecap="round" stroke-linejoin="round"{dash}{attrs}/>')
+                           f'stroke-linecap="round" stroke-linejoin="round"{attrs}/>')
             elif kind == "polygon":
                 pts = " ".join(f"{num(x)},{num(y)}" for x, y in a["pts"])
                 out.append(f'<polygon points="{pts}" fill="{a["fill"]}"{attrs}/>')
-            elif kind in ("rect", "circle"):
+            elif kind == "circle":
                 stroke = (f' stroke="{a["stroke"]}" stroke-width="{num(a["width"])}"' if a["stroke"] else "")
-                if kind == "rect":
-                    out.append(f'<rect x="{num(a["x"])}" y="{num(a["y"])}" width="{num(a["w"])}" '
-                               f'height="{num(a["h"])}" fill="{a["fill"]}"{stroke}{attrs}/>')
-                else:
-                    out.append(f'<circle cx="{num(a["x"])}" cy="{num(a["y"])}" r="{num(a["r"])}" '
-                               f'fill="{a["fill"]}"{stroke}{attrs}/>')
+                out.append(f'<circle cx="{num(a["x"])}" cy="{num(a["y"])}" r="{num(a["r"])}" '
+                           f'fill="{a["fill"]}"{stroke}{attrs}/>')
             else:
                 weight = ' font-weight="bold"' if a["bold"] else ""
                 anchor = f' text-anchor="{a["anchor"]}"' if a["anchor"] != "start" else ""
@@ -180,8 +171,6 @@ class Canvas:
             ops.append("q")
             if kind == "lines":
                 ops.append(f'{_rgb(a["color"])} RG {num(a["width"])} w')
-                if a["dash"]:
-                    ops.append(f'[{num(a["dash"][0])} {num(a["dash"][1])}] 0 d')
                 for p in a["polys"]:
                     ops.append(" ".join(f"{num(x)} {num(h - y)} {'m' if i == 0 else 'l'}" for i, (x, y) in enumerate(p)))
                 ops.append("S")
@@ -189,32 +178,25 @@ class Canvas:
                 pts = a["pts"]
                 ops.append(f'{_rgb(a["fill"])} rg ' + " ".join(
                     f"{num(x)} {num(h - y)} {'m' if i == 0 else 'l'}" for i, (x, y) in enumerate(pts)) + " h f")
-            elif kind in ("rect", "circle"):
+            elif kind == "circle":
                 paint = "f"
                 if a["fill"] != "none":
                     ops.append(f'{_rgb(a["fill"])} rg')
                 if a["stroke"]:
                     ops.append(f'{_rgb(a["stroke"])} RG {num(a["width"])} w')
                     paint = "B" if a["fill"] != "none" else "S"
-                if kind == "rect":
-                    ops.append(f'{num(a["x"])} {num(h - a["y"] - a["h"])} {num(a["w"])} {num(a["h"])} re {paint}')
-                else:
-                    ops.append(_circle_path(a["x"], h - a["y"], a["r"]) + f" {paint}")
+                ops.append(_circle_path(a["x"], h - a["y"], a["r"]) + f" {paint}")
             else:
                 w = text_width(a["s"], a["size"], a["bold"])
                 shift = {"start": 0, "middle": w / 2, "end": w}[a["anchor"]]
-                raw = a["s"].encode("cp1252", "replace").decode("latin-1")
-                lit = raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
                 font = "F2" if a["bold"] else "F1"
                 cos, sin = math.cos(math.radians(a["angle"])), math.sin(math.radians(a["angle"]))
                 # clockwise on screen is clockwise in PDF too once y is flipped: the matrix uses -sin
                 ops.append(f'{_rgb(a["color"])} rg BT /{font} {num(a["size"])} Tf '
                            f'{_f(cos)} {_f(-sin)} {_f(sin)} {_f(cos)} {num(a["x"])} {num(h - a["y"])} Tm '
-                           f'{num(-shift)} 0 Td ({lit}) Tj ET')
+                           f'{num(-shift)} 0 Td ({_pdf_string(a["s"])}) Tj ET')
             ops.append("Q")
         stream = zlib.compress("\n".join(ops).encode("latin-1"), 9)
-        title = self.title.encode("cp1252", "replace").decode("latin-1")
-        title = title.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
         objs = [
             b"<< /Type /Catalog /Pages 2 0 R >>",
             b"<< /Type /Pages /Kids [3 0 R] /Count 1 >>",
@@ -223,7 +205,7 @@ class Canvas:
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica /Encoding /WinAnsiEncoding >>",
             b"<< /Type /Font /Subtype /Type1 /BaseFont /Helvetica-Bold /Encoding /WinAnsiEncoding >>",
             f"<< /Length {len(stream)} /Filter /FlateDecode >>\nstream\n".encode() + stream + b"\nendstream",
-            f"<< /Title ({title}) /Producer (mlptrace) >>".encode("latin-1"),
+            f"<< /Title ({_pdf_string(self.title)}) /Producer (mlptrace) >>".encode("latin-1"),
         ]
         out = bytearray(b"%PDF-1.4\n%\xe2\xe3\xcf\xd3\n")
         offsets = []
@@ -235,6 +217,12 @@ class Canvas:
         out += b"".join(f"{o:010d} 00000 n \n".encode() for o in offsets)
         out += f"trailer\n<< /Size {len(objs) + 1} /Root 1 0 R /Info 7 0 R >>\nstartxref\n{xref}\n%%EOF\n".encode()
         return bytes(out)
+
+
+def _pdf_string(s: str) -> str:
+    """A PDF string literal's contents: WinAnsi (cp1252) bytes, "?" for what it lacks, \\ ( ) escaped."""
+    raw = s.encode("cp1252", "replace").decode("latin-1")
+    return raw.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
 
 
 def _circle_path(x: float, y: float, r: float) -> str:

@@ -140,7 +140,7 @@ def network(trace, step: int = 0, digits: int = 4, which: str = "both",
         for j, (x, y) in enumerate(P[-1]):
             c.text(x + R + 6, y + 4, trace.output_labels[j], size=11, anchor="start", color=INK, cls="output-label")
 
-    for (ox, oy), (nx, ny) in zip(origins, origins[1:]):  # an arrow from "before" to "after"
+    for ox, oy in origins[:-1]:  # an arrow from "before" to "after"
         if stack:
             x, y = W / 2, oy + ph + gap / 2
             c.line([(x, y - 14), (x, y + 6)], color=MUTED, width=2)
