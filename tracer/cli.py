@@ -75,7 +75,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mlptrace",
         description="Train small multi-layer perceptrons and explain every number they compute.",
         epilog="With no CONFIG every command uses the document's worked example. "
-        "Exit status: 0 ok, 1 a check failed, 2 bad input, 3 training diverged.",
+        "Exit status: 0 ok, 1 a check failed, 2 bad input, 3 training diverged, 130 interrupted.",
     )
     parser.add_argument("--version", action="version", version=f"mlptrace {_version()}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
@@ -103,7 +103,8 @@ def build_parser() -> argparse.ArgumentParser:
     _activation_arg(p)
     p.add_argument("--epochs", type=_positive_int, metavar="N", help="override training.epochs")
     p.add_argument("--out", metavar="DIR", help="save trained-weights-biases.json and minmax.json into DIR")
-    p.add_argument("--trace", metavar="FILE", help="write the trace of every kept step to FILE (JSON)")
+    p.add_argument("--trace", metavar="FILE", help="write the kept steps to FILE: .json (in memory, the documented format) "
+                   "or .npz (streamed to disk in compressed chunks, for long runs)")
     p.add_argument("--record", metavar="POLICY", default=None,
                    help="steps to keep: all, epochs, first:K, every:N, last:K, or a comma-separated union "
                    "(default: all with --trace, else epochs)")
