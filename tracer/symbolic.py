@@ -52,7 +52,8 @@ with numbers), ``matrix`` (the layer in matrix form, for large layers),
 
 An :class:`Equation` has ``name`` (plain, e.g. ``s_h[0]``), ``lhs``
 (:class:`Math` or None), ``lines`` (:class:`Line`, each with ``kind`` in
-symbolic | derivation | substituted | result, ``latex``, ``text`` and
+symbolic | derivation | substituted | evaluated (each term or factor worked
+out, as the document's middle lines) | result, ``latex``, ``text`` and
 ``rows``: the LaTeX broken into rows that fit a page), ``value`` (the full
 float64 result) and the shortcuts ``symbolic``, ``substituted``, ``result``.
 ``Equation.latex()`` is an ``aligned`` block, ``Equation.text()`` lines of
@@ -93,7 +94,7 @@ __all__ = [
 ]
 
 FEW = 3  # layers with more nodes than this show one node in full
-ROW_WIDTH = 64  # rough count of visible characters that fit one row of a page
+ROW_WIDTH = 340  # points of one equation row, leaving room for its left-hand side on an A4 page
 
 
 # --------------------------------------------------------------------------
@@ -150,7 +151,7 @@ class Math:
 class Line:
     """One ``= ...`` line of an equation."""
 
-    kind: str  # symbolic | derivation | substituted | result
+    kind: str  # symbolic | derivation | substituted | evaluated | result
     latex: str
     text: str
     rows: tuple[str, ...]  # the LaTeX in rows that fit a page; continuation rows start with \quad
@@ -352,15 +353,72 @@ def _paren(m: Math) -> Math:
     return Math(rf"\left({m.latex}\right)", f"({m.text})")
 
 
-def _width(tex: str) -> int:
-    """Roughly how many characters wide ``tex`` is when typeset."""
-    t = re.sub(r"\\(left|right)\b", "", tex)
-    t = re.sub(r"_\{[^{}]*\}", "xx", t)  # subscripts are small
-    t = re.sub(r"\\[A-Za-z]+", "x", t)
-    return len(re.sub(r"[{}\s^_]", "", t)) + tex.count(" + ") + tex.count(" - ")
+class _Parts:
+    """Each term of a sum, or each factor of a product, worked out: the document's middle line.
+
+    Every part is compiled to a plain function once (sympy's lambdify), so
+    a step only calls them.
+    """
+
+    __slots__ = ("refs", "fns", "is_sum")
+
+    def __init__(self, expr: Any, model: "Model"):
+        syms = sorted((s for s in expr.free_symbols if s in model.refs), key=lambda s: s.name)
+        self.refs = [model.refs[s] for s in syms]
+        self.is_sum = isinstance(expr, sp.Add)
+        self.fns = [sp.lambdify(syms, part, modules="math") for part in expr.args]
+
+    def fill(self, values: Sequence[float], digits: int) -> Math:
+        vals = [float(f(*values)) for f in self.fns]
+        if self.is_sum:
+            out = fmt(vals[0], digits)
+            for v in vals[1:]:
+                s = fmt(v, digits)
+                out += f" - {s[1:]}" if s.startswith("-") else f" + {s}"
+            return Math(out, out)
+        nums = [fmt(vals[0], digits), *(_slot(v, digits) for v in vals[1:])]
+        return Math(r" \cdot ".join(nums), "·".join(nums))
 
 
-def _rows(tex: str, width: int = ROW_WIDTH) -> tuple[str, ...]:
+_PT = {"normal": 5.5, "script": 3.9, "op": 13.0, "cmd": 6.0}  # rough widths in points at 11pt
+
+
+def _width(tex: str) -> float:
+    """Roughly how wide ``tex`` is when typeset, in points (11pt type).
+
+    Characters in sub- and superscripts are narrower; binary operators
+    carry their spacing; \\left, \\right and braces take no room.
+    """
+    tex = re.sub(r"\\(left|right)\b", "", tex).replace("{}", "")
+    width, depth, script_depth, i = 0.0, 0, [], 0
+    while i < len(tex):
+        c = tex[i]
+        if c in "_^" and i + 1 < len(tex) and tex[i + 1] == "{":
+            script_depth.append(depth + 1)
+            depth += 1
+            i += 2
+            continue
+        if c == "{":
+            depth += 1
+        elif c == "}":
+            if script_depth and script_depth[-1] == depth:
+                script_depth.pop()
+            depth -= 1
+        elif c == "\\":
+            m = re.match(r"\\[A-Za-z]+", tex[i:])
+            name = m.group(0) if m else tex[i:i + 2]
+            width += 11.0 if name == "\\quad" else _PT["cmd"] * (0.7 if script_depth else 1)
+            i += len(name)
+            continue
+        elif c in "+-=" and tex[i - 1:i] == " " and tex[i + 1:i + 2] == " ":
+            width += _PT["op"]
+        elif not c.isspace():
+            width += _PT["script"] if script_depth else _PT["normal"]
+        i += 1
+    return width
+
+
+def _rows(tex: str, width: float = ROW_WIDTH) -> tuple[str, ...]:
     """Break ``tex`` before top-level + and - so each row is at most ``width`` wide."""
     if _width(tex) <= width:
         return (tex,)
@@ -461,6 +519,8 @@ class _Names:
         if letter == "x":
             return r"\mathbf{x}", "x"
         t, u = self.tag(l)
+        if letter == "delta":
+            return rf"\boldsymbol{{\delta}}_{{{t}}}", f"δ{u}"
         letter = "y" if (letter == "a" and l == self.out) else letter
         return rf"\mathbf{{{letter}}}_{{{t}}}", f"{letter}{u}"
 
@@ -586,11 +646,11 @@ class Model:
         name = self.acts[l]
         if name == "linear":
             return arg
-        return Math(rf"{acts.get(name).symbol}\left({arg.latex}\right)", f"{_TEXT_F[name]}({arg.text})")
+        return Math(rf"{acts.get(name).symbol}({arg.latex})", f"{_TEXT_F[name]}({arg.text})")
 
     def f_prime(self, l: int, arg: Math) -> Math:
         name = self.acts[l]
-        return Math(rf"{acts.get(name).symbol}'\left({arg.latex}\right)", f"{_TEXT_F[name]}'({arg.text})")
+        return Math(rf"{acts.get(name).symbol}'({arg.latex})", f"{_TEXT_F[name]}'({arg.text})")
 
     def df_out(self, l: int, j: int) -> Any:
         """f'(s) in terms of the node's output, as the document writes it."""
@@ -625,7 +685,7 @@ class Model:
             e = self.sum_expr(l, j)
             specs.append(_Spec(
                 f"s[{j}]", self.names(self.sym("s", l, j)),
-                [("symbolic", self.m(e)), ("substituted", self.form(e))], ("s", l, j)))
+                [("symbolic", self.m(e)), ("substituted", self.form(e)), ("evaluated", _Parts(e, self))], ("s", l, j)))
         return specs
 
     def _general_sum(self, l: int) -> list[Equation]:
@@ -742,7 +802,8 @@ class Model:
             gen = Math(self.f_prime(out, self.names(s)).latex + r" \cdot " + _paren(self.m(err)).latex,
                        self.f_prime(out, self.names(s)).text + " · " + _paren(self.m(err)).text)
             specs.append(_Spec(f"delta[{k}]", self.names(self.sym("d", out, k)),
-                               [("symbolic", gen), ("symbolic", self.m(e, dot=True)), ("substituted", self.form(e))],
+                               [("symbolic", gen), ("symbolic", self.m(e, dot=True)), ("substituted", self.form(e)),
+                                ("evaluated", _Parts(e, self))],
                                ("d", out, k)))
         return specs
 
@@ -815,7 +876,8 @@ class Model:
             g = self.sym("dLda", l, j)
             sum_e = sp.Add(*back, evaluate=False)
             specs.append(_Spec(f"dL/da[{j}]", self.names(g),
-                               [("symbolic", self.m(sum_e)), ("substituted", self.form(sum_e))], ("dLda", l, j)))
+                               [("symbolic", self.m(sum_e)), ("substituted", self.form(sum_e)),
+                                ("evaluated", _Parts(sum_e, self))], ("dLda", l, j)))
             e = _mul(df, g)
             gen = Math(fp.latex + r" \cdot " + self.tex[g], fp.text + " · " + self.txt[g])
             specs.append(_Spec(f"delta[{j}]", self.names(d),
@@ -887,7 +949,7 @@ class Model:
         for spec in self.specs.get(key, []):
             lines = []
             for kind, piece in spec.lines:
-                if isinstance(piece, (_Form, _Applied)):
+                if isinstance(piece, (_Form, _Parts, _Applied)):
                     piece = piece.fill([self.value(r, trace, k) for r in piece.refs], digits)
                 lines.append(_line(kind, piece))
             v = self.value(spec.value, trace, k) if spec.value else None
@@ -942,7 +1004,7 @@ def _matrix(rows: np.ndarray, digits: int) -> Math:
     return Math(r"\begin{bmatrix}" + body + r"\end{bmatrix}", text)
 
 
-MATRIX_COLUMNS = 10  # wider weight matrices are left to the tables
+MATRIX_COLUMNS = 6  # wider weight matrices are left to the tables
 
 
 def _param_table(key: str, caption: str, w: np.ndarray, b: np.ndarray, names: _Names, l: int, digits: int) -> Table:
@@ -1008,10 +1070,10 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         return list(mdl.general.get(f"{key}.{l}", []))
 
     # 1 network ----------------------------------------------------------
-    arch = Table("architecture", "The network", ["layer", "nodes", "activation", "labels"], [
-        ["input", str(trace.layers[0]), "", ", ".join(labels_in)],
-        *[[f"hidden {l + 1}" if out > 1 else "hidden", str(trace.layers[l + 1]), trace.activations[l], ""] for l in range(out)],
-        ["output", str(trace.layers[-1]), trace.activations[-1], ", ".join(labels_out)],
+    arch = Table("architecture", "The network", ["layer", "nodes", "activation"], [
+        ["input", str(trace.layers[0]), ""],
+        *[[f"hidden {l + 1}" if out > 1 else "hidden", str(trace.layers[l + 1]), trace.activations[l]] for l in range(out)],
+        ["output", str(trace.layers[-1]), trace.activations[-1]],
     ])
     init_tables = [
         _param_table(f"initial-{l}", f"Initial weights and biases of {nm.layer_name(l)}", w, b, nm, l, digits)
@@ -1078,7 +1140,8 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
     def delta_table(l: int) -> list[Table]:
         if not mdl.big(l):
             return []
-        return [Table(f"deltas-{l}", f"Every error signal of {nm.layer_name(l)}", ["node", "s", "a", "delta"],
+        return [Table(f"deltas-{l}", f"Every error signal of {nm.layer_name(l)}",
+                      ["node", Math(*nm.vec("s", l)), Math(*nm.vec("a", l)), Math(*nm.vec("delta", l))],
                       [[str(j), _num(trace.s[l][k][j], digits), _num(trace.a[l][k][j], digits),
                         _num(trace.delta[l][k][j], digits)] for j in range(trace.layers[l + 1])])]
 
@@ -1119,8 +1182,8 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
     from . import files
 
     sec("saved", "8", "Save the min-max and the weights and biases",
-        facts={"minmax_json": json.dumps(trace.minmax, indent=2),
-               "weights_json": json.dumps(files.weights_to_mapping(trace.final), indent=2)})
+        facts={"minmax_json": _json(trace.minmax),
+               "weights_json": _json(files.weights_to_mapping(trace.final))})
 
     return Explanation(sections, trace, k, digits, facts)
 
@@ -1157,6 +1220,23 @@ def _paraboloid(digits: int) -> tuple[Table, dict[str, Any]]:
     return Table("gd", "Gradient descent on f(x, y) = x^2 + y^2", ["step", *head], cells), facts
 
 
+def _json(value: Any, indent: str = "") -> str:
+    """JSON as the files hold it, but with each innermost list of numbers on one line."""
+    inner = indent + "  "
+    if isinstance(value, dict):
+        items = [f"{inner}{json.dumps(k)}: {_json(v, inner)}" for k, v in value.items()]
+        return "{\n" + ",\n".join(items) + "\n" + indent + "}"
+    if isinstance(value, list) and any(isinstance(v, (list, dict)) for v in value):
+        return "[\n" + ",\n".join(inner + _json(v, inner) for v in value) + "\n" + indent + "]"
+    if isinstance(value, list) and len(value) > JSON_PER_LINE:  # long lists of numbers wrap
+        lines = [", ".join(json.dumps(v) for v in value[i:i + JSON_PER_LINE]) for i in range(0, len(value), JSON_PER_LINE)]
+        return "[\n" + ",\n".join(inner + ln for ln in lines) + "\n" + indent + "]"
+    return json.dumps(value)
+
+
+JSON_PER_LINE = 3  # full-precision numbers per line in the saved files' listing
+
+
 def _next_loss(trace: Any, k: int, digits: int) -> str | None:
     """The loss of the next recorded step, when it is the very next step."""
     if k + 1 < trace.n_steps and trace.kept[k + 1] == trace.kept[k] + 1:
@@ -1165,6 +1245,7 @@ def _next_loss(trace: Any, k: int, digits: int) -> str | None:
 
 
 ILLUSTRATE_ROWS = 12  # a longer dataset shows its first rows only
+NORM_COLUMNS = 3  # data columns per normalisation table
 
 
 def _data_sections(sec: Callable[..., Section], trace: Any, k: int, digits: int, config: Any, labels: list[str]) -> None:
@@ -1188,13 +1269,14 @@ def _data_sections(sec: Callable[..., Section], trace: Any, k: int, digits: int,
         facts["rows_total"] = len(raw)
         if method != "none":
             shown = raw[:ILLUSTRATE_ROWS]
-            header: list[Cell] = []
-            for c in range(raw.shape[1]):
-                header += [labels[c], "normalised"]
-            rows = [[cell for c in range(raw.shape[1])
-                     for cell in (_raw(r[c], digits), _num(_normalised(r[c], lo[c], hi[c], method), digits))]
-                    for r in shown]
-            norm_tables.append(Table("normalised", "Every value and its normalised value", header, rows))
+            # value / normalised pairs, at most NORM_COLUMNS data columns per table so it fits a page
+            for first in range(0, raw.shape[1], NORM_COLUMNS):
+                cols = range(first, min(first + NORM_COLUMNS, raw.shape[1]))
+                header = [h for c in cols for h in (labels[c], "normalised")]
+                rows = [[cell for c in cols
+                         for cell in (_raw(r[c], digits), _num(_normalised(r[c], lo[c], hi[c], method), digits))]
+                        for r in shown]
+                norm_tables.append(Table("normalised", "Every value and its normalised value", header, rows))
             # An example: the last value of the first column strictly between its min and max.
             col = raw[:, 0]
             inner = [v for v in col if lo[0] < v < hi[0]]
@@ -1221,7 +1303,7 @@ def _data_sections(sec: Callable[..., Section], trace: Any, k: int, digits: int,
             note = "" if not on else ("min = max: the middle of the range" if used_lo[c] == used_hi[c] else "")
             trows.append([label, _raw(row[c], digits), _raw(used_lo[c], digits) if on else "", _raw(used_hi[c], digits) if on else "",
                           _num(fed[c], digits), note])
-        norm_tables.append(Table("fed", "The row this step trains on", ["column", "value", "min", "max", "fed to the network", ""], trows))
+        norm_tables.append(Table("fed", "The row this step trains on", ["column", "value", "min", "max", "fed to the network", "note"], trows))
     used = Table("minmax-used", "The min-max the training uses", ["column", "min", "max"],
                  [[labels[c], _raw(used_lo[c], digits), _raw(used_hi[c], digits)] for c in range(len(labels))])
     tables.append(used)
