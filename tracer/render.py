@@ -56,8 +56,9 @@ def escape_md(text: Any) -> str:
 
 
 _TEX = {
-    "&": r"\&", "%": r"\%", "$": r"\$", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
-    # accents and math-font glyphs: the text-companion symbols would need bitmap fonts
+    "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
+    # accents and math-font glyphs: the text-companion symbols (even \$'s
+    # \textdollar) would need bitmap fonts built on the fly
     "~": r"\~{}", "^": r"\^{}", "\\": r"\textbackslash{}",
     # not special, but the default OT1 font prints them as other glyphs
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
@@ -142,14 +143,16 @@ def render(expl: Explanation, fmt: str = "md", template_dir: str | None = None, 
 
 
 def _template_line(exc: BaseException) -> str:
-    """``file line N`` of the innermost template frame of a rendering error."""
-    tb = exc.__traceback__
-    where = ""
+    """``file line N`` of the innermost template frame of a rendering error.
+
+    Jinja rewrites tracebacks so that template code appears as frames of
+    the template file at its own line numbers.
+    """
+    tb, where = exc.__traceback__, ""
     while tb is not None:
-        f = tb.tb_frame
-        if f.f_globals.get("__jinja_template__") is not None:
-            t = f.f_globals["__jinja_template__"]
-            where = f"{_basename(t.filename)} line {t.get_corresponding_lineno(tb.tb_lineno)}"
+        name = tb.tb_frame.f_code.co_filename
+        if name.endswith(".j2"):
+            where = f"{_basename(name)} line {tb.tb_lineno}"
         tb = tb.tb_next
     return where
 

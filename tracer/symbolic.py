@@ -268,9 +268,8 @@ class Explanation:
         return render(self, "md")
 
     def _repr_latex_(self) -> str:
-        from .render import render
-
-        return render(self, "tex", standalone=False)
+        # A notebook's LaTeX display is MathJax: math only, so every equation, in order.
+        return "\n".join(f"$$\n{eq.latex()}\n$$" for sec in self.sections for eq in sec.all_equations())
 
 
 def step_index(trace: Any, epoch: int, row: int) -> int:
