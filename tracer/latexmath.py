@@ -38,8 +38,8 @@ from dataclasses import dataclass
 from typing import Callable
 
 __all__ = [
-    "Num", "Var", "Neg", "Bin", "Pow", "Call",
-    "Interval", "ParseError", "EvalError",
+    "Num", "Var", "Neg", "Bin", "Pow", "Call", "Mat",
+    "Interval", "ParseError", "EvalError", "is_matrix",
     "parse", "classify", "Evaluator", "diff", "number_band", "decimals", "variables",
 ]
 
@@ -84,6 +84,11 @@ class Bin:
 class Pow:
     a: object
     b: object
+
+
+@dataclass(frozen=True)
+class Mat:
+    rows: tuple  # of tuples of trees: \begin{bmatrix} a & b \\ c & d \end{bmatrix}
 
 
 @dataclass(frozen=True)
@@ -145,6 +150,9 @@ _MUL = {"cdot", "times", "ast"}
 _UNICODE = {"\u2212": "-", "\u00b7": r"\cdot ", "\u22c5": r"\cdot ", "\u00d7": r"\times ", "\u00f7": r"\div ", "\u2013": "-"}
 
 
+_MATRIX = re.compile(r"\\(begin|end)\{[pbBvV]?matrix\}")
+
+
 @dataclass
 class Tok:
     kind: str  # num op cmd letter sub
@@ -177,11 +185,21 @@ def tokenize(text: str) -> list[Tok]:
     for u, r in _UNICODE.items():
         text = text.replace(u, r)
     text = strip_annotation(text)
+    text = re.sub(r"\{\s*\}", " ", text)  # an empty group, as in "\quad {} + ..."
     toks: list[Tok] = []
     i, n = 0, len(text)
+    matrices = 0  # inside a matrix, & and \\ separate entries; elsewhere & is alignment
     while i < n:
         c = text[i]
-        if c.isspace() or c in "&~":
+        m = _MATRIX.match(text, i)
+        if m:
+            matrices += 1 if m.group(1) == "begin" else -1
+            toks.append(Tok("cmd", "matrix(" if m.group(1) == "begin" else "matrix)"))
+            i = m.end()
+        elif matrices and (c == "&" or text.startswith("\\\\", i)):
+            toks.append(Tok("op", c if c == "&" else "\\\\"))
+            i += 1 if c == "&" else 2
+        elif c.isspace() or c in "&~":
             i += 1
         elif c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
             m = _NUMBER.match(text, i)
@@ -306,7 +324,7 @@ class _Parser:
         if t.kind == "op":
             return t.text in "([{"
         if t.kind == "cmd":
-            return t.text in ("frac", "dfrac", "tfrac", "sqrt", "pi") or t.text in _FUNCTIONS or t.text in _SYMBOLIC
+            return t.text in ("frac", "dfrac", "tfrac", "sqrt", "pi", "matrix(") or t.text in _FUNCTIONS or t.text in _SYMBOLIC
         return False
 
     # unary := ('-'|'+') unary | signed-literal postfix | power
@@ -371,6 +389,8 @@ class _Parser:
                 return Bin("/", num, den)
             if t.text == "pi":
                 return Num(math.pi)
+            if t.text == "matrix(":
+                return self.matrix()
             if t.text in _FUNCTIONS:
                 return self.call(_FUNCTIONS[t.text])
             if t.text in _SYMBOLIC:
@@ -386,6 +406,23 @@ class _Parser:
         if t.kind == "sub":
             raise ParseError(f"a subscript _{t.text} on nothing")
         raise ParseError(f"unexpected {t.text!r}")
+
+    def matrix(self) -> Mat:
+        rows, row = [], []
+        while True:
+            row.append(self.expr())
+            t = self.take()
+            if t.kind == "op" and t.text == "&":
+                continue
+            rows.append(tuple(row))
+            row = []
+            if t.kind == "cmd" and t.text == "matrix)":
+                break
+            if not (t.kind == "op" and t.text == "\\\\"):
+                raise ParseError(f"unexpected {t.text!r} in a matrix")
+        if len({len(r) for r in rows}) != 1:
+            raise ParseError("the rows of a matrix differ in length")
+        return Mat(tuple(rows))
 
     def _is_call(self) -> bool:
         k = 0
@@ -444,6 +481,8 @@ def variables(node) -> set[str]:
         return variables(node.x)
     if isinstance(node, Call):
         return variables(node.x)
+    if isinstance(node, Mat):
+        return set().union(*(variables(x) for row in node.rows for x in row))
     return variables(node.a) | variables(node.b)
 
 
@@ -523,8 +562,39 @@ def _bump(f: Callable[[float], float], x: Interval) -> Interval:
 _ACTIVATIONS = ("sigmoid", "tanh", "relu")
 
 
+def _add(x: Interval, y: Interval) -> Interval:
+    return Interval(x.lo + y.lo, x.mid + y.mid, x.hi + y.hi)
+
+
+def _mul(x: Interval, y: Interval) -> Interval:
+    return _span(x.mid * y.mid, x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi)
+
+
+def _neg(x: Interval) -> Interval:
+    return Interval(-x.hi, -x.mid, -x.lo)
+
+
+def _div(x: Interval, y: Interval) -> Interval:
+    if y.lo <= 0.0 <= y.hi:
+        raise EvalError("division by a value that may be zero")
+    return _span(x.mid / y.mid, x.lo / y.lo, x.lo / y.hi, x.hi / y.lo, x.hi / y.hi)
+
+
+def is_matrix(v) -> bool:
+    """Whether an evaluated value is a matrix (a tuple of rows of Intervals)."""
+    return isinstance(v, tuple)
+
+
+def _each(f: Callable, v):
+    return tuple(tuple(f(x) for x in row) for row in v) if is_matrix(v) else f(v)
+
+
+def _shape(v) -> tuple[int, int]:
+    return len(v), len(v[0])
+
+
 class Evaluator:
-    """Evaluate a tree as an Interval.
+    """Evaluate a tree as an Interval, or a matrix as a tuple of rows of Intervals.
 
     ``activation`` is what ``f`` means (sigmoid, tanh, relu); ``env`` binds
     variables to intervals (the gradient-descent table binds x and y).
@@ -534,7 +604,7 @@ class Evaluator:
         self.activation = activation
         self.env = env or {}
 
-    def __call__(self, node) -> Interval:
+    def __call__(self, node):
         return getattr(self, "_" + type(node).__name__)(node)
 
     def _Num(self, n: Num) -> Interval:
@@ -545,24 +615,50 @@ class Evaluator:
             return self.env[v.name]
         raise EvalError(f"{v.name} has no value")
 
-    def _Neg(self, n: Neg) -> Interval:
-        x = self(n.x)
-        return Interval(-x.hi, -x.mid, -x.lo)
+    def _Mat(self, m: Mat):
+        rows = tuple(tuple(self(x) for x in row) for row in m.rows)
+        if any(is_matrix(x) for row in rows for x in row):
+            raise EvalError("a matrix inside a matrix")
+        return rows
 
-    def _Bin(self, b: Bin) -> Interval:
+    def _Neg(self, n: Neg):
+        return _each(_neg, self(n.x))
+
+    def _Bin(self, b: Bin):
         x, y = self(b.a), self(b.b)
-        if b.op == "+":
-            return Interval(x.lo + y.lo, x.mid + y.mid, x.hi + y.hi)
-        if b.op == "-":
-            return Interval(x.lo - y.hi, x.mid - y.mid, x.hi - y.lo)
-        if b.op == "*":
-            return _span(x.mid * y.mid, x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi)
-        if y.lo <= 0.0 <= y.hi:
-            raise EvalError("division by a value that may be zero")
-        return _span(x.mid / y.mid, x.lo / y.lo, x.lo / y.hi, x.hi / y.lo, x.hi / y.hi)
+        if not is_matrix(x) and not is_matrix(y):
+            return {"+": _add, "-": lambda p, q: _add(p, _neg(q)), "*": _mul, "/": _div}[b.op](x, y)
+        if b.op in "+-":
+            if not (is_matrix(x) and is_matrix(y) and _shape(x) == _shape(y)):
+                raise EvalError("adding matrices of different shapes")
+            f = _add if b.op == "+" else (lambda p, q: _add(p, _neg(q)))
+            return tuple(tuple(f(p, q) for p, q in zip(rx, ry)) for rx, ry in zip(x, y))
+        if b.op == "/":
+            if is_matrix(y):
+                raise EvalError("dividing by a matrix")
+            return _each(lambda p: _div(p, y), x)
+        if not is_matrix(x):
+            return _each(lambda q: _mul(x, q), y)
+        if not is_matrix(y):
+            return _each(lambda p: _mul(p, y), x)
+        (r, k), (k2, c) = _shape(x), _shape(y)
+        if k != k2:
+            raise EvalError(f"multiplying a {r}x{k} matrix by a {k2}x{c} one")
+        out = []
+        for i in range(r):
+            row = []
+            for j in range(c):
+                acc = Interval.of(0.0)
+                for t in range(k):
+                    acc = _add(acc, _mul(x[i][t], y[t][j]))
+                row.append(acc)
+            out.append(tuple(row))
+        return tuple(out)
 
     def _Pow(self, p: Pow) -> Interval:
         x, e = self(p.a), self(p.b)
+        if is_matrix(x) or is_matrix(e):
+            raise EvalError("powers of matrices are not supported")
         try:
             if e.lo == e.hi and float(e.mid).is_integer():
                 k = int(e.mid)
@@ -579,16 +675,19 @@ class Evaluator:
         except OverflowError:
             raise EvalError("the power overflows") from None
 
-    def _Call(self, c: Call) -> Interval:
+    def _Call(self, c: Call):
         fn = c.fn
         if fn == "f":
             if self.activation is None:
                 raise EvalError("f is the activation in use, and the text does not say which")
             fn = self.activation
-        x = self(c.x)
         if c.primes > 1:
             raise EvalError("second derivatives are not supported")
-        if c.primes == 1:
+        return _each(lambda x: self._apply(fn, c.primes, x), self(c.x))
+
+    @staticmethod
+    def _apply(fn: str, primes: int, x: Interval) -> Interval:
+        if primes == 1:
             if fn == "sigmoid":
                 return _bump(lambda s: _sigmoid(s) * (1.0 - _sigmoid(s)), x)
             if fn == "tanh":
@@ -624,6 +723,8 @@ def uses_f(node) -> bool:
         return False
     if isinstance(node, Neg):
         return uses_f(node.x)
+    if isinstance(node, Mat):
+        return any(uses_f(x) for row in node.rows for x in row)
     return uses_f(node.a) or uses_f(node.b)
 
 

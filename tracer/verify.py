@@ -30,7 +30,8 @@ from typing import Any, Iterable
 from . import files
 from .errors import CheckFailed, InputError
 from .latexmath import (
-    Bin, Evaluator, EvalError, Interval, Neg, Num, classify, diff, make_num, number_band, uses_f, variables,
+    Bin, Call, Evaluator, EvalError, Interval, Mat, Neg, Num, classify, diff, is_matrix, make_num, number_band,
+    uses_f, variables,
 )
 
 __all__ = ["Result", "Report", "verify_file", "verify_text", "format_report", "main"]
@@ -100,8 +101,8 @@ class Chain:
 
 _ENVS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|displaymath|flalign\*?"
 _OPEN = re.compile(r"\$\$|\\\[|\\\(|\\begin\{(" + _ENVS + r")\}|(?<!\\)\$")
-_INNER = re.compile(
-    r"\\begin\{[A-Za-z*]+\}(?:\{[^{}]*\})?|\\end\{[A-Za-z*]+\}|\\label\{[^{}]*\}|\\tag\*?\{[^{}]*\}|\\nonumber|\\notag"
+_INNER = re.compile(  # environments inside math, except matrices (their rows are not equations)
+    r"\\begin\{(?![pbBvV]?matrix\})[A-Za-z*]+\}(?:\{[^{}]*\})?|\\end\{(?![pbBvV]?matrix\})[A-Za-z*]+\}|\\label\{[^{}]*\}|\\tag\*?\{[^{}]*\}|\\nonumber|\\notag"
 )
 _SEPARATOR = re.compile(
     r"\\q?quad\s*(?:\\text\{\s*(?:or|and)\s*\}|\b(?:or|and)\b)\s*\\q?quad|[,;]\s*\\q?quad"
@@ -175,6 +176,10 @@ def _depth_split(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int, st
         if c == "\\" and i + 1 < len(text) and text[i + 1] in "{}()[]":
             i += 2
             continue
+        if c == "\\" and (m := re.match(r"\\(begin|end)\{[^{}]*\}", text[i:])):
+            depth = depth + 1 if m.group(1) == "begin" else max(depth - 1, 0)
+            i += m.end()
+            continue
         if c in "{([":
             depth += 1
         elif c in "})]":
@@ -191,6 +196,8 @@ def _depth_split(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int, st
 
 
 _ROW = re.compile(r"\\\\(?:\[[^\]]*\])?")
+_OPERATOR_START = re.compile(r"(?:\\q?quad\b|\{\s*\}|\s)*(?:[+-]|\\cdot\b|\\times\b)")
+_OPERATOR_END = re.compile(r"(?:[+-]|\\cdot|\\times)\s*$")
 _RELATION = re.compile(_EQUAL.pattern + "|" + _BREAK.pattern)
 
 
@@ -203,7 +210,9 @@ class _Lines:
 
 
 def _clean_term(text: str) -> str:
-    text = text.replace("&", " ").strip()
+    # alignment & goes; a matrix keeps the & between its entries
+    parts = re.split(r"(\\begin\{[pbBvV]?matrix\}.*?\\end\{[pbBvV]?matrix\})", text, flags=re.S)
+    text = "".join(p if k % 2 else p.replace("&", " ") for k, p in enumerate(parts)).strip()
     text = re.sub(r"(?<![.])[.,;:]+$", "", text).strip()  # sentence punctuation, not "..."
     return text
 
@@ -231,9 +240,17 @@ def chains_in(content: str, base: int, line_of: _Lines) -> list[Chain]:
                     text = _clean_term(raw)
                     lead = len(raw) - len(raw.lstrip(" \t\n&"))
                     off = base + r0 + s0 + p0 + t0 + lead
-                    term = Term(text, line_of(off), line_of(off + max(len(raw.strip()) - 1, 0)), off)
+                    end = off - lead + len(raw.rstrip(" \t\n&")) - 1
+                    term = Term(text, line_of(off), line_of(max(end, off)), off)
                     first = k == 0
-                    if first:
+                    if first and text and si == 0 and pi == 0 and current and current.terms and (
+                        (len(pieces) == 1 and _OPERATOR_START.match(text)) or _OPERATOR_END.search(current.terms[-1].text)
+                    ):
+                        # a long term broken over rows: "&\quad {} + 0.81 \cdot 0.96 + ..."
+                        last = current.terms[-1]
+                        last.text += " " + text
+                        last.last_line = term.last_line
+                    elif first:
                         continues = (not text) and si == 0 and pi == 0 and current is not None
                         if not continues:
                             current = Chain([], off)
@@ -288,6 +305,15 @@ class Document:
     text: str
     lines: list[str]  # with code (and LaTeX comments) blanked
     chains: list[Chain]
+    line_starts: list[int] = field(default_factory=list)
+    marks: tuple[list[int], list[str | None]] = ((), ())  # where the prose names an activation
+    math_lines: set[int] = field(default_factory=set)  # lines inside display math
+
+    def activation_at(self, line: int) -> str | None:
+        """The activation the prose last named before ``line``."""
+        offsets, names = self.marks
+        k = bisect.bisect_left(offsets, self.line_starts[line - 1]) - 1
+        return names[k] if k >= 0 else None
 
 
 def parse_document(path: str, text: str) -> Document:
@@ -297,14 +323,17 @@ def parse_document(path: str, text: str) -> Document:
     spans = math_spans(visible)
     chains: list[Chain] = []
     prose = visible
-    for start, end, _display in spans:
+    math_lines: set[int] = set()
+    for start, end, display in spans:
         chains.extend(chains_in(visible[start:end], start, line_of))
         prose = _blank(prose, start, end)
+        if display:
+            math_lines.update(range(line_of(start) - 1, line_of(end) + 2))  # with the $$ lines
     offsets, names = _activation_marks(prose, line_of)
     for c in chains:
         k = bisect.bisect_left(offsets, c.start) - 1
         c.activation = _chain_activation(c) or (names[k] if k >= 0 else None)
-    return Document(path, text, visible.split("\n"), chains)
+    return Document(path, text, visible.split("\n"), chains, line_of.starts, (offsets, names), math_lines)
 
 
 # --------------------------------------------------------------------------
@@ -319,45 +348,72 @@ def _is_bare_number(tree) -> bool:
     return isinstance(tree, Num) or (isinstance(tree, Neg) and isinstance(tree.x, Num))
 
 
-def _value(term_text: str, tree, activation: str | None) -> Interval:
-    """A term as an interval: a bare number promises half a unit of its last digit."""
+def _bare_text(tree) -> str:
+    num = tree if isinstance(tree, Num) else tree.x
+    return ("-" if isinstance(tree, Neg) else "") + num.text
+
+
+def _band(tree) -> Interval:
+    """A printed result: half a unit of its last digit either side."""
+    return Interval.of(float(_bare_text(tree)), number_band(_bare_text(tree).lstrip("-")))
+
+
+def _value(tree, activation: str | None):
+    """A term as an interval (or a matrix of them); printed results keep their rounding band."""
     if _is_bare_number(tree):
-        num = tree if isinstance(tree, Num) else tree.x
-        sign = -1.0 if isinstance(tree, Neg) else 1.0
-        text = num.text.lstrip("-")
-        return Interval.of(sign * num.value, number_band(text))
+        return _band(tree)
+    if isinstance(tree, Mat) and all(_is_bare_number(x) for row in tree.rows for x in row):
+        return tuple(tuple(_band(x) for x in row) for row in tree.rows)
     return Evaluator(activation)(tree)
 
 
 def _printed(term: Term, tree) -> str:
     """What the document printed: the number itself when the term is one, else the term."""
     if _is_bare_number(tree):
-        num = tree if isinstance(tree, Num) else tree.x
-        return ("-" if isinstance(tree, Neg) else "") + num.text
+        return _bare_text(tree)
+    if isinstance(tree, Mat) and all(_is_bare_number(x) for row in tree.rows for x in row):
+        return "[" + "; ".join(", ".join(_bare_text(x) for x in row) for row in tree.rows) + "]"
     return _squash(term.text)
 
 
-def _fmt(x: float, printed: str | None) -> str:
+def _fmt(x, printed: str | None) -> str:
     """A recomputed value with two digits more than the printed one."""
     if x is None:
         return ""
+    if isinstance(x, list):
+        return "[" + "; ".join(", ".join(f"{v:.6g}" for v in row) for row in x) + "]"
     x = x + 0.0  # no "-0.000"
     if x == 0:
         x = 0.0
-    d = None
     if printed and re.fullmatch(r"-?\d+(\.\d+)?", printed):
-        d = len(printed.partition(".")[2]) + 2
-    if d is None:
-        return f"{x:.6g}"
-    return f"{x:.{d}f}"
+        return f"{x:.{len(printed.partition('.')[2]) + 2}f}"
+    return f"{x:.6g}"
+
+
+def _compare(a, b) -> tuple[bool, str]:
+    """Whether a recomputed value (or matrix) can equal a printed one; a note when not."""
+    if not is_matrix(a) and not is_matrix(b):
+        return (True, "") if a.overlaps(b) else (False, _slip_note(a, b))
+    if not (is_matrix(a) and is_matrix(b)) or (len(a), len(a[0])) != (len(b), len(b[0])):
+        return False, "a matrix and a value of another shape"
+    for i, (ra, rb) in enumerate(zip(a, b)):
+        for j, (x, y) in enumerate(zip(ra, rb)):
+            if not x.overlaps(y):
+                return False, f"entry ({i + 1}, {j + 1}): {_slip_note(x, y)}"
+    return True, ""
+
+
+def _mids(v):
+    return [[x.mid for x in row] for row in v] if is_matrix(v) else v.mid
 
 
 def check_chains(doc: Document) -> list[Result]:
+    """Every numeric term against the numeric term before it in its chain."""
     results = []
     for chain in doc.chains:
         if len(chain.terms) < 2:
             continue
-        prev: tuple[Term, Interval] | None = None
+        prev = None
         for term in chain.terms:
             kind = classify(term.text)
             if kind is None or kind[0] == "symbolic":
@@ -367,31 +423,33 @@ def check_chains(doc: Document) -> list[Result]:
                 results.append(Result(term.line, _squash(term.text), None, None, UNPARSED, kind[1], span))
                 continue
             tree = kind[1]
-            note = ""
+            notes = []
             if uses_f(tree):
                 if chain.activation is None:
                     results.append(Result(term.line, _squash(term.text), None, None, UNPARSED,
                                           "f is the activation in use; neither this chain nor the text before it says which", span))
                     continue
-                note = f"f read as {chain.activation}"
+                notes.append(f"f read as {chain.activation}")
             try:
-                value = _value(term.text, tree, chain.activation)
+                value = _value(tree, chain.activation)
             except EvalError as exc:
                 results.append(Result(term.line, _squash(term.text), None, None, UNPARSED, str(exc), span))
                 continue
             if prev is not None:
                 a_term, a_val = prev
-                ok = a_val.overlaps(value)
-                if "-" in a_term.text and re.search(r"-\s*\d[\d.]*\s*\^", a_term.text):
-                    note = (note + "; " if note else "") + "-c^k read as (-c)^k, a substituted value"
+                ok, why = _compare(a_val, value)
+                if _SIGNED_POWER.search(a_term.text):
+                    notes.append("-c^k read as (-c)^k, the substituted value to the power")
                 results.append(Result(
-                    term.line, _squash(a_term.text), _printed(term, tree), a_val.mid,
-                    OK if ok else SLIP,
-                    note if ok else (note + "; " if note else "") + _slip_note(a_val, value),
+                    term.line, _squash(a_term.text), _printed(term, tree), _mids(a_val), OK if ok else SLIP,
+                    "; ".join(notes + ([] if ok else [why])),
                     tuple(range(a_term.line, a_term.last_line + 1)) + span,
                 ))
             prev = (term, value)
     return results
+
+
+_SIGNED_POWER = re.compile(r"(?:^|[-+(]|\\cdot|\\times)\s*-\s*\d[\d.]*\s*\^")
 
 
 def _slip_note(recomputed: Interval, printed: Interval) -> str:
@@ -403,15 +461,19 @@ def _slip_note(recomputed: Interval, printed: Interval) -> str:
 # --------------------------------------------------------------------------
 # tables
 
-_NUM_CELL = re.compile(r"^\s*(-?\d+(?:\.\d+)?)\s*$")
+_NUMBER_TEXT = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
+_NUM_CELL = re.compile(rf"^\s*({_NUMBER_TEXT})\s*$")
+
+Cell = tuple[str, int]  # (text, line)
 
 
 @dataclass
 class Table:
     header: list[str]
-    cells: list[tuple[str, int]]  # (text, line), row-major
-    rows: list[list[tuple[str, int]]] | None = None  # when the rows are known (pipe tables)
-    line: int = 0
+    cells: list[Cell]  # row-major
+    rows: list[list[Cell]] | None  # known for pipe tables; one-cell-per-line tables are cut by their reader
+    line: int
+    caption: str = ""  # the text line just before the table
 
 
 def _single_cell(line: str) -> str | None:
@@ -424,34 +486,51 @@ def _single_cell(line: str) -> str | None:
     return None
 
 
+_HEADING = re.compile(r"^\s*#+\s|^[^a-z]*[A-Z]{3,}[^a-z]*$")
+
+
+def _caption(doc: Document, i: int) -> str:
+    """The prose just before line index ``i`` (math skipped), and the heading of its section."""
+    caption = heading = ""
+    for k in range(i - 1, -1, -1):
+        line = doc.lines[k].strip()
+        if not line or (k + 1) in doc.math_lines:
+            continue
+        if _HEADING.match(line):
+            heading = line
+            break
+        caption = caption or line
+    return f"{caption}\n{heading}"
+
+
 def find_tables(doc: Document) -> list[Table]:
-    """Tables written one cell per line (a run of header cells, then a run of numbers) and pipe tables."""
+    """Pipe tables, and tables written one cell per line (a run of header cells, then a run of numbers)."""
     tables, lines, i = [], doc.lines, 0
+
+    def split(s):
+        return [c.strip().strip("$").strip() for c in s.strip().strip("|").split("|")]
+
     while i < len(lines):
-        # pipe table
-        if lines[i].strip().startswith("|") and i + 1 < len(lines) and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", lines[i + 1]) and "-" in lines[i + 1]:
-            split = lambda s: [c.strip() for c in s.strip().strip("|").split("|")]
-            header = [c.strip("$ ") for c in split(lines[i])]
+        nxt = lines[i + 1] if i + 1 < len(lines) else ""
+        if lines[i].strip().startswith("|") and "-" in nxt and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", nxt):
             rows, j = [], i + 2
             while j < len(lines) and lines[j].strip().startswith("|"):
-                rows.append([(c.strip("$ "), j + 1) for c in split(lines[j])])
+                rows.append([(c, j + 1) for c in split(lines[j])])
                 j += 1
-            tables.append(Table(header, [c for r in rows for c in r], rows, i + 1))
+            tables.append(Table(split(lines[i]), [c for r in rows for c in r], rows, i + 1, _caption(doc, i)))
             i = j
             continue
-        # one cell per line
-        j = i
-        header = []
+        j, header = i, []
         while j < len(lines) and _single_cell(lines[j]) is not None:
             header.append(_single_cell(lines[j]))
             j += 1
         k, cells = j, []
-        while k < len(lines) and (_NUM_CELL.match(lines[k]) or lines[k].strip() in ("...", "…", r"\vdots")):
+        while k < len(lines) and (_NUM_CELL.match(lines[k]) or lines[k].strip() in ("...", "\u2026", r"\vdots")):
             if _NUM_CELL.match(lines[k]):
                 cells.append((lines[k].strip(), k + 1))
             k += 1
         if len(header) >= 2 and len(cells) >= len(header):
-            tables.append(Table(header, cells, None, i + 1))
+            tables.append(Table(header, cells, None, i + 1, _caption(doc, i)))
             i = k
             continue
         i = max(j, i + 1)
@@ -459,11 +538,24 @@ def find_tables(doc: Document) -> list[Table]:
 
 
 def _norm(cell: str) -> str:
-    return re.sub(r"\s+|\\left|\\right|\\,", "", cell)
+    return re.sub(r"\s+|\\left|\\right|\\,|\\mathbf|\\boldsymbol", "", cell)
 
+
+def _cell_value(cell: Cell) -> Interval:
+    """A printed table entry: half a unit of its last digit either side."""
+    return Interval.of(float(cell[0]), number_band(cell[0].lstrip("-")))
+
+
+def _cell_result(cell: Cell, recomputed: Interval, expression: str, used: Iterable[int], note: str = "") -> Result:
+    ok, why = _compare(recomputed, _cell_value(cell))
+    return Result(cell[1], expression, cell[0], recomputed.mid, OK if ok else SLIP,
+                  note if ok else "; ".join(filter(None, [note, why])), (cell[1], *used))
+
+
+# gradient-descent tables: x, \nabla f(x), x_{new}, ..., f(x, y)
 
 def _gd_columns(header: list[str]) -> dict[str, Any] | None:
-    """Column roles of a gradient-descent table, or None."""
+    """Column of each role in a gradient-descent table, or None when it is not one."""
     roles: dict[str, Any] = {"var": {}, "grad": {}, "new": {}, "f": None}
     for i, h in enumerate(header):
         h = _norm(h)
@@ -471,11 +563,11 @@ def _gd_columns(header: list[str]) -> dict[str, Any] | None:
             roles["var"][m.group(1)] = i
         elif m := re.fullmatch(r"\\nablaf\(([a-z])\)|\\frac\{\\partialf\}\{\\partial([a-z])\}|\\partialf/\\partial([a-z])", h):
             roles["grad"][next(g for g in m.groups() if g)] = i
-        elif m := re.fullmatch(r"([a-z])_\{?new\}?|([a-z])_\{\\text\{new\}\}", h):
-            roles["new"][next(g for g in m.groups() if g)] = i
+        elif m := re.fullmatch(r"([a-z])_\{?(?:\\text\{)?new\}?\}?", h):
+            roles["new"][m.group(1)] = i
         elif re.fullmatch(r"f\(([a-z],?)+\)", h):
             roles["f"] = i
-        else:
+        elif h.lower() not in ("step", "k", "iteration", "i", "n"):
             return None
     vs = roles["var"]
     if not vs or set(vs) != set(roles["grad"]) or set(vs) != set(roles["new"]):
@@ -483,13 +575,8 @@ def _gd_columns(header: list[str]) -> dict[str, Any] | None:
     return roles
 
 
-def _number(text: str) -> Num:
-    neg = text.startswith("-")
-    return make_num(text.lstrip("-"), negative=neg)
-
-
 def _definitions(doc: Document, before_line: int):
-    """The latest f(x, ...) = expression and eta = number defined before a line."""
+    """The latest f(x, ...) = expression and eta = number the document gives before a line."""
     f_def, eta = None, None
     for c in doc.chains:
         if c.terms[0].line >= before_line:
@@ -499,91 +586,172 @@ def _definitions(doc: Document, before_line: int):
             names = set(m.group(1).split(","))
             for t in c.terms[1:]:
                 kind = classify(t.text)
-                if kind and kind[0] == "symbolic" and kind[1] is not None:
-                    if variables(kind[1]) <= names:
-                        f_def = kind[1]
-                        break
+                if kind and kind[0] == "symbolic" and kind[1] is not None and variables(kind[1]) <= names:
+                    f_def = kind[1]
+                    break
         elif head == r"\eta":
             for t in c.terms[1:]:
                 kind = classify(t.text)
                 if kind and kind[0] == "numeric" and _is_bare_number(kind[1]):
-                    eta = _number(t.text.strip())
+                    eta = kind[1]
     return f_def, eta
 
 
-def check_gd_table(doc: Document, table: Table) -> list[Result] | None:
+def check_gd_table(doc: Document, table: Table) -> list[Result]:
+    """x_new = x - eta * grad, grad = the derivative of f, f at the new point, x carried to the next row."""
     roles = _gd_columns(table.header)
     if roles is None:
-        return None
+        return []
     names = sorted(roles["var"], key=lambda v: roles["var"][v])
     n = len(table.header)
-    cells = table.cells
-    results: list[Result] = []
-    start = None
-    lead = len(cells) % n if table.rows is None else 0
-    if lead:
-        if lead != len(names) + (roles["f"] is not None):
-            return [Result(table.line, "gradient-descent table", None, None, UNPARSED,
-                           f"{len(cells)} numbers do not fill rows of {n} columns", (table.line,))]
-        start, cells = cells[:lead], cells[lead:]
-    rows = table.rows or [cells[i : i + n] for i in range(0, len(cells), n)]
+    has_f = roles["f"] is not None
+
+    def row_of(cells: list[Cell]) -> dict[str, Cell]:
+        row = {v: cells[roles["var"][v]] for v in names}
+        for v in names:
+            row["grad " + v], row["new " + v] = cells[roles["grad"][v]], cells[roles["new"][v]]
+        if has_f:
+            row["f"] = cells[roles["f"]]
+        return row
+
+    start, rows = None, []
+    if table.rows is None:  # one cell per line: a short first row is the start (x, y, f(x, y))
+        cells, lead = table.cells, len(table.cells) % n
+        if lead:
+            if lead != len(names) + has_f:
+                return [Result(table.line, "gradient-descent table", None, None, UNPARSED,
+                               f"{len(cells)} numbers do not fill rows of {n} columns", (table.line,))]
+            start = {v: cells[k] for k, v in enumerate(names)} | ({"f": cells[lead - 1]} if has_f else {})
+            cells = cells[lead:]
+        rows = [row_of(cells[k : k + n]) for k in range(0, len(cells), n)]
+    else:
+        for k, cells in enumerate(table.rows):
+            if len(cells) != n:
+                return [Result(cells[0][1], "gradient-descent table row", None, None, UNPARSED,
+                               f"{len(cells)} cells, expected {n}", (cells[0][1],))]
+            row = row_of(cells)
+            if k == 0 and all(not row["grad " + v][0] for v in names):
+                start = {key: c for key, c in row.items() if c[0]}
+            else:
+                rows.append(row)
+    if any(not _NUM_CELL.match(c[0]) for row in rows for c in row.values()):
+        return [Result(table.line, "gradient-descent table", None, None, UNPARSED, "a cell is not a number",
+                       (table.line,))]
     f_def, eta = _definitions(doc, table.line)
+    results: list[Result] = []
 
-    def val(cell):  # a printed table entry, rounded at its digits
-        return Interval.of(_number(cell[0]).value, number_band(cell[0]))
-
-    def check(cell, recomputed: Interval, expression: str, used: Iterable[int]):
-        printed = val(cell)
-        ok = recomputed.overlaps(printed)
-        results.append(Result(cell[1], expression, cell[0], recomputed.mid, OK if ok else SLIP,
-                              "" if ok else _slip_note(recomputed, printed), (cell[1], *used)))
-
-    def f_at(point: dict[str, tuple[str, int]], cell, what: str):
-        if f_def is None:
-            return
-        env = {v: val(point[v]) for v in names}
+    def f_at(point: dict[str, Cell], cell: Cell, where: str) -> None:
         try:
-            value = Evaluator(env=env)(f_def)
+            value = Evaluator(env={v: _cell_value(point[v]) for v in names})(f_def)
         except EvalError:
             return
-        check(cell, value, f"f({', '.join(point[v][0] for v in names)}) {what}", [point[v][1] for v in names])
+        results.append(_cell_result(cell, value, f"f({', '.join(point[v][0] for v in names)}) {where}",
+                                    [point[v][1] for v in names]))
 
-    if start is not None:
-        point = {v: start[i] for i, v in enumerate(names)}
-        if roles["f"] is not None:
-            f_at(point, start[-1], "at the start")
-    prev = point if start is not None else None
+    if start is not None and has_f and f_def is not None and "f" in start:
+        f_at(start, start["f"], "at the start")
+    prev = {v: start[v] for v in names} if start is not None else None
     for row in rows:
-        if len(row) != n:
-            results.append(Result(row[0][1], "gradient-descent table row", None, None, UNPARSED,
-                                  f"{len(row)} cells, expected {n}", (row[0][1],)))
-            continue
-        point = {v: row[roles["var"][v]] for v in names}
-        new = {v: row[roles["new"][v]] for v in names}
+        env = {v: _cell_value(row[v]) for v in names}
         for v in names:
-            x, g, x1 = point[v], row[roles["grad"][v]], new[v]
+            x, g, x1 = row[v], row["grad " + v], row["new " + v]
             if prev is not None:
-                check(x, val(prev[v]), f"{v} carried from line {prev[v][1]}", [prev[v][1]])
+                results.append(_cell_result(x, _cell_value(prev[v]), f"{v} carried from line {prev[v][1]}", [prev[v][1]]))
             if f_def is not None:
                 try:
-                    grad = Evaluator(env={u: val(point[u]) for u in names})(diff(f_def, v))
-                    check(g, grad, f"\\nabla f({v}) at ({', '.join(point[u][0] for u in names)})", [point[u][1] for u in names])
+                    grad = Evaluator(env=env)(diff(f_def, v))
+                    at = ", ".join(row[u][0] for u in names)
+                    results.append(_cell_result(g, grad, f"\\nabla f({v}) at ({at})", [row[u][1] for u in names]))
                 except EvalError:
                     pass
             if eta is not None:
-                step = Evaluator()(Bin("-", _number(x[0]), Bin("*", eta, _number(g[0]))))
-                check(x1, step, f"{x[0]} - {eta.text} \\cdot {g[0]}", [x[1], g[1]])
-        if roles["f"] is not None:
-            f_at(new, row[roles["f"]], "at the new point")
-        prev = new
+                update = Evaluator()(Bin("-", _cell_num(x), Bin("*", eta, _cell_num(g))))
+                results.append(_cell_result(x1, update, f"{x[0]} - {_bare_text(eta)} \\cdot {g[0]}", [x[1], g[1]]))
+        if has_f and f_def is not None:
+            f_at({v: row["new " + v] for v in names}, row["f"], "at the new point")
+        prev = {v: row["new " + v] for v in names}
     return results
 
 
-# normalisation tables: "i0 -> Normalized i1 -> Normalized" then "70 -> 1.0 98 -> 1.0" rows
+def _cell_num(cell: Cell) -> Num:
+    text = cell[0]
+    return make_num(text.lstrip("-"), negative=text.startswith("-"))
 
-_ARROW_ROW = re.compile(r"^\s*(?:-?\d+(?:\.\d+)?\s*->\s*-?\d+(?:\.\d+)?\s*)+$")
-_ARROW_PAIR = re.compile(r"(-?\d+(?:\.\d+)?)\s*->\s*(-?\d+(?:\.\d+)?)")
-_MINMAX_LINE = re.compile(r"^\s*(\w+)\s*->\s*Min:\s*(-?\d+(?:\.\d+)?)\s*,\s*Max:\s*(-?\d+(?:\.\d+)?)\s*$", re.I)
+
+# normalisation: "i0 -> Normalized" tables of "70 -> 1.0" rows, pipe tables of
+# (label, normalised) column pairs, and "value | min | max | fed to the network" rows
+
+_ARROW_ROW = re.compile(rf"^\s*(?:{_NUMBER_TEXT}\s*->\s*{_NUMBER_TEXT}\s*)+$")
+_ARROW_PAIR = re.compile(rf"({_NUMBER_TEXT})\s*->\s*({_NUMBER_TEXT})")
+_MINMAX_LINE = re.compile(rf"^\s*(\w+)\s*->\s*Min:\s*({_NUMBER_TEXT})\s*,\s*Max:\s*({_NUMBER_TEXT})\s*$", re.I)
+_SCALED = re.compile(r"normali[sz]ed|scaled|fed to the network", re.I)
+
+
+def _scaling(doc: Document, line: int, printed: Iterable[str]) -> str:
+    """zero-to-one or minus-one-to-one: the last range the text names before ``line``, else the numbers' sign."""
+    marks = re.findall(r"\[\s*(-1|0)\s*,\s*1\s*\]", "\n".join(doc.lines[: line - 1]))
+    if marks:
+        return "minus-one-to-one" if marks[-1] == "-1" else "zero-to-one"
+    return "minus-one-to-one" if any(float(p) < 0 for p in printed) else "zero-to-one"
+
+
+def _normalise_result(v: float, lo: float, hi: float, method: str, cell: Cell, label: str) -> Result:
+    u = 0.5 if hi == lo else (v - lo) / (hi - lo)
+    expr = f"{label}: ({v:g} - {lo:g}) / ({hi:g} - {lo:g})"
+    if hi == lo:
+        expr = f"{label}: {v:g} with min = max"
+    if method == "minus-one-to-one":
+        u = 2 * u - 1
+        expr += r" \times 2 - 1"
+    return _cell_result(cell, Interval.of(u), expr, ())
+
+
+def check_normalisation(doc: Document, tables: list[Table]) -> list[Result]:
+    """Every normalised value against (value - min) / (max - min); a table of the dataset gives its own min and max."""
+    columns: list[tuple[int, str, list[tuple[float, Cell]]]] = []  # (table line, label, [(raw, printed)])
+    lines, i = doc.lines, 0
+    while i < len(lines):  # arrow tables
+        if not _ARROW_ROW.match(lines[i]):
+            i += 1
+            continue
+        j = i
+        while j < len(lines) and _ARROW_ROW.match(lines[j]):
+            j += 1
+        rows = [(_ARROW_PAIR.findall(lines[k]), k + 1) for k in range(i, j)]
+        ncols = len(rows[0][0])
+        labels = re.findall(r"(\w+)\s*->\s*Normali[sz]ed", lines[i - 1], re.I) if i else []
+        if len(labels) != ncols:
+            labels = [f"column {c + 1}" for c in range(ncols)]
+        for c in range(ncols):
+            cells = [(float(r[c][0]), (r[c][1], line)) for r, line in rows if len(r) == ncols]
+            columns.append((i + 1, labels[c], cells))
+        i = j
+    results = []
+    for t in tables:
+        h = [x.strip() for x in t.header]
+        low = [x.lower() for x in h]
+        if t.rows and {"value", "min", "max"} <= set(low) and any(_SCALED.search(x) for x in h):
+            fed = next(k for k, x in enumerate(h) if _SCALED.search(x))
+            vk, lk, hk = low.index("value"), low.index("min"), low.index("max")
+            method = _scaling(doc, t.line, [r[fed][0] for r in t.rows if _NUM_CELL.match(r[fed][0])])
+            for r in t.rows:
+                if all(_NUM_CELL.match(r[k][0]) for k in (vk, lk, hk, fed)):
+                    label = r[0][0] if r[0][0] and not _NUM_CELL.match(r[0][0]) else "value"
+                    results.append(_normalise_result(float(r[vk][0]), float(r[lk][0]), float(r[hk][0]),
+                                                     method, r[fed], label))
+            continue
+        pairs = [(k, h[k]) for k in range(0, len(h) - 1, 2) if _SCALED.search(h[k + 1]) and not _SCALED.search(h[k])]
+        if t.rows and pairs and len(pairs) * 2 == len(h):
+            for k, label in pairs:
+                cells = [(float(r[k][0]), r[k + 1]) for r in t.rows
+                         if len(r) == len(h) and _NUM_CELL.match(r[k][0]) and _NUM_CELL.match(r[k + 1][0])]
+                columns.append((t.line, label, cells))
+    for line, label, cells in columns:
+        values = [v for v, _ in cells]
+        lo, hi = min(values), max(values)
+        method = _scaling(doc, line, [c[0] for _, c in cells])
+        results.extend(_normalise_result(v, lo, hi, method, c, label) for v, c in cells)
+    return results
 
 
 def _listings(doc: Document) -> list[tuple[int, list[str], list[list[tuple[float, int]]]]]:
@@ -621,186 +789,234 @@ def check_minmax_lines(doc: Document) -> list[Result]:
         at, labels, rows = found[-1]
         col = [r[labels.index(label)] for r in rows]
         for word, printed, true in (("min", m.group(2), min(v for v, _ in col)), ("max", m.group(3), max(v for v, _ in col))):
-            ok = abs(float(printed) - true) <= number_band(printed)
-            results.append(Result(k, f"{word} of {label} in the dataset at line {at}", printed, true, OK if ok else SLIP,
-                                  "" if ok else f"the dataset's {word} is {true:g}", (k, *(l for _, l in col))))
+            results.append(_cell_result((printed, k), Interval.of(true), f"{word} of {label} in the dataset at line {at}",
+                                        [l for _, l in col]))
     return results
 
 
-def check_normalisation_tables(doc: Document) -> list[Result]:
-    results, lines, i = [], doc.lines, 0
-    declared: dict[str, tuple[float, float]] = {}
-    while i < len(lines):
-        if m := _MINMAX_LINE.match(lines[i]):
-            declared[m.group(1)] = (float(m.group(2)), float(m.group(3)))
-        if not _ARROW_ROW.match(lines[i]):
-            i += 1
+# node tables: | node | s_{h_{1}} | a_{h_{1}} | -> a = f(s) in every row
+
+def _layer_activation(doc: Document, layer: str, line: int) -> str | None:
+    """The activation of a layer ('h', 'h1', 'o'): what its chains a_{h[j]} = \\sigma(...) use, else the prose."""
+    found = set()
+    for c in doc.chains:
+        q = _quantity(c.head)
+        if q and q[0] in ("a", "y") and q[1] == layer:
+            found |= {name for name, rx in _ACT_SYMBOLS.items() if any(rx.search(t.text) for t in c.terms)}
+    if len(found) == 1:
+        return found.pop()
+    return doc.activation_at(line) if not found else None
+
+
+def _node_columns(table: Table) -> tuple[int, dict[str, str]] | None:
+    """The node column and {column: header} of a table indexed by node, else None."""
+    h = [_norm(x).lower() for x in table.header]
+    if not table.rows or "node" not in h:
+        return None
+    return h.index("node"), {k: _norm(x) for k, x in enumerate(table.header) if h[k] != "node"}
+
+
+def check_node_tables(doc: Document, tables: list[Table]) -> list[Result]:
+    results = []
+    for t in tables:
+        nodes = _node_columns(t)
+        if nodes is None:
             continue
-        j = i
-        while j < len(lines) and _ARROW_ROW.match(lines[j]):
-            j += 1
-        rows = [(_ARROW_PAIR.findall(lines[k]), k + 1) for k in range(i, j)]
-        ncols = len(rows[0][0])
-        labels = re.findall(r"(\w+)\s*->\s*Normali[sz]ed", lines[i - 1], re.I) if i else []
-        if len(labels) != ncols:
-            labels = [f"column {c + 1}" for c in range(ncols)]
-        # which scaling: the latest "[-1, 1]" or "[0, 1]" the text names before the table
-        marks = re.findall(r"\[\s*(-1|0)\s*,\s*1\s*\]", "\n".join(lines[:i]))
-        method = ({"-1": "minus-one-to-one", "0": "zero-to-one"}[marks[-1]]) if marks else None
-        for c in range(ncols):
-            col = [(float(r[c][0]), r[c][1], line) for r, line in rows if len(r) == ncols]
-            values = [v for v, _, _ in col]
-            lo, hi = declared.get(labels[c], (min(values), max(values)))
-            meth = method or ("minus-one-to-one" if any(float(p) < 0 for _, p, _ in col) else "zero-to-one")
-            for v, printed, line in col:
-                u = 0.5 if hi == lo else (v - lo) / (hi - lo)
-                expr = f"({v:g} - {lo:g}) / ({hi:g} - {lo:g})"
-                if meth == "minus-one-to-one":
-                    u = 0.0 if hi == lo else 2 * u - 1
-                    expr += r" \times 2 - 1"
-                ok = abs(float(printed) - u) <= number_band(printed) * (1 + 1e-9)
-                results.append(Result(line, f"{labels[c]}: {expr}", printed, u, OK if ok else SLIP,
-                                      "" if ok else f"{v:g} normalises to {u:.6g}", (line,)))
-        i = j
+        _, cols = nodes
+        tags: dict[str, dict[str, int]] = {}  # layer -> {"s": column, "a": column}
+        for k, h in cols.items():
+            q = _quantity(h)
+            if q and q[0] in ("s", "a") and not q[2]:
+                tags.setdefault(q[1], {})[q[0]] = k
+        for tag, ks in tags.items():
+            if set(ks) != {"s", "a"}:
+                continue
+            act = _layer_activation(doc, tag, t.line)
+            for r in t.rows:
+                s_cell, a_cell = r[ks["s"]], r[ks["a"]]
+                if not (_NUM_CELL.match(s_cell[0]) and _NUM_CELL.match(a_cell[0])):
+                    continue
+                if act is None:
+                    results.append(Result(a_cell[1], f"a = f(s) for {tag}", a_cell[0], None, UNPARSED,
+                                          "the text does not say which activation", (a_cell[1],)))
+                    continue
+                value = Evaluator(act)(Call("f", _cell_num(s_cell)))
+                results.append(_cell_result(a_cell, value, f"f({s_cell[0]}) for {tag}", [s_cell[1]], f"f read as {act}"))
     return results
 
 
 # --------------------------------------------------------------------------
 # against a config
 
-_NAME = re.compile(r"^(s|a|y|\\delta|w|b)_(h|o)((?:\[\d+\])*)(_?new)?$")
+_NAME = re.compile(r"^(s|a|y|\\delta|w|b)_(h(?:_?\d+)?|o)((?:\[\d+\])*)(_?new)?$")
 
 
 def _quantity(head: str):
-    """(symbol, side, indices, new) for the document's notation, e.g. w_{h[1][0]}; else None."""
-    h = re.sub(r"\s+|\\left|\\right|[{}]", "", head)
+    """(symbol, layer, indices, new) in the document's notation -- s_{h[0]}, w_{h_{2}[0][6]},
+    w_{o[1]}^{\\text{new}} -- else None; layer is 'o', 'h' (the only hidden layer) or 'h<k>' (1-based)."""
+    h = re.sub(r"\s+|\\left|\\right|\\mathbf|\\boldsymbol|[{}]", "", head)
+    h = re.sub(r"\^\\?(?:text|mathrm)?new$", "_new", h)
     m = _NAME.match(h)
     if not m:
         return None
     idx = [int(x) for x in re.findall(r"\d+", m.group(3))]
-    return m.group(1), m.group(2), idx, bool(m.group(4))
+    return m.group(1), m.group(2).replace("_", ""), idx, bool(m.group(4))
 
 
-def _true_value(trace, sym: str, side: str, idx: list[int], new: bool) -> tuple[float | None, str]:
-    L = len(trace.w)
-    layer = 0 if side == "h" else L - 1
+def _true_value(trace, sym: str, layer: str, idx: list[int], new: bool) -> tuple[float | None, str]:
+    n_hidden = len(trace.w) - 1
+    if layer == "o":
+        l = n_hidden
+    elif layer == "h":
+        if n_hidden != 1:
+            return None, f"the config has {n_hidden} hidden layers; h does not say which"
+        l = 0
+    else:
+        l = int(layer[1:]) - 1
+        if not 0 <= l < n_hidden:
+            return None, f"the config has no hidden layer {l + 1}"
     try:
         if sym in ("s", "a", "y", "\\delta"):
-            if sym == "y" and side != "o":
+            if sym == "y" and layer != "o":
                 return None, "y is the output"
-            node = idx[0] if idx else 0
-            if len(idx) > 1 or (side == "h" and not idx):
+            if len(idx) > 1 or (layer != "o" and not idx):
                 return None, "cannot tell which node"
-            arr = {"s": trace.s, "a": trace.a, "y": trace.a, "\\delta": trace.delta}[sym][layer][0]
-            return float(arr[node]), ""
+            arr = {"s": trace.s, "a": trace.a, "y": trace.a, "\\delta": trace.delta}[sym][l][0]
+            return float(arr[idx[0] if idx else 0]), ""
         if sym == "w":
-            if side == "h":
-                if len(idx) != 2:
-                    return None, "cannot tell which weight"
-                j, i = idx
-                node = j
+            if len(idx) == 2:
+                node, i = idx
+            elif len(idx) == 1 and layer == "o":
+                node, i = 0, idx[0]  # the document's w_{o[i]}: the one output node
             else:
-                if len(idx) == 1:
-                    node, i = 0, idx[0]
-                elif len(idx) == 2:
-                    node, i = idx
-                else:
-                    return None, "cannot tell which weight"
-            arr = trace.w_new(layer)[0] if new else trace.w[layer][0]
+                return None, "cannot tell which weight"
+            arr = trace.w_new(l)[0] if new else trace.w[l][0]
             return float(arr[node, i]), ""
-        node = idx[0] if idx else 0
-        if side == "h" and not idx:
+        if len(idx) > 1 or (layer != "o" and not idx):
             return None, "cannot tell which bias"
-        arr = trace.b_new(layer)[0] if new else trace.b[layer][0]
-        return float(arr[node]), ""
+        arr = trace.b_new(l)[0] if new else trace.b[l][0]
+        return float(arr[idx[0] if idx else 0]), ""
     except IndexError:
         return None, "the config's network has no such node"
 
 
 class _Traces:
-    """The first recorded step of the config, once per activation asked for."""
+    """The first recorded step of the config, once per activation a passage is about."""
 
-    def __init__(self, config_path: str):
+    def __init__(self, config_path: str | None):
         from . import config as config_mod
 
         self.cfg = config_mod.load(config_path)
         self.cache: dict[str, Any] = {}
 
-    @property
-    def default(self) -> str:
-        acts = set(self.cfg.activations)
-        return acts.pop() if len(acts) == 1 else "mixed"
+    def label(self, activation: str | None) -> str:
+        return activation or "/".join(dict.fromkeys(self.cfg.activations))
 
     def get(self, activation: str | None):
+        """The config as it is when it uses ``activation`` (or it is None); else with every layer switched to it."""
         from .run import record
 
-        key = activation or self.default
+        key = "" if activation is None or activation in self.cfg.activations else activation
         if key not in self.cache:
-            cfg = self.cfg if key in (self.default, "mixed") else self.cfg.with_activation(key)
+            cfg = self.cfg.with_activation(key) if key else self.cfg
             self.cache[key] = record(cfg, policy="first:1")[0]
         return self.cache[key]
 
 
+def _named_result(traces: _Traces, head: str, activation: str | None, cell: Cell, used, force_new=None):
+    q = _quantity(head)
+    if q is None:
+        return None
+    sym, layer, idx, new = q
+    if force_new is not None and sym in ("w", "b"):
+        new = new or force_new
+    true, why = _true_value(traces.get(activation), sym, layer, idx, new)
+    label = f"{_squash(head)}{' after the update' if sym in ('w', 'b') and new else ''} ({traces.label(activation)})"
+    printed, line = cell
+    if true is None:
+        return Result(line, label, printed, None, MISMATCH, why, tuple(used))
+    ok = abs(float(printed) - true) <= number_band(printed.lstrip("-")) * (1 + 1e-9)
+    digits = max(-int(math.floor(math.log10(2 * number_band(printed.lstrip("-"))) + 0.5)), 0)
+    return Result(line, label, printed, true, OK if ok else MISMATCH,
+                  "" if ok else f"the config's value rounds to {true:.{digits}f}", tuple(used))
+
+
 def check_config(doc: Document, traces: _Traces, tables: list[Table]) -> list[Result]:
+    """Named values (chains headed s_{h[0]}, w_{o[1]}, ...; node tables; the loss table) against the config's trace."""
     results = []
     for chain in doc.chains:
-        q = _quantity(chain.head)
-        if q is None or len(chain.terms) < 2:
-            continue
-        sym, side, idx, new = q
         last = chain.terms[-1]
         kind = classify(last.text)
-        if not kind or kind[0] != "numeric" or not _is_bare_number(kind[1]):
+        if len(chain.terms) < 2 or not kind or kind[0] != "numeric" or not _is_bare_number(kind[1]):
             continue
-        computed = any(
-            (k := classify(t.text)) and k[0] == "numeric" and not _is_bare_number(k[1]) for t in chain.terms[1:]
-        )
-        if sym in ("w", "b") and (computed or new):
-            new = True  # a weight worked out by the update rule is the new weight
-        act = chain.activation or traces.default
-        true, why = _true_value(traces.get(chain.activation), sym, side, idx, new)
-        printed = _printed(last, kind[1])
-        label = f"{_squash(chain.head)}{' after the update' if sym in ('w', 'b') and new else ''} ({act})"
-        span = (chain.terms[0].line, last.line)
-        if true is None:
-            results.append(Result(last.line, label, printed, None, MISMATCH, why, span))
+        # a weight worked out by the update rule (a computed term in its chain) is the new weight
+        computed = any((k := classify(t.text)) and k[0] == "numeric" and not _is_bare_number(k[1])
+                       for t in chain.terms[1:])
+        r = _named_result(traces, chain.head, chain.activation, (_bare_text(kind[1]), last.line),
+                          (chain.terms[0].line, last.line), force_new=computed)
+        if r is not None:
+            results.append(r)
+    for t in tables:
+        h = [_norm(x).lower() for x in t.header]
+        if h in (["iteration", "loss"], ["epoch", "loss"]):
+            results.extend(_check_loss_table(doc, traces, t))
             continue
-        ok = abs(float(printed) - true) <= number_band(printed) * (1 + 1e-9)
-        results.append(Result(last.line, label, printed, true, OK if ok else MISMATCH,
-                              "" if ok else f"the config's value rounds to {true:.{_decimals(printed)}f}", span))
-    for table in tables:
-        if [_norm(h).lower() for h in table.header] not in (["iteration", "loss"], ["epoch", "loss"]):
+        nodes = _node_columns(t)
+        if nodes is None:
             continue
-        k = bisect.bisect_left([c.start for c in doc.chains], _offset_of_line(doc, table.line)) - 1
-        act = doc.chains[k].activation if k >= 0 else None
-        trace = traces.get(act)
-        rows = table.rows or [table.cells[i : i + 2] for i in range(0, len(table.cells) - 1, 2)]
-        for row in rows:
-            if len(row) != 2 or not re.fullmatch(r"\d+", row[0][0]):
+        node_col, cols = nodes
+        # "Initial weights ..." are the old values; "... for the next step", or a table in a
+        # section about the new weights, the new ones
+        caption, heading = t.caption.split("\n")
+        old_words, new_words = r"\binitial|\bbefore\b|\bstart", r"next step|\bnew\b|\bupdated?\b|\bafter\b"
+        new = not re.search(old_words, caption, re.I) and bool(re.search(new_words, t.caption, re.I))
+        for r in t.rows:
+            if not re.fullmatch(r"\d+", r[node_col][0]):
                 continue
-            it, (printed, line) = int(row[0][0]), row[1]
-            if it < trace.epochs:
-                true = float(trace.epoch_loss[it])
-            elif it == trace.epochs:
-                true = float(trace.final_loss)
-            else:
-                results.append(Result(line, f"loss at iteration {it}", printed, None, MISMATCH,
-                                      f"the config trains {trace.epochs} epochs", (row[0][1], line)))
-                continue
-            ok = abs(float(printed) - true) <= number_band(printed) * (1 + 1e-9)
-            results.append(Result(line, f"loss at iteration {it} ({act or traces.default})", printed, true,
-                                  OK if ok else MISMATCH,
-                                  "" if ok else f"the config's loss rounds to {true:.{_decimals(printed)}f}",
-                                  (row[0][1], line)))
+            j = r[node_col][0]
+            for k, head in cols.items():
+                if not _NUM_CELL.match(r[k][0]):
+                    continue
+                name = head.replace("[j]", f"[{j}]")
+                q = _quantity(name)
+                if name == head and q and q[0] in ("s", "a", "y", "\\delta") and not q[2]:
+                    # s_{h_{1}}: one column per layer, the row is the node
+                    name = head[:-1] + f"[{j}]}}" if head.endswith("}") else f"{head}[{j}]"
+                    q = _quantity(name)
+                act = _layer_activation(doc, q[1], t.line) if q else None
+                res = _named_result(traces, name, act, r[k], (r[k][1],), force_new=new)
+                if res is not None:
+                    results.append(res)
+    return results
+
+
+def _check_loss_table(doc: Document, traces: _Traces, t: Table) -> list[Result]:
+    act = doc.activation_at(t.line)
+    trace = traces.get(act)
+    rows = t.rows or [t.cells[i : i + 2] for i in range(0, len(t.cells) - 1, 2)]
+    results = []
+    for row in rows:
+        if len(row) != 2 or not re.fullmatch(r"\d+", row[0][0]) or not _NUM_CELL.match(row[1][0]):
+            continue
+        it, cell = int(row[0][0]), row[1]
+        if it < trace.epochs:
+            true = float(trace.epoch_loss[it])
+        elif it == trace.epochs:
+            true = float(trace.final_loss)
+        else:
+            results.append(Result(cell[1], f"loss at iteration {it}", cell[0], None, MISMATCH,
+                                  f"the config trains {trace.epochs} epochs", (row[0][1], cell[1])))
+            continue
+        ok = abs(float(cell[0]) - true) <= number_band(cell[0]) * (1 + 1e-9)
+        results.append(Result(cell[1], f"loss at iteration {it} ({traces.label(act)})", cell[0], true,
+                              OK if ok else MISMATCH,
+                              "" if ok else f"the config's loss rounds to {true:.{_decimals(cell[0])}f}",
+                              (row[0][1], cell[1])))
     return results
 
 
 def _decimals(printed: str) -> int:
     return len(printed.partition(".")[2])
-
-
-def _offset_of_line(doc: Document, line: int) -> int:
-    return sum(len(l) + 1 for l in doc.lines[: line - 1])
 
 
 # --------------------------------------------------------------------------
@@ -812,9 +1028,10 @@ def verify_text(path: str, text: str, config: str | None = None, traces: _Traces
     tables = find_tables(doc)
     results = check_chains(doc)
     for t in tables:
-        results.extend(check_gd_table(doc, t) or [])
-    results.extend(check_normalisation_tables(doc))
+        results.extend(check_gd_table(doc, t))
+    results.extend(check_normalisation(doc, tables))
     results.extend(check_minmax_lines(doc))
+    results.extend(check_node_tables(doc, tables))
     if config is not None or traces is not None:
         results.extend(check_config(doc, traces or _Traces(config), tables))
     results.sort(key=lambda r: r.line)
