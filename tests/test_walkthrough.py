@@ -305,19 +305,23 @@ def test_pager_enter_on_the_last_page_finishes():
     assert pager.finished
 
 
-def test_the_screen_fits_the_terminal_at_80_columns():
+@pytest.mark.parametrize("width, height", [(60, 20), (80, 24), (120, 40)])
+def test_every_screen_fits_the_terminal(width, height):
     walk = prepare(_args())
-    console = Console(width=80, height=24, file=io.StringIO())
+    console = Console(width=width, height=height, file=io.StringIO())
     pager = Pager(build(walk), console)
+    screens = 0
     while True:
-        rec = Console(record=True, width=80, height=24, file=io.StringIO())
+        rec = Console(record=True, width=width, height=height, file=io.StringIO())
         rec.print(pager.screen())
         lines = rec.export_text().splitlines()
-        assert len(lines) == 24, pager.page.title
-        assert max(len(line) for line in lines) <= 80
+        assert len(lines) == height, pager.page.title
+        assert max(len(line) for line in lines) <= width
+        assert "next" in lines[-1] or "finish" in lines[-1] or "scrolls down" in lines[-1]  # how to move on
+        screens += 1
         if not pager.press(" "):
             break
-    assert pager.finished
+    assert pager.finished and screens > len(pager.order) - 1
 
 
 # ------------------------------------------------------------- bad input

@@ -210,8 +210,9 @@ KIND_LABEL = {"symbolic": "formula", "derivation": "derivative", "substituted": 
 KIND_STYLE = {"substituted": "cyan", "result": "bold green"}
 
 
-def _split_top(text: str, seps: Sequence[str]) -> list[str]:
-    """Cut ``text`` before each separator outside brackets; each piece after the first starts with one."""
+def _split(text: str, seps: Sequence[str], deepest: int) -> list[str]:
+    """Cut ``text`` before each separator at bracket depth ``deepest`` or less; every piece after the
+    first starts with its separator (without the space in front of it)."""
     pieces, depth, start, i = [], 0, 0, 0
     while i < len(text):
         ch = text[i]
@@ -219,7 +220,7 @@ def _split_top(text: str, seps: Sequence[str]) -> list[str]:
             depth += 1
         elif ch in ")]}":
             depth -= 1
-        elif depth == 0 and i > 0:
+        elif depth <= deepest and i > 0:
             sep = next((x for x in seps if text.startswith(x, i)), None)
             if sep:
                 pieces.append(text[start:i])
@@ -231,27 +232,29 @@ def _split_top(text: str, seps: Sequence[str]) -> list[str]:
     return pieces
 
 
+# Where a formula may break, best first: between terms, between factors, then the same inside brackets.
+_BREAKS = [((" + ", " - "), 0), (("·",), 0), ((" + ", " - "), 9), (("·",), 9)]
+
+
 def wrap_math(text: str, room: int) -> list[str]:
     """Break a one-line formula into lines of at most ``room`` characters.
 
     Breaks go before a + or - outside brackets, then before a product's ·,
-    so each line is a whole term; only a single term longer than ``room``
-    is cut anywhere.
+    then the same inside brackets, so a line holds whole terms wherever it
+    can; only a piece with no break in it is cut anywhere.
     """
     if len(text) <= room:
         return [text]
+    pieces = next((p for seps, depth in _BREAKS if len(p := _split(text, seps, depth)) > 1), None)
+    if pieces is None:
+        return [text[i:i + room] for i in range(0, len(text), room)]
     lines: list[str] = []
-    for piece in _split_top(text, (" + ", " - ")):
-        parts = [piece] if len(piece) <= room else _split_top(piece, ("·",))
-        for part in parts:
-            while len(part) > room:
-                lines.append(part[:room])
-                part = part[room:]
-            if lines and len(lines[-1]) + len(part) <= room and not part.startswith(("+", "-")) or \
-                    lines and len(lines[-1]) + 1 + len(part) <= room and part.startswith(("+", "-")):
-                lines[-1] += (" " if part.startswith(("+", "-")) else "") + part
-            else:
-                lines.append(part)
+    for piece in pieces:
+        glue = " " if piece.startswith(("+ ", "- ")) else ""
+        if lines and len(lines[-1]) + len(glue) + len(piece) <= room:
+            lines[-1] += glue + piece
+        else:
+            lines += wrap_math(piece, room)
     return lines
 
 
@@ -340,7 +343,7 @@ class TableView:
 NEXT_KEYS = {"\r", "\n", " ", "n", "j", "\x1b[B", "\x1b[C", "\x1b[6~", "\x1bOB", "\x1bOC"}
 BACK_KEYS = {"b", "p", "k", "\x7f", "\x08", "\x1b[A", "\x1b[D", "\x1b[5~", "\x1bOA", "\x1bOD"}
 QUIT_KEYS = {"q", "Q", "\x03", "\x04", "\x1b"}  # q, Ctrl-C, Ctrl-D, Esc
-CHROME = 5  # lines the pager itself uses: heading, rule, page title, rule, help line
+CHROME = 4  # lines the pager itself uses besides the page title: heading, rule, rule, help line
 
 
 FINISHED = ("That was one training step, every equation of it. Next: mlptrace train runs every epoch "
@@ -381,10 +384,18 @@ class Pager:
         width = self.console.width
         return self.console.render_lines(self.page.body, self.console.options.update(width=width), pad=False)
 
+    def _title(self) -> list[list[Segment]]:
+        title = Text(self.page.title + (" (continued)" if self.offset else ""), style="bold")
+        return self.console.render_lines(title, self.console.options.update(width=self.console.width), pad=False)
+
+    def _space(self) -> int:
+        """Lines left for the page under its title (which wraps on a narrow terminal)."""
+        return max(3, self.console.height - CHROME - len(self._title()))
+
     def _room(self) -> int:
-        """Body lines that fit under the page title: one fewer when a blank line fits after the title."""
-        room = max(3, self.console.height - CHROME)
-        return room - 1 if len(self._body_lines()) < room else room
+        """Body lines shown at once: one fewer when there is room for a blank line after the title."""
+        space = self._space()
+        return space - 1 if len(self._body_lines()) < space else space
 
     def press(self, key: str) -> bool:
         """Act on one key; False when the walkthrough should end."""
@@ -439,10 +450,8 @@ class Pager:
         heading.truncate(width)
         lines = self._body_lines()
         shown = lines[self.offset:self.offset + room]
-        title = Text(self.page.title + (" (continued)" if self.offset else ""), style="bold")
-        title.truncate(width)
-        parts: list[RenderableType] = [heading, Rule(style="dim"), title]
-        gap = max(3, self.console.height - CHROME) - room  # the blank line after the title, when it fits
+        parts: list[RenderableType] = [heading, Rule(style="dim"), *(_SegmentLine(line) for line in self._title())]
+        gap = self._space() - room  # the blank line after the title, when it fits
         parts += [Text("")] * gap + [_SegmentLine(line) for line in shown]
         parts += [Text("")] * (room - len(shown))
         more = self.offset + room < len(lines)
