@@ -352,11 +352,26 @@ def _paren(m: Math) -> Math:
     return Math(rf"\left({m.latex}\right)", f"({m.text})")
 
 
+_MATH = {"exp": math.exp, "tanh": math.tanh, "Max": max, "Heaviside": lambda s, h0=0.5: float(s > 0) if s else h0}
+
+
+def _compile(expr: Any, syms: Sequence[sp.Symbol]) -> Callable[..., float]:
+    """``expr`` as a plain function of ``syms`` (what lambdify does, without its start-up cost).
+
+    sympy's str printer writes these expressions (sums, products, powers,
+    exp, tanh) as Python; every name in them is one of ``syms`` or ``_MATH``.
+    """
+    from sympy.printing.str import sstr
+
+    args = ", ".join(s.name for s in syms)
+    return eval(f"lambda {args}: {sstr(expr, order='none')}", dict(_MATH))  # noqa: S307 - our own expression
+
+
 class _Parts:
     """Each term of a sum, or each factor of a product, worked out: the document's middle line.
 
-    Every part is compiled to a plain function once (sympy's lambdify), so
-    a step only calls them.
+    Every part is compiled to a plain Python function once, so a step only
+    calls them.
     """
 
     __slots__ = ("refs", "fns", "is_sum")
@@ -365,7 +380,7 @@ class _Parts:
         syms = sorted((s for s in expr.free_symbols if s in model.refs), key=lambda s: s.name)
         self.refs = [model.refs[s] for s in syms]
         self.is_sum = isinstance(expr, sp.Add)
-        self.fns = [sp.lambdify(syms, part, modules="math") for part in expr.args]
+        self.fns = [_compile(part, syms) for part in expr.args]
 
     def fill(self, values: Sequence[float], digits: int) -> Math:
         vals = [float(f(*values)) for f in self.fns]
@@ -550,10 +565,9 @@ def _df_matches(name: str) -> bool:
     act = acts.get(name)
     f = act.sympy_f(s)
     df = sp.diff(f, s)
-    mine = act.sympy_df_of_output(f, s)
-    if name == "relu":  # d/ds max(0, s) is Heaviside(s); the engine takes relu'(0) = 0
-        return sp.simplify(df - sp.Heaviside(s)) == 0
-    return sp.simplify(df - mine) == 0
+    # d/ds max(0, s) is Heaviside(s); the output form's Heaviside(s, 0) only fixes relu'(0) = 0.
+    mine = sp.Heaviside(s) if name == "relu" else act.sympy_df_of_output(f, s)
+    return sp.cancel(df - mine) == 0  # a rational function of exp(-s) (or tanh(s)): cancel decides it
 
 
 class Model:
