@@ -337,6 +337,40 @@ def test_a_step_outside_the_run_is_one_line_and_exit_2(argv, where, capsys):
     assert len(err) == 1 and err[0].startswith(f"mlptrace: error: command line: {where}: ")
 
 
+DIVERGES = """
+[network]
+inputs = 1
+hidden = [2]
+outputs = 1
+activation = "linear"
+[training]
+learning_rate = 50.0
+epochs = 1000
+data = [[1.0, 2.0], [3.0, 1.0]]
+[normalize]
+method = "none"
+inputs = "off"
+outputs = "off"
+[init]
+method = "random"
+seed = 1
+"""
+
+
+def test_a_run_that_diverges_later_is_still_walked_then_reported(tmp_path, capsys):
+    # Linear layers and a learning rate of 50 on these two rows overshoot
+    # more each step; the loss leaves float64's range within a few epochs.
+    cfg = tmp_path / "diverges.toml"
+    cfg.write_text(DIVERGES)
+    assert cli.main(["walk", str(cfg), "--no-pause"]) == 3
+    out, err = capsys.readouterr()
+    assert "4.1 The summation function" in out and "The loss over the iterations: training stopped" in out
+    assert err.strip().splitlines() == [err.strip()] and err.startswith("mlptrace: error: training stopped")
+    assert cli.main(["walk", str(cfg), "--epoch", "999", "--no-pause"]) == 3  # asked for a step never reached
+    out, err = capsys.readouterr()
+    assert out == "" and err.startswith("mlptrace: error: training stopped")
+
+
 # ------------------------------------------------------------ plain output
 
 

@@ -660,6 +660,7 @@ class Walk:
     k: int  # index of the explained step among the trace's kept steps
     digits: int = 4
     interactive: bool = False
+    stopped: Exception | None = None  # training diverged after the explained step
 
 
 def _para(*parts: str) -> Text:
@@ -743,6 +744,11 @@ def _pages(walk: Walk, sec) -> list[Page]:
             add(f"{head}: {_layer_name(walk, l)} at step {step}",
                 _para(f"{step} update(s) later, these are the weights and biases the step starts from."),
                 Text(""), TableView(_params(walk, l)))
+    if sec.key == "iterations" and walk.trace.stopped:
+        why = walk.trace.stopped
+        add(f"{head}: training stopped", _para(f"{why[:1].upper()}{why[1:]}.",
+                                               "The loss grew instead of falling; a smaller learning rate",
+                                               "usually keeps it finite."))
     if sec.key == "iterations":
         from .live import LossCurve
 
@@ -866,7 +872,7 @@ class _OneStep:
 def prepare(args: argparse.Namespace, interactive: bool = False) -> Walk:
     """Load the config, check --epoch and --step, and train, keeping the one step to explain."""
     from .commands import load_config
-    from .errors import InputError
+    from .errors import InputError, NumericalError
     from .run import record
 
     cfg = load_config(args)
@@ -877,7 +883,13 @@ def prepare(args: argparse.Namespace, interactive: bool = False) -> Walk:
     if step >= len(cfg.raw):
         raise InputError("command line", "--step",
                          f"{step} is past the last row; the dataset has rows 0 to {len(cfg.raw) - 1}")
-    trace, _ = record(cfg, _OneStep(epoch * len(cfg.raw) + step))
+    try:
+        trace, _ = record(cfg, _OneStep(epoch * len(cfg.raw) + step))
+    except NumericalError as exc:
+        if exc.trace.n_steps == 0:  # it diverged before the step asked for
+            raise
+        # The step was recorded before training diverged: explain it, then report the divergence.
+        return Walk(cfg, exc.trace, 0, interactive=interactive, stopped=exc)
     return Walk(cfg, trace, 0, interactive=interactive)
 
 
@@ -887,7 +899,9 @@ def main(args: argparse.Namespace) -> int:
     walk = prepare(args, interactive)
     sections = build(walk)
     if interactive:
-        console = Console(highlight=False, markup=False, emoji=False)
-        return Pager(sections, console).run()
-    print_all(plain_console(), sections)
+        Pager(sections, Console(highlight=False, markup=False, emoji=False)).run()
+    else:
+        print_all(plain_console(), sections)
+    if walk.stopped is not None:
+        raise walk.stopped
     return 0
