@@ -152,6 +152,20 @@ def test_recorded_walkthrough_has_the_document_numbers_in_section_order(width, a
     assert places == sorted(places)
 
 
+def test_a_later_epoch_starts_from_the_weights_earlier_steps_left():
+    assert prepare(_args(epoch=5)).trace.n_steps == 1  # only the step explained is kept
+    wh, bh, wo, bo = _initial()
+    for _ in range(5):
+        r = _step("sigmoid", X, Z, wh, bh, wo, bo)
+        wh, bh, wo, bo = r["wh_new"], r["bh_new"], r["wo_new"], r["bo_new"]
+    text = _recorded(80, epoch=5)
+    assert "epoch 5, row 0" in text
+    later = text[text.index("the hidden layer at step 5"):]
+    _find_in_order(later, [v for row, b in zip(wh, bh) for v in (*row, b)] + [*wo, bo])
+    r = _step("sigmoid", X, Z, wh, bh, wo, bo)
+    _find_in_order(later, [*r["sh"], *r["ah"], r["so"], r["y"], r["loss"]])
+
+
 def test_each_equation_shows_its_formula_numbers_and_result():
     text = _recorded(80)
     block = text[text.index("sₕ[0] = "):]

@@ -859,14 +859,19 @@ def build(walk: Walk) -> list[Section]:
 # the command
 
 
-class _OneStep:
-    """A recording policy that keeps exactly one step."""
+def _one_step(index: int):
+    """A recording policy that keeps step ``index`` only (the trace then holds one step, whatever the run)."""
+    from .trace import Policy
 
-    def __init__(self, index: int):
-        self.spec, self.index = f"step {index}", index
+    @dataclass(frozen=True)
+    class OneStep(Policy):
+        def steps(self, total: int) -> np.ndarray:
+            return np.arange(index, min(index + 1, total), dtype=np.int64)
 
-    def steps(self, total: int) -> np.ndarray:
-        return np.arange(self.index, min(self.index + 1, total), dtype=np.int64)
+        def iter_steps(self, total: int):
+            return iter(range(index, min(index + 1, total)))
+
+    return OneStep(f"step {index}", ())
 
 
 def prepare(args: argparse.Namespace, interactive: bool = False) -> Walk:
@@ -884,7 +889,7 @@ def prepare(args: argparse.Namespace, interactive: bool = False) -> Walk:
         raise InputError("command line", "--step",
                          f"{step} is past the last row; the dataset has rows 0 to {len(cfg.raw) - 1}")
     try:
-        trace, _ = record(cfg, _OneStep(epoch * len(cfg.raw) + step))
+        trace, _ = record(cfg, _one_step(epoch * len(cfg.raw) + step))
     except NumericalError as exc:
         if exc.trace.n_steps == 0:  # it diverged before the step asked for
             raise
