@@ -345,7 +345,8 @@ def _mul(*factors: Any) -> Any:
     args = []
     for f in factors:
         args.extend(f.args if isinstance(f, sp.Mul) else (f,))
-    return sp.Mul(*args, evaluate=False)
+    args = [a for a in args if a != 1] or [sp.Integer(1)]  # "· 1" says nothing (linear's f' = 1)
+    return args[0] if len(args) == 1 else sp.Mul(*args, evaluate=False)
 
 
 def _paren(m: Math) -> Math:
@@ -675,7 +676,6 @@ class Model:
         L = len(self.layers) - 1
         for l in range(L):
             pre = "output" if l == L - 1 else "hidden"
-            self.specs.setdefault(f"{pre}_sum", [])
             self.specs[f"{pre}_sum.{l}"] = self._sums(l)
             self.specs[f"{pre}_activation.{l}"] = self._activations(l)
             self.specs[f"{pre}_update.{l}"] = self._updates(l)
@@ -689,8 +689,6 @@ class Model:
         for l in range(out):
             self.specs[f"hidden_delta.{l}"] = self._hidden_deltas(l)
             self.derivation[f"hidden_delta.{l}"] = self._hidden_derivation(l)
-        self.specs.pop("hidden_sum", None)
-        self.specs.pop("output_sum", None)
 
     def _sums(self, l: int) -> list[_Spec]:
         specs = []
@@ -774,7 +772,11 @@ class Model:
             return Math(rf"\frac{{\partial}}{{\partial {var[0]}}} \left({inner.latex}\right)", f"∂/∂{var[1]} ({inner.text})")
 
         def eq(name, top, var, *lines) -> Equation:
-            return Equation(name, Math(*_pderiv(top, var)), [_line(k, m) for k, m in lines])
+            out: list[Line] = []
+            for k, m in lines:  # sympy's derivative may already be the document's form (tanh, linear)
+                if not out or out[-1].latex != m.latex:
+                    out.append(_line(k, m))
+            return Equation(name, Math(*_pderiv(top, var)), out)
 
         df = self.df_out(out, 0)
         delta = _mul(dLdy, df)
@@ -852,9 +854,10 @@ class Model:
         eqs.append(Equation("dL/da", Math(*_pderiv(L_, am)), [
             _line("derivation", Math(chain, chain_t)), _line("result", self.m(dLda))]))
         dads = sp.diff(self.f_def(l, s), s)
-        eqs.append(Equation("da/ds", Math(*_pderiv(am, sm)), [
-            _line("derivation", op(sm, self.f_def(l, s))), _line("derivation", self.m(dads)),
-            _line("result", self.m(self.df_out(l, 0)))]))
+        da_lines = [_line("derivation", op(sm, self.f_def(l, s))), _line("derivation", self.m(dads))]
+        if self.m(self.df_out(l, 0)).latex != da_lines[-1].latex:
+            da_lines.append(_line("result", self.m(self.df_out(l, 0))))
+        eqs.append(Equation("da/ds", Math(*_pderiv(am, sm)), da_lines))
         s_short = self.sum_expr(l, 0, short=True)
         eqs.append(Equation("ds/dw", Math(*_pderiv(sm, wm)), [_line("derivation", op(wm, s_short)), _line("result", self.m(sp.diff(s_short, w)))]))
         eqs.append(Equation("ds/db", Math(*_pderiv(sm, bm)), [_line("derivation", op(bm, s_short)), _line("result", self.m(sp.diff(s_short, b)))]))
@@ -1028,10 +1031,6 @@ def _param_table(key: str, caption: str, w: np.ndarray, b: np.ndarray, names: _N
                           Math(f"b_{{{t}{j}}}", f"b{u}{j}")]
     rows = [[str(j), *[_num(v, digits) for v in w[j]], _num(b[j], digits)] for j in range(w.shape[0])]
     return Table(key, caption, header, rows)
-
-
-def _normalise_form(method: str) -> tuple[_Form, Math] | None:
-    return _norm_forms().get(method)
 
 
 @functools.lru_cache(maxsize=1)
