@@ -152,10 +152,8 @@ def _print_loss_table(console, cfg: config_mod.Config, trace) -> None:
 
     layers = "-".join(str(n) for n in cfg.layers)
     acts = ", ".join(dict.fromkeys(cfg.activations))
-    console.print(
-        f"{layers} network ({acts}), learning rate {cfg.learning_rate:g}, "
-        f"{cfg.epochs} epoch(s) of {len(cfg.raw)} row(s), {trace.method} normalisation"
-    )
+    console.print(f"{layers} network ({acts}), learning rate {cfg.learning_rate:g}, {trace.method} normalisation")
+    console.print(f"{cfg.epochs} epoch(s) of {len(cfg.raw)} row(s)")
     if trace.seed is not None:
         console.print(f"random initial weights, seed {trace.seed}")
     table = Table(title="Loss", title_justify="left")
