@@ -247,8 +247,15 @@ def test_finds_exactly_the_planted_slips(slips):
         # carried forward wrongly inside a chain: 0.6225 became 0.6252, so the
         # row 0.2189 - 0.6252 + 0.5 (= 0.0937) disagrees with the row before (0.0964)
         (line_of(SLIPS, "0.2189 - 0.6252"), "slip"),
+        # a wrong formula: at s = 0.37, tanh(0.37) = 0.35399, so 1 + tanh^2 = 1.1253 but tanh' = 0.8747
+        (line_of(SLIPS, r"\tanh'(s) = 1 + \tanh^2(s)"), "slip"),
     ]
     assert failing(slips) == sorted(expected)
+
+
+def test_two_cases_side_by_side_are_not_compared(slips):
+    # y(1 - y) "for sigmoid" and (1 - y^2) "for tanh" differ, and are not meant to be equal
+    assert [r for r in slips.results if r.line == line_of(SLIPS, r"\ for \ tanh")] == []
 
 
 def test_the_next_step_after_a_carried_slip_is_consistent(slips):
@@ -281,7 +288,7 @@ def test_no_false_alarm_on_a_line_computed_from_unrounded_inputs(slips):
 
 def test_every_other_numeric_line_is_checked_and_ok(slips):
     ok_lines = {r.line for r in slips.results if r.verdict == "ok"}
-    for needle in ["0.5 \\cdot 0.4 + 0.1 = 0.3", "&= -0.25", "0.6225 \\\\", "= 0.7311", "= -0.2449",
+    for needle in [r"\sigma'(s) &= \sigma(s)(1 - \sigma(s))", "= 0.8x", "0.5 \\cdot 0.4 + 0.1 = 0.3", "&= -0.25", "0.6225 \\\\", "= 0.7311", "= -0.2449",
                    "0.6667", "1 - -0.2^2 = 0.96", "f_{o}(0.5) = 0.4621", "| 2.0000 | 4.0000", "| 1.0000 | 2.0000",
                    "20 -> 0.333"]:
         assert line_of(SLIPS, needle) in ok_lines, needle
@@ -494,7 +501,7 @@ def test_several_documents_at_once(tmp_path, capsys):
     good = tmp_path / "good.md"
     good.write_text("$$ 2 \\times 3 = 6 $$\n")
     rc, out, err = run(["verify", str(good), str(SLIPS)], capsys)
-    assert rc == 1 and str(good) in out and f"{SLIPS} (5)" in err
+    assert rc == 1 and str(good) in out and f"{SLIPS} (6)" in err
 
 
 def test_latex_document(tmp_path, capsys):
@@ -529,7 +536,7 @@ def test_assert_document_reports_a_readable_diff():
         assert_document(SLIPS)
     text = str(exc.value)
     line = line_of(SLIPS, r"\sigma(1.0) = 0.7131")
-    assert f"{SLIPS}: 5 numbers wrong" in text
+    assert f"{SLIPS}: 6 numbers wrong" in text
     assert f"  line {line}: \\sigma(1.0)\n    - printed     0.7131\n    + recomputed  0.731059\n" in text
 
 
@@ -586,9 +593,10 @@ def _report(config, tmp_path, fmt="md") -> Path:
     return out
 
 
+@pytest.mark.parametrize("fmt", ["md", "tex"])
 @pytest.mark.parametrize("config", REPORT_CONFIGS, ids=lambda c: "default" if c is None else c.name)
-def test_generated_reports_have_no_slip(config, tmp_path):
-    out = _report(config, tmp_path)
+def test_generated_reports_have_no_slip(config, fmt, tmp_path):
+    out = _report(config, tmp_path, fmt)
     arithmetic = verify_file(out)
     assert arithmetic.failures == [] and arithmetic.count("unparsed") == 0, format_report(arithmetic)
     assert arithmetic.count("ok") >= 100  # it really read the report's numbers

@@ -413,12 +413,17 @@ def check_chains(doc: Document) -> list[Result]:
     for chain in doc.chains:
         if len(chain.terms) < 2:
             continue
-        prev = None
+        prev = prev_formula = None
         for term in chain.terms:
             kind = classify(term.text)
+            span = tuple(range(term.line, term.last_line + 1))
+            if kind and kind[0] == "symbolic" and _is_formula(kind[1]):
+                if prev_formula is not None and not _alternatives(prev_formula[0], term):
+                    results.extend(_check_identity(prev_formula, (term, kind[1]), span))
+                prev_formula = (term, kind[1])
+                continue
             if kind is None or kind[0] == "symbolic":
                 continue
-            span = tuple(range(term.line, term.last_line + 1))
             if kind[0] == "unparsed":
                 results.append(Result(term.line, _squash(term.text), None, None, UNPARSED, kind[1], span))
                 continue
@@ -435,7 +440,7 @@ def check_chains(doc: Document) -> list[Result]:
             except EvalError as exc:
                 results.append(Result(term.line, _squash(term.text), None, None, UNPARSED, str(exc), span))
                 continue
-            if prev is not None:
+            if prev is not None and not _alternatives(prev[0], term):
                 a_term, a_val = prev
                 ok, why = _compare(a_val, value)
                 if _SIGNED_POWER.search(a_term.text):
@@ -447,6 +452,52 @@ def check_chains(doc: Document) -> list[Result]:
                 ))
             prev = (term, value)
     return results
+
+
+# "... \ for \ sigmoid = ... \quad for \ tanh": two cases side by side, not an equality
+_ALTERNATIVE = re.compile(r"(?:\\q?quad|\\ |\\text\{)\s*(?:\\ \s*)*(?:for|if|when|otherwise)\b")
+
+
+def _alternatives(a: Term, b: Term) -> bool:
+    return bool(_ALTERNATIVE.search(a.text) or _ALTERNATIVE.search(b.text))
+
+
+# Symbols that are operators, not quantities: a formula holding one is not evaluated.
+_OPERATOR_SYMBOLS = {"\\partial", "\\nabla", "\\sum", "\\prod", "\\int", "\\cdots", "\\ldots", "\\dots", "\\lim"}
+_SAMPLES = (0.37, 0.81, 1.42)  # where two formulas in the same variables must agree
+
+
+def _is_formula(tree) -> bool:
+    """A formula whose every symbol is a variable (no f, no d/dx, no sum) can be evaluated at sample points."""
+    if tree is None or uses_f(tree) or isinstance(tree, Mat):
+        return False
+    return not any(v.split("_")[0] in _OPERATOR_SYMBOLS for v in variables(tree))
+
+
+def _check_identity(a: tuple[Term, Any], b: tuple[Term, Any], span: tuple[int, ...]) -> list[Result]:
+    """A step between two formulas in the same variables: both sides must agree wherever they are evaluated."""
+    (a_term, a_tree), (b_term, b_tree) = a, b
+    names = sorted(variables(a_tree))
+    if set(names) != variables(b_tree):
+        return []
+    values = []
+    for p, x in enumerate(_SAMPLES):
+        env = {v: Interval.of(x + 0.29 * ((p + i) % 3)) for i, v in enumerate(names)}
+        try:
+            left, right = Evaluator(env=env)(a_tree), Evaluator(env=env)(b_tree)
+        except EvalError:
+            return []
+        if is_matrix(left) or is_matrix(right):
+            return []
+        values.append((env, left, right))
+    bad = [(env, l, r) for env, l, r in values if not l.overlaps(r)]
+    note = f"the same formula in {', '.join(names)}: checked at {len(values)} points"
+    if bad:
+        env, l, r = bad[0]
+        at = ", ".join(f"{v} = {i.mid:g}" for v, i in env.items())
+        note = f"the two sides differ at {at}: {l.mid:.6g} and {r.mid:.6g}"
+    return [Result(b_term.line, _squash(a_term.text), _squash(b_term.text), values[0][1].mid,
+                   SLIP if bad else OK, note, tuple(range(a_term.line, a_term.last_line + 1)) + span)]
 
 
 _SIGNED_POWER = re.compile(r"(?:^|[-+(]|\\cdot|\\times)\s*-\s*\d[\d.]*\s*\^")
@@ -486,7 +537,8 @@ def _single_cell(line: str) -> str | None:
     return None
 
 
-_HEADING = re.compile(r"^\s*#+\s|^[^a-z]*[A-Z]{3,}[^a-z]*$")
+_HEADING = re.compile(r"^\s*#+\s|^\s*\\(?:sub)*section\*?\{|^[^a-z]*[A-Z]{3,}[^a-z]*$")
+_LAYOUT = re.compile(r"^\s*\\(?:(?:begin|end)\{(?:center|table\*?|figure)\}|centering|(?:top|mid|bottom)rule|hline)")
 
 
 def _caption(doc: Document, i: int) -> str:
@@ -494,7 +546,7 @@ def _caption(doc: Document, i: int) -> str:
     caption = heading = ""
     for k in range(i - 1, -1, -1):
         line = doc.lines[k].strip()
-        if not line or (k + 1) in doc.math_lines:
+        if not line or (k + 1) in doc.math_lines or _LAYOUT.match(line):
             continue
         if _HEADING.match(line):
             heading = line
@@ -511,6 +563,18 @@ def find_tables(doc: Document) -> list[Table]:
         return [c.strip().strip("$").strip() for c in s.strip().strip("|").split("|")]
 
     while i < len(lines):
+        if re.match(r"\s*\\begin\{tabular\}", lines[i]):  # LaTeX: cells between &, rows ending in \\
+            j, rows = i + 1, []
+            while j < len(lines) and not re.match(r"\s*\\end\{tabular\}", lines[j]):
+                body = re.sub(r"\\(?:top|mid|bottom)rule|\\hline", "", lines[j]).strip()
+                if body:
+                    rows.append([(c.strip().strip("$").strip(), j + 1) for c in re.split(r"(?<!\\)&", re.sub(r"\\\\\s*$", "", body))])
+                j += 1
+            if len(rows) >= 2:
+                header = [c for c, _ in rows[0]]
+                tables.append(Table(header, [c for r in rows[1:] for c in r], rows[1:], i + 2, _caption(doc, i)))
+            i = j + 1
+            continue
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         if lines[i].strip().startswith("|") and "-" in nxt and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", nxt):
             rows, j = [], i + 2
