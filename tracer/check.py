@@ -1,0 +1,403 @@
+"""mlptrace check: the engine's gradients against finite differences and sympy.
+
+For every weight and bias, at the first training step (or the first K), the
+engine's gradient (``trace.grad_w(l)``, ``trace.delta[l]``: what backprop
+computed with the activations' f' written in terms of their outputs) is
+compared with two references that share none of that code:
+
+- a central finite difference of the loss, recomputed with the engine's
+  forward pass (``MLP.forward``) with one parameter moved; the fourth-order
+  stencil (-L(p+2h) + 8L(p+h) - 8L(p-h) + L(p-2h)) / 12h with
+  h = 1e-3 max(1, |p|) is accurate to about 1e-12 here, where the two-point
+  one stops near 1e-9.  When a relu's sum changes sign inside the stencil
+  (a kink) h shrinks until it does not;
+- sympy: the full loss L(w, b) = 1/2 sum (y - z)^2 built as one expression
+  of every parameter symbol, differentiated by ``sympy.diff`` with respect
+  to each parameter and evaluated at the step's numbers (lambdified once
+  per network structure).  The full expression of a deep, wide network has
+  a size that grows with the product of its layer widths, so above
+  ``FULL_BUDGET`` the derivatives are taken layer by layer instead: sympy
+  differentiates the loss with respect to the outputs and each activation
+  f(s) with respect to its sum (so f' comes from sympy, not from the
+  engine's a(1-a)), and the chain rule joins them.
+
+Two numbers agree when |a - b| / max(|a|, |b|, floor) <= RTOL (1e-6), with
+floor = FLOOR * max(1, loss): a gradient near zero is compared absolutely,
+as finite differences of a loss carry rounding noise of about 1e-13 times
+the loss.  A row's relative error is the larger of engine vs finite
+difference and engine vs sympy.
+
+API (for the report's appendix)::
+
+    res = gradient_check(cfg_or_trace, steps=1)
+    res.ok, res.worst, res.rows          # GradRow: step, layer, name, latex, engine, fd, sympy, error, ok
+    res.per_layer()                      # LayerSummary per (step, layer): count, worst row
+    res.symbolic                         # "full" | "layered" | "none"
+    res.summary()                        # one sentence
+"""
+
+from __future__ import annotations
+
+import argparse
+import math
+from dataclasses import dataclass, field
+from typing import Any, Sequence
+
+import numpy as np
+
+from .config import Config
+from .engine import MLP
+from .errors import CheckFailed, InputError
+from .trace import Trace
+
+__all__ = ["RTOL", "FLOOR", "GradRow", "LayerSummary", "CheckResult", "gradient_check", "main"]
+
+RTOL = 1e-6
+FLOOR = 1e-5  # times max(1, loss): below this a gradient is compared absolutely
+FULL_BUDGET = 150_000  # parameters x size of the full loss expression; about 5 s of sympy
+SUMMARY_OVER = 40  # rows per step above which the command prints one line per layer
+
+
+@dataclass
+class GradRow:
+    """One parameter at one step: the engine's gradient and the two references."""
+
+    step: int
+    layer: int
+    name: str  # plain text, the document's notation: wₕ[1][0]
+    latex: str  # w_{h[1][0]}
+    engine: float
+    fd: float
+    sympy: float
+    error: float  # the larger relative error of engine vs fd and engine vs sympy
+    ok: bool
+
+
+@dataclass
+class LayerSummary:
+    step: int
+    layer: int
+    name: str  # "the hidden layer", "hidden layer 2", "the output layer"
+    count: int
+    worst: GradRow
+
+
+@dataclass
+class CheckResult:
+    rows: list[GradRow]
+    layer_names: list[str]
+    steps: int
+    symbolic: str  # full | layered | none
+    rtol: float = RTOL
+    notes: list[str] = field(default_factory=list)
+
+    @property
+    def ok(self) -> bool:
+        return all(r.ok for r in self.rows)
+
+    @property
+    def failures(self) -> list[GradRow]:
+        return [r for r in self.rows if not r.ok]
+
+    @property
+    def worst(self) -> GradRow:
+        # NaN counts as the worst of all
+        return max(self.rows, key=lambda r: math.inf if math.isnan(r.error) else r.error)
+
+    def per_layer(self) -> list[LayerSummary]:
+        out = []
+        for k in sorted({r.step for r in self.rows}):
+            for l, name in enumerate(self.layer_names):
+                rows = [r for r in self.rows if r.step == k and r.layer == l]
+                worst = max(rows, key=lambda r: math.inf if math.isnan(r.error) else r.error)
+                out.append(LayerSummary(k, l, name, len(rows), worst))
+        return out
+
+    def summary(self) -> str:
+        w = self.worst
+        at = f"{w.name}" + (f" at step {w.step}" if self.steps > 1 else "")
+        n = len(self.rows)
+        if self.ok:
+            return (f"all {n} gradients agree within {self.rtol:g} (relative); "
+                    f"the largest relative error is {w.error:.1e} ({at})")
+        bad = len(self.failures)
+        return (f"{bad} of {n} gradients disagree beyond {self.rtol:g} (relative); worst {at}: "
+                f"engine {_g(w.engine)}, finite difference {_g(w.fd)}, sympy {_g(w.sympy)}")
+
+
+# ---------------------------------------------------------------------------
+# the references
+
+
+def _loss(net: MLP, x: np.ndarray, z: np.ndarray, relu: list[int]) -> tuple[float, tuple]:
+    """The loss by the engine's forward pass, and the sign pattern of every relu layer's sums."""
+    sums, outs = net.forward(x)
+    err = outs[-1] - z
+    return 0.5 * float(err @ err), tuple((sums[l] > 0).tobytes() for l in relu)
+
+
+def _finite_differences(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[str],
+                        x: np.ndarray, z: np.ndarray) -> tuple[list[np.ndarray], int]:
+    """dL/dp for every parameter, in the engine's layout; and how many stencils had to shrink at a kink."""
+    n = len(params)
+    full = MLP(params, acts)
+    _, outs = full.forward(x)
+    grads, shrunk = [], 0
+    for l in range(n):
+        # Moving a parameter of layer l leaves the layers before it alone, so
+        # the engine's forward pass runs from layer l, on what layer l received.
+        sub = MLP(params[l:], acts[l:])
+        inp = x if l == 0 else outs[l - 1]
+        relu = [i for i, a in enumerate(acts[l:]) if a == "relu"]
+        _, base = _loss(sub, inp, z, relu)
+        layer = []
+        for arr in (sub.W[0], sub.b[0]):
+            g = np.empty(arr.shape)
+            flat = arr.reshape(-1)  # a view: writing it moves the parameter
+            for k in range(flat.size):
+                p = flat[k]
+                h = 1e-3 * max(1.0, abs(p))
+                for _ in range(6):
+                    vals, crossed = [], False
+                    for c in (2.0, 1.0, -1.0, -2.0):
+                        flat[k] = p + c * h
+                        v, pattern = _loss(sub, inp, z, relu)
+                        vals.append(v)
+                        crossed |= pattern != base
+                    flat[k] = p  # restore exactly
+                    if not crossed:
+                        break
+                    h *= 1e-2  # a relu kink inside the stencil: look closer
+                else:
+                    shrunk += 1
+                g.reshape(-1)[k] = (-vals[0] + 8.0 * vals[1] - 8.0 * vals[2] + vals[3]) / (12.0 * h)
+            layer.append(g)
+        grads.extend(layer)
+    return grads, shrunk
+
+
+def _expression_size(layers: Sequence[int]) -> int:
+    """Leaves of the full loss written out as a tree: each node repeats its whole input's expression."""
+    prev = 1
+    for fan_in in layers[:-1]:
+        prev = fan_in * (prev + 2) + 2
+    return layers[-1] * prev
+
+
+_FULL_CACHE: dict[tuple, Any] = {}
+
+
+def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
+    """One function of (x, z, every parameter) returning sympy's dL/dp for every p, in the engine's order."""
+    key = (tuple(layers), tuple(acts))
+    if key in _FULL_CACHE:
+        return _FULL_CACHE[key]
+    import sympy as sp
+
+    from . import activations
+
+    xs = sp.symbols(f"x0:{layers[0]}", real=True)
+    zs = sp.symbols(f"z0:{layers[-1]}", real=True)
+    params: list[Any] = []
+    a: list[Any] = list(xs)
+    for l, (m, n) in enumerate(zip(layers[:-1], layers[1:])):
+        W = [[sp.Symbol(f"w{l}_{j}_{i}", real=True) for i in range(m)] for j in range(n)]
+        b = [sp.Symbol(f"b{l}_{j}", real=True) for j in range(n)]
+        params += [W[j][i] for j in range(n) for i in range(m)] + b
+        f = activations.get(acts[l]).sympy_f
+        a = [f(sp.Add(*(W[j][i] * a[i] for i in range(m))) + b[j]) for j in range(n)]
+    loss = sp.Rational(1, 2) * sp.Add(*((y - t) ** 2 for y, t in zip(a, zs)))
+    grads = [sp.diff(loss, p) for p in params]
+    fn = sp.lambdify([*xs, *zs, *params], grads, modules="numpy", cse=True)
+    _FULL_CACHE[key] = fn
+    return fn
+
+
+_LOCAL_CACHE: dict[str, Any] = {}
+
+
+def _local_sympy(name: str) -> tuple[Any, Any]:
+    """f(s) and sympy's f'(s), as numeric functions of the sum."""
+    if name not in _LOCAL_CACHE:
+        import sympy as sp
+
+        from . import activations
+
+        s = sp.Symbol("s", real=True)
+        f = activations.get(name).sympy_f(s)
+        _LOCAL_CACHE[name] = (sp.lambdify([s], f, "numpy"), sp.lambdify([s], sp.diff(f, s), "numpy"))
+    return _LOCAL_CACHE[name]
+
+
+def _layered_sympy(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[str],
+                   x: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
+    """dL/dp by the chain rule over sympy's derivatives of the loss and of each f(s)."""
+    import sympy as sp
+
+    y_, z_ = sp.symbols("y z", real=True)
+    dloss = sp.lambdify([y_, z_], sp.diff(sp.Rational(1, 2) * (y_ - z_) ** 2, y_), "numpy")
+    local = [_local_sympy(a) for a in acts]
+    inputs, sums = [], []
+    a = np.asarray(x, dtype=np.float64)
+    for (W, b), (f, _) in zip(params, local):
+        inputs.append(a)
+        s = W @ a + b
+        sums.append(s)
+        a = np.broadcast_to(np.asarray(f(s), dtype=np.float64), s.shape)
+    g = [None] * len(params)
+    up = dloss(a, z)
+    for l in range(len(params) - 1, -1, -1):
+        dfds = np.broadcast_to(np.asarray(local[l][1](sums[l]), dtype=np.float64), sums[l].shape)
+        g[l] = dfds * up
+        up = params[l][0].T @ g[l]  # through the old weights of layer l, to the layer before
+    out = []
+    for l in range(len(params)):
+        out += [np.outer(g[l], inputs[l]), g[l]]
+    return out
+
+
+# ---------------------------------------------------------------------------
+# the check
+
+
+def _relative(a: float, b: float, floor: float) -> float:
+    if not (math.isfinite(a) and math.isfinite(b)):
+        return math.nan
+    return abs(a - b) / max(abs(a), abs(b), floor)
+
+
+def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto") -> CheckResult:
+    """Compare the engine's gradients with finite differences and sympy at the first ``steps`` steps.
+
+    ``source`` is a config (trained here for just those steps) or a trace
+    (its first ``steps`` kept steps).  ``symbolic``: auto | full | layered | none.
+    """
+    if symbolic not in ("auto", "full", "layered", "none"):
+        raise ValueError(f"symbolic must be auto, full, layered or none, not {symbolic!r}")
+    if isinstance(source, Trace):
+        trace = source
+    else:
+        from .run import record
+
+        epochs = -(-steps // len(source.raw))  # enough epochs to reach the step
+        trace, _ = record(source.replace(epochs=epochs), f"first:{steps}")
+    if trace.n_steps == 0:
+        raise InputError("trace", "steps", "the trace kept no steps to check")
+    steps = min(steps, trace.n_steps)
+    layers, acts = list(trace.layers), list(trace.activations)
+    n_params = sum(m * n + n for m, n in zip(layers[:-1], layers[1:]))
+    if symbolic == "auto":
+        symbolic = "full" if n_params * _expression_size(layers) <= FULL_BUDGET else "layered"
+    full = _full_sympy(layers, acts) if symbolic == "full" else None
+
+    from .symbolic import _Names
+
+    names = _Names(layers)
+    grad_w = [trace.grad_w(l) for l in range(len(layers) - 1)]
+    rows: list[GradRow] = []
+    notes: list[str] = []
+    for k in range(steps):
+        params = [(trace.w[l][k].copy(), trace.b[l][k].copy()) for l in range(len(layers) - 1)]
+        x, z = trace.x[k], trace.z[k]
+        floor = FLOOR * max(1.0, float(trace.loss[k]))
+        fd, shrunk = _finite_differences(params, acts, x, z)
+        if shrunk:
+            notes.append(f"step {k}: {shrunk} finite differences sit on a relu kink however small the step")
+        if full is not None:
+            flat = [v for W, b in params for v in (*W.ravel(), *b)]
+            with np.errstate(all="ignore"):
+                values = np.asarray(full(*x, *z, *flat), dtype=np.float64)
+            sym, pos = [], 0
+            for W, b in params:
+                sym += [values[pos:pos + W.size].reshape(W.shape), values[pos + W.size:pos + W.size + b.size]]
+                pos += W.size + b.size
+        elif symbolic == "layered":
+            with np.errstate(all="ignore"):
+                sym = _layered_sympy(params, acts, x, z)
+        else:
+            sym = [np.full(p.shape, np.nan) for W, b in params for p in (W, b)]
+        for l in range(len(layers) - 1):
+            eng = [grad_w[l][k], trace.delta[l][k]]
+            for part in (0, 1):
+                for idx in np.ndindex(eng[part].shape):
+                    e = float(eng[part][idx])
+                    f_ = float(fd[2 * l + part][idx])
+                    s_ = float(sym[2 * l + part][idx])
+                    errs = [_relative(e, f_, floor)]
+                    if symbolic != "none":
+                        errs.append(_relative(e, s_, floor))
+                    err = math.nan if any(math.isnan(v) for v in errs) else max(errs)
+                    tex, txt = names.w(l, *idx) if part == 0 else names.b(l, *idx)
+                    rows.append(GradRow(k, l, txt, tex, e, f_, s_, err, err <= RTOL))
+    return CheckResult(rows, [names.layer_name(l) for l in range(len(layers) - 1)], steps, symbolic, RTOL, notes)
+
+
+# ---------------------------------------------------------------------------
+# the command
+
+
+def _g(v: float) -> str:
+    if math.isnan(v):
+        return "—"
+    return "0" if v == 0 else f"{v:.10g}"  # sympy's exact zero may come out as -0.0
+
+
+def _print(console: Any, table: Any) -> None:
+    """Print a table at its natural width, wrapping rather than cutting numbers to "0.0113…"."""
+    from rich.console import Console
+    from rich.measure import Measurement
+
+    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
+    (Console(highlight=False, width=width) if width > console.width else console).print(table)
+
+
+def main(args: argparse.Namespace) -> int:
+    from rich.console import Console
+    from rich.table import Table
+
+    from .commands import load_config
+
+    cfg = load_config(args)
+    res = gradient_check(cfg, steps=getattr(args, "steps", 1) or 1)
+    console = Console(highlight=False)
+    sym_head = {"full": "sympy", "layered": "sympy (layer by layer)", "none": "sympy"}[res.symbolic]
+    many = len(res.rows) > SUMMARY_OVER * res.steps
+    when = "the first training step" if res.steps == 1 else f"the first {res.steps} training steps"
+    console.print(
+        f"Gradients of the loss at {when} of {cfg.source}: the engine's backpropagation, "
+        "a central finite difference of the engine's loss, "
+        f"and sympy's derivative of the "
+        + ("full loss expression." if res.symbolic == "full" else "loss, layer by layer (the network is too "
+           "large for one expression)."),
+        markup=False,
+    )
+    if many:
+        table = Table(title="largest relative error per layer")
+        for h in (["step"] if res.steps > 1 else []) + ["layer", "parameters", "largest relative error",
+                                                        "parameter", "engine", "finite difference", sym_head]:
+            table.add_column(h, justify="left" if h in ("layer", "parameter") else "right")
+        for s in res.per_layer():
+            w = s.worst
+            table.add_row(*([str(s.step)] if res.steps > 1 else []), s.name, str(s.count), _e(w.error),
+                          w.name, _g(w.engine), _g(w.fd), _g(w.sympy))
+        _print(console, table)
+    rows = res.rows if not many else sorted(res.failures, key=lambda r: -r.error if r.error == r.error else -math.inf)[:20]
+    if rows:
+        table = Table(title=None if not many else "the worst disagreements")
+        for h in (["step"] if res.steps > 1 else []) + ["parameter", "engine", "finite difference", sym_head,
+                                                        "relative error", ""]:
+            table.add_column(h, justify="left" if h in ("parameter", "") else "right")
+        for r in rows:
+            table.add_row(*([str(r.step)] if res.steps > 1 else []), r.name, _g(r.engine), _g(r.fd), _g(r.sympy),
+                          _e(r.error), "ok" if r.ok else "MISMATCH")
+        _print(console, table)
+    for note in res.notes:
+        console.print(f"note: {note}", markup=False)
+    if not res.ok:
+        raise CheckFailed(f"gradient check: {res.summary()}")
+    console.print(res.summary().capitalize() + ".", markup=False)
+    return 0
+
+
+def _e(v: float) -> str:
+    return "—" if math.isnan(v) else f"{v:.1e}"
