@@ -294,3 +294,18 @@ def test_equation_text_lines():
                          "      = 0.5·(-0.5) + 0.5·(-1.0) + 0.5\n"
                          "      = -0.25 - 0.5 + 0.5\n"
                          "      = -0.25")
+
+
+@pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear"])
+def test_output_form_of_each_derivative_is_sympys_derivative(name):
+    """The derivation prints f'(s) in terms of the output (a(1-a), 1-a^2): it must be sympy's own f'."""
+    import sympy as sp
+
+    from tracer.activations import get
+
+    s = sp.Symbol("s")
+    act = get(name)
+    f = act.sympy_f(s)
+    # d/ds max(0, s) is Heaviside(s); the output form's Heaviside(s, 0) only fixes relu'(0) = 0.
+    mine = sp.Heaviside(s) if name == "relu" else act.sympy_df_of_output(f, s)
+    assert sp.cancel(sp.diff(f, s) - mine) == 0

@@ -478,9 +478,11 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
     import numpy as np
 
     # Lambdified once; dummify so no variable name can clash with the
-    # names in the generated code.
-    f_num = sp.lambdify(syms, expr, modules="numpy", dummify=True)
-    g_num = [sp.lambdify(syms, grad[n], modules="numpy", dummify=True) for n in names]
+    # names in the generated code.  The math module, not numpy: lambdify's
+    # numpy namespace ("from numpy import *") costs a tenth of a second, and
+    # the report pays it on every run.  A math error becomes NaN below.
+    f_num = sp.lambdify(syms, expr, modules="math", dummify=True)
+    g_num = [sp.lambdify(syms, grad[n], modules="math", dummify=True) for n in names]
 
     def value(fn: Callable[..., Any], point: list[float]) -> float:
         with np.errstate(all="ignore"):
