@@ -92,6 +92,19 @@ def test_values(text, expected):
     assert value(text).mid == pytest.approx(expected, rel=1e-12, abs=1e-15)
 
 
+def test_matrices():
+    # [[1, 2], [3, 4]] [0.5, 1]^T + [1, 1]^T = [0.5 + 2 + 1, 1.5 + 4 + 1] = [3.5, 6.5]
+    text = r"\begin{bmatrix}1 & 2 \\ 3 & 4\end{bmatrix} \begin{bmatrix}0.5 \\ 1\end{bmatrix} + \begin{bmatrix}1 \\ 1\end{bmatrix}"
+    v = value(text)
+    assert [[x.mid for x in row] for row in v] == [[3.5], [6.5]]
+    # tanh of each entry
+    assert [[x.mid for x in row] for row in value(r"\tanh(\begin{bmatrix}0.5 & -1\end{bmatrix})")] == [
+        [math.tanh(0.5), math.tanh(-1)]]
+    doc = "$$\n\\mathbf{s} = " + text + " \\\\\n&= \\begin{bmatrix}3.5 \\\\ 6.6\\end{bmatrix}\n$$\n"
+    (r,) = verify_text("m.md", doc).results
+    assert (r.line, r.verdict, r.printed) == (3, "slip", "[3.5; 6.6]") and "entry (2, 1)" in r.note
+
+
 def test_f_is_the_activation_in_use():
     assert value(r"f_{o}(0.0964)", "sigmoid").mid == pytest.approx(sigmoid(0.0964))
     assert value(r"f_{o}(0.0964)", "tanh").mid == pytest.approx(math.tanh(0.0964))

@@ -19,6 +19,8 @@ Decisions (each is what the worked examples mean, and each is tested):
   and their primes (``\\sigma'``, ``\\tanh'``) are functions; a subscript on a
   function names a node and is ignored (``\\tanh_{o}(-0.0836)``).  ``f`` is
   "the activation in use": the caller says which (see ``Evaluator``).
+* ``\\begin{bmatrix} ... \\end{bmatrix}`` is a matrix: juxtaposed matrices
+  multiply, matrices of one shape add, a function applies to each entry.
 * ``e`` followed by ``^`` is Euler's number; every other letter, and Greek
   letters other than ``\\pi``, are variables.
 * Rounding: an input printed with three or more significant digits
@@ -548,6 +550,8 @@ def _monotone(f: Callable[[float], float], x: Interval) -> Interval:
     return Interval(f(x.lo), f(x.mid), f(x.hi))
 
 
+# The activations again, in plain floats: verify checks what mlptrace's own
+# reports print, so it shares no code with the engine (tracer.activations).
 def _sigmoid(s: float) -> float:
     return 1.0 / (1.0 + math.exp(-s)) if s >= 0 else math.exp(s) / (1.0 + math.exp(s))
 

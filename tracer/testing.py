@@ -49,7 +49,8 @@ def describe(report: "Report", wrong) -> str:
             out.append(f"    cannot be parsed: {r.note}")
             continue
         out.append(f"    - printed     {r.printed}")
-        out.append(f"    + recomputed  {_fmt(r.recomputed, r.printed)}")
+        if r.recomputed is not None:
+            out.append(f"    + recomputed  {_fmt(r.recomputed, r.printed)}")
         if r.note:
             out.append(f"      ({r.verdict}: {r.note})")
     return "\n".join(out)

@@ -28,7 +28,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from . import files
-from .errors import CheckFailed, InputError
+from .errors import CheckFailed
 from .latexmath import (
     Bin, Call, Evaluator, EvalError, Interval, Mat, Neg, Num, classify, diff, is_matrix, make_num, number_band,
     uses_f, variables,
@@ -47,7 +47,7 @@ class Result:
     line: int
     expression: str
     printed: str | None
-    recomputed: float | None
+    recomputed: float | list[list[float]] | None  # a matrix step recomputes a matrix
     verdict: str  # ok | slip | mismatch | unparsed
     note: str = ""
     lines: tuple[int, ...] = field(default=(), repr=False)  # every line the check read
@@ -496,7 +496,7 @@ def _check_identity(a: tuple[Term, Any], b: tuple[Term, Any], span: tuple[int, .
         env, l, r = bad[0]
         at = ", ".join(f"{v} = {i.mid:g}" for v, i in env.items())
         note = f"the two sides differ at {at}: {l.mid:.6g} and {r.mid:.6g}"
-    return [Result(b_term.line, _squash(a_term.text), _squash(b_term.text), values[0][1].mid,
+    return [Result(b_term.line, _squash(a_term.text), _squash(b_term.text), None,
                    SLIP if bad else OK, note, tuple(range(a_term.line, a_term.last_line + 1)) + span)]
 
 
@@ -524,7 +524,7 @@ class Table:
     cells: list[Cell]  # row-major
     rows: list[list[Cell]] | None  # known for pipe tables; one-cell-per-line tables are cut by their reader
     line: int
-    caption: str = ""  # the text line just before the table
+    caption: str = ""  # the prose just before the table, a newline, and its section heading
 
 
 def _single_cell(line: str) -> str | None:
@@ -760,6 +760,8 @@ def _scaling(doc: Document, line: int, printed: Iterable[str]) -> str:
 
 
 def _normalise_result(v: float, lo: float, hi: float, method: str, cell: Cell, label: str) -> Result:
+    # Written out here rather than taken from tracer.dataset: verify checks what
+    # mlptrace's own reports print, so it must not share their code.
     u = 0.5 if hi == lo else (v - lo) / (hi - lo)
     expr = f"{label}: ({v:g} - {lo:g}) / ({hi:g} - {lo:g})"
     if hi == lo:
