@@ -8,6 +8,8 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from tracer import activations, check, config
 from tracer.cli import main
@@ -215,3 +217,24 @@ def test_bad_input_exits_2(capsys, args, message):
     assert main(args) == 2
     err = capsys.readouterr().err
     assert len(err.splitlines()) == 1 and message in err and "Traceback" not in err
+
+
+# ---------------------------------------------------------------------------
+# property: any network, any data
+
+
+@st.composite
+def networks(draw):
+    layers = [draw(st.integers(1, 5))] + draw(st.lists(st.integers(1, 6), max_size=3)) + [draw(st.integers(1, 3))]
+    acts = draw(st.lists(st.sampled_from(sorted(activations.ACTIVATIONS)), min_size=len(layers) - 1,
+                         max_size=len(layers) - 1))
+    method = draw(st.sampled_from(["zero-to-one", "minus-one-to-one", "none"]))
+    return layers, acts, method, draw(st.integers(1, 4)), draw(st.integers(0, 2**32 - 1))
+
+
+@settings(max_examples=100, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(networks())
+def test_property_random_networks_pass(net):
+    layers, acts, method, rows, seed = net
+    res = check.gradient_check(make_config(layers, acts, method, rows=rows, seed=seed), steps=2, symbolic="layered")
+    assert res.ok, res.summary()
