@@ -140,3 +140,37 @@ def test_python_dash_m_and_console_script_help():
 
     r = subprocess.run([sys.executable, "-m", "tracer", "--help"], capture_output=True, text=True, cwd=ROOT)
     assert r.returncode == 0 and "train" in r.stdout and "report" in r.stdout
+
+
+def test_writing_to_a_fifo_or_through_a_symlink_never_replaces_it(tmp_path):
+    """A rename over a device or FIFO would replace it (as root: /dev/null itself)."""
+    import os
+    import stat
+    import threading
+
+    fifo = tmp_path / "pipe"
+    os.mkfifo(fifo)
+    got = []
+    reader = threading.Thread(target=lambda: got.append(open(fifo, "rb").read()))
+    reader.start()
+    files.atomic_write(fifo, "through the pipe\n")
+    reader.join(10)
+    assert got == [b"through the pipe\n"]
+    assert stat.S_ISFIFO(os.stat(fifo).st_mode)
+
+    real = tmp_path / "real.json"
+    real.write_text("old")
+    os.chmod(real, 0o600)
+    link = tmp_path / "link.json"
+    link.symlink_to(real)
+    files.atomic_write(link, "new")
+    assert link.is_symlink() and real.read_text() == "new"
+    assert stat.S_IMODE(real.stat().st_mode) == 0o600  # an existing file keeps its permissions
+
+
+def test_writing_to_dev_null_leaves_it_a_device():
+    import os
+    import stat
+
+    files.atomic_write(os.devnull, "discarded")
+    assert stat.S_ISCHR(os.stat(os.devnull).st_mode)

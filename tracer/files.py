@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import stat
 import tempfile
 from pathlib import Path
 from typing import Any, Sequence
@@ -19,6 +20,7 @@ from .errors import InputError
 
 __all__ = [
     "atomic_write",
+    "write_target",
     "read_json",
     "read_csv",
     "read_weights",
@@ -35,20 +37,47 @@ __all__ = [
 # writing
 
 
+def write_target(path: str | os.PathLike) -> tuple[Path, bool]:
+    """Where to write ``path``, and whether to replace it atomically.
+
+    A symbolic link is followed, so the file it points to is replaced and
+    the link stays.  A target that exists and is not a regular file (a
+    device such as /dev/null, a FIFO, a terminal) is written in place:
+    renaming a file over it would replace the device itself.
+    """
+    path = Path(path)
+    if path.is_symlink():
+        path = Path(os.path.realpath(path))
+    if path.is_dir():
+        raise InputError(str(path), "", "is a directory; expected a file name")
+    if path.exists() and not stat.S_ISREG(path.stat().st_mode):
+        return path, False
+    directory = path.parent if str(path.parent) else Path(".")
+    if not directory.is_dir():
+        raise InputError(str(path), "", f"directory {str(directory)!r} does not exist")
+    return path, True
+
+
 def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
     The bytes go to a temporary file in the same directory, are flushed to
     disk, and the file is renamed over the target (a rename within one
-    directory is atomic on POSIX).
+    directory is atomic on POSIX).  An existing file keeps its permissions.
+    Devices and FIFOs are written in place (see :func:`write_target`).
     """
-    path = Path(path)
-    directory = path.parent if str(path.parent) else Path(".")
-    if not directory.is_dir():
-        raise InputError(str(path), "", f"directory {str(directory)!r} does not exist")
+    path, atomic = write_target(path)
     payload = data.encode("utf-8") if isinstance(data, str) else data
+    if not atomic:
+        try:
+            with open(path, "wb") as fh:
+                fh.write(payload)
+        except OSError as exc:
+            raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
+        return
+    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
     try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=directory)
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
     except OSError as exc:
         raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
     try:
@@ -56,7 +85,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
             fh.write(payload)
             fh.flush()
             os.fsync(fh.fileno())
-        os.chmod(tmp, 0o644)
+        os.chmod(tmp, mode)
         os.replace(tmp, path)
     except BaseException as exc:
         try:

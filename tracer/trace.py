@@ -310,10 +310,15 @@ class NpzWriter:
     """
 
     def __init__(self, path: str | os.PathLike):
-        self.path = os.fspath(path)
-        directory = os.path.dirname(self.path) or "."
-        fd, self.tmp = tempfile.mkstemp(prefix=f".{os.path.basename(self.path)}.", suffix=".tmp", dir=directory)
-        os.close(fd)
+        from .files import write_target
+
+        target, self.atomic = write_target(path)
+        self.path = os.fspath(target)
+        if self.atomic:
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
+            os.close(fd)
+        else:  # a FIFO or a device: written in place, never replaced
+            self.tmp = self.path
         self.zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.chunks = 0
 
@@ -337,16 +342,17 @@ class NpzWriter:
         self.zip.writestr("meta.json", json.dumps(meta, allow_nan=False))
         self._put("epoch_loss", trace.epoch_loss)
         self.zip.close()
-        with open(self.tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.chmod(self.tmp, 0o644)
-        os.replace(self.tmp, self.path)
+        if self.atomic:
+            with open(self.tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.chmod(self.tmp, 0o644)
+            os.replace(self.tmp, self.path)
 
     def abort(self) -> None:
         try:
             self.zip.close()
         finally:
-            if os.path.exists(self.tmp):
+            if self.atomic and os.path.exists(self.tmp):
                 os.unlink(self.tmp)
 
 
