@@ -295,9 +295,11 @@ BAD = [
     ("x^2", "", "--at: expected name=value"),
     # the start point outside f's domain
     ("sqrt(x)", "x=-1", "--at: f is not defined at x=-1"),
-    ("1/x", "x=0", "--at: f is not defined at x=0"),
+    ("1/x", "x=0", "--at: f is infinite at x=0"),
+    ("exp(x^2)", "x=30", "--at: f is infinite at x=30"),
     # f = x^(1/3) is 0 at 0, but f' = 1/(3 x^(2/3)) is not
-    ("x^(1/3)", "x=0", "--at: ∂f/∂x is not defined at x=0"),
+    ("x^(1/3)", "x=0", "--at: ∂f/∂x is infinite at x=0"),
+    ("sqrt(x) + log(y)", "x=1,y=-1", "--at: f is not defined at x=1, y=-1"),
 ]
 
 
@@ -353,6 +355,13 @@ def test_a_step_out_of_the_domain_keeps_the_steps_before_it():
     with pytest.raises(NumericalError, match=r"step 2: the step lands at x=-0.5") as info:
         gd.descend("log(x)", {"x": 1.0}, 0.5, 5)
     assert [st.new["x"] for st in info.value.descent.rows] == [0.5]
+
+
+def test_huge_values_print_in_scientific_notation(capsys):
+    # f = x^2 from x = 1 with eta = 2: x_new = x(1 - 2*2) = -3x, so x_k = (-3)^k; 3^30 = 205891132094649
+    assert main(["gd", "x^2", "--at", "x=1", "--lr", "2", "--steps", "30"]) == 0
+    last = table_rows(capsys.readouterr().out)[-1]
+    assert last[2] == f"{(-3.0) ** 30:.4e}" == "2.0589e+14"
 
 
 def test_digits_and_negative_zero(capsys):

@@ -489,7 +489,9 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
             try:
                 # numpy scalars, so overflow gives inf and 1/0 gives inf, not a Python exception
                 return float(np.real_if_close(fn(*map(np.float64, point))))
-            except (TypeError, ValueError, ZeroDivisionError, OverflowError):
+            except OverflowError:  # math.exp(1000)
+                return math.inf
+            except (TypeError, ValueError, ZeroDivisionError):  # math.log(-1)
                 return math.nan
 
     p = [x0[n] for n in names]
@@ -497,13 +499,15 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
     d = Descent(expr_text, expr, syms, grad, rules, at_lr, float(lr), x0, f0)
     where = ", ".join(f"{n}={_num(v)}" for n, v in x0.items())
     if not math.isfinite(f0):
-        raise InputError("command line", "--at", f"f is not defined at {where} (it is {f0})")
+        what = "is infinite" if math.isinf(f0) else "is not defined"
+        raise InputError("command line", "--at", f"f {what} at {where}")
     for k in range(1, steps + 1):
         g = [value(fn, p) for fn in g_num]
         bad = [n for n, gv in zip(names, g) if not math.isfinite(gv)]
         if bad:
             here = ", ".join(f"{n}={_num(v)}" for n, v in zip(names, p))
-            msg = f"∂f/∂{bad[0]} is not defined at {here} (it is {g[names.index(bad[0])]})"
+            what = "is infinite" if math.isinf(g[names.index(bad[0])]) else "is not defined"
+            msg = f"∂f/∂{bad[0]} {what} at {here}"
             if k == 1:
                 raise InputError("command line", "--at", msg)
             exc = NumericalError(f"gd stopped at step {k}: {msg}")
@@ -593,6 +597,8 @@ def _num(v: float) -> str:
 def _cell(v: float | None, digits: int) -> str:
     if v is None:
         return ""
+    if abs(v) >= 1e12:  # a diverging run: 1.0142e+306, not 306 digits
+        return f"{v:.{digits}e}"
     s = f"{v:.{digits}f}"
     return s[1:] if s.startswith("-") and float(s) == 0 else s  # no "-0.0000"
 
