@@ -402,9 +402,10 @@ def main(args: argparse.Namespace) -> int:
     console = Console(highlight=False)
     sym_head = {"full": "sympy", "layered": "sympy (layer by layer)", "none": "sympy"}[res.symbolic]
     many = len(res.rows) > SUMMARY_OVER * res.steps
+    what = cfg.source if getattr(args, "config", None) else "the document's worked example"
     when = "the first training step" if res.steps == 1 else f"the first {res.steps} training steps"
     console.print(
-        f"Gradients of the loss at {when} of {cfg.source}: the engine's backpropagation, "
+        f"Gradients of the loss at {when} of {what}: the engine's backpropagation, "
         "a central finite difference of the engine's loss, "
         f"and sympy's derivative of the "
         + ("full loss expression." if res.symbolic == "full" else "loss, layer by layer (the network is too "
