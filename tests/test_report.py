@@ -320,7 +320,7 @@ def test_report_full_shows_every_node(capsys):
 
 @pytest.mark.parametrize("argv, where", [
     (["report", "--format", "pdf"], "a PDF needs a file"),
-    (["report", "--format", "html"], "html"),
+    (["report", "-o", "/nonexistent-dir/r.html"], "does not exist"),
     (["report", "--activation", "softmax"], "softmax"),
     (["report", "--template", "/nonexistent-dir"], "must be a directory"),
 ])

@@ -1,4 +1,4 @@
-"""``mlptrace report``: the document's worked example for any config, as Markdown, LaTeX or PDF.
+"""``mlptrace report``: the document's worked example for any config, as Markdown, LaTeX, PDF or HTML.
 
 One recording, one :class:`tracer.symbolic.Explanation`, one renderer per
 format: Jinja templates from ``templates/<format>/`` (one partial per
@@ -9,11 +9,21 @@ so that TeX's braces never clash with Jinja's.  ``--template DIR`` renders
 templates of your own (falling back to the built-in partials) in Jinja's
 sandbox.
 
+Figures (``tracer.figures``): a Markdown report written to a file gets
+``<stem>-network.svg``, ``<stem>-loss.svg`` and ``<stem>-gd.svg`` beside it
+and links them; a LaTeX file gets the PDF twins (``<stem>-network.pdf`` ...)
+and ``\\includegraphics`` them; ``--format pdf`` draws them in pdflatex's
+temporary folder only, so the PDF stands alone.  A report on standard output
+(or to something that is not a regular file, like /dev/null) has no figure
+files and no links.  HTML is one self-contained file: math as MathML
+(``tracer.mathml``), figures inline as SVG, no scripts, fonts or styles
+fetched.  ``--no-figures`` leaves the pictures out of every format.
+
 Python API::
 
     from tracer.render import report, render
     expl = report()                       # the embedded example (a notebook shows it)
-    text = render(expl, "md")             # or "tex"
+    text = render(expl, "md")             # or "tex", or "html" (figures inline)
     pdf = to_pdf(render(expl, "tex"))     # bytes, via pdflatex
 """
 
@@ -30,16 +40,19 @@ from pathlib import Path
 from typing import Any
 
 import jinja2
+import jinja2.ext
 from jinja2.sandbox import SandboxedEnvironment
+from markupsafe import Markup, escape
 
 from .errors import InputError
 from .resources import resource_dir
+from .mathml import MathMLError
 from .symbolic import Explanation, Math
 
-__all__ = ["main", "report", "render", "to_pdf", "escape_md", "escape_tex", "FORMATS"]
+__all__ = ["main", "report", "render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
 
 # format -> (templates folder, file extension)
-FORMATS = {"md": ("markdown", "md"), "tex": ("latex", "tex")}
+FORMATS = {"md": ("markdown", "md"), "tex": ("latex", "tex"), "html": ("html", "html")}
 _EXT_FORMAT = {".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 
@@ -78,8 +91,24 @@ def _basename(path: Any) -> str:
     return Path(str(path)).name if path else ""
 
 
+class _InlineMath(jinja2.ext.Extension):
+    """HTML templates write inline math as Markdown does, ``$...$``: it becomes ``{% filter math %}``."""
+
+    def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        return re.sub(r"(?<!\\)\$([^$\n]+)\$", r"{% filter math %}\1{% endfilter %}", source)
+
+
+def _mathml(tex: Any, display: bool = False) -> Markup:
+    from .mathml import to_mathml
+
+    return Markup(to_mathml(str(tex), display))
+
+
 def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
-    env.filters["esc"] = escape_md if fmt == "md" else escape_tex
+    env.filters["esc"] = {"md": escape_md, "tex": escape_tex, "html": escape}[fmt]
+    if fmt == "html":
+        env.filters["math"] = _mathml
+        env.filters["display"] = lambda tex: _mathml(tex, display=True)
     env.filters["basename"] = _basename
     env.tests["math"] = lambda v: isinstance(v, Math)
     return env
@@ -88,6 +117,8 @@ def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
 def _options(fmt: str) -> dict[str, Any]:
     opts: dict[str, Any] = dict(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
                                 lstrip_blocks=True, keep_trailing_newline=True)
+    if fmt == "html":
+        opts.update(autoescape=True, extensions=[_InlineMath])
     if fmt == "tex":
         opts.update(block_start_string="((*", block_end_string="*))", variable_start_string="(((",
                     variable_end_string=")))", comment_start_string="((=", comment_end_string="=))")
@@ -117,10 +148,16 @@ def _user_env(fmt: str, directory: str) -> jinja2.Environment:
 # rendering
 
 
-def render(expl: Explanation, fmt: str = "md", template_dir: str | None = None, standalone: bool = True) -> str:
-    """The report of ``expl`` as Markdown (``md``) or LaTeX (``tex``).
+def render(expl: Explanation, fmt: str = "md", template_dir: str | None = None, standalone: bool = True,
+           figures: dict[str, Any] | None = None) -> str:
+    """The report of ``expl`` as Markdown (``md``), LaTeX (``tex``) or HTML (``html``).
 
-    ``standalone=False`` leaves out the LaTeX preamble (a body to ``\\input``).
+    ``standalone=False`` leaves out the LaTeX preamble (a body to ``\\input``)
+    or the HTML page around the report.  ``figures`` maps ``network``,
+    ``loss`` and ``gd`` to what the templates put in: a relative link for
+    Markdown and LaTeX (the caller writes the files, see ``draw_figures``),
+    the SVG itself for HTML.  By default HTML draws its figures inline and
+    Markdown and LaTeX have none.
     Template errors in ``template_dir`` become InputError naming the file and line.
     """
     if fmt not in FORMATS:
@@ -130,13 +167,14 @@ def render(expl: Explanation, fmt: str = "md", template_dir: str | None = None, 
     context = {
         "r": expl, "sections": expl.sections, "facts": expl.facts, "digits": expl.digits,
         "standalone": standalone,
+        "figs": _inline_figures(expl) if figures is None and fmt == "html" else (figures or {}),
     }
     try:
         text = env.get_template(name).render(context)
         return re.sub(r"\n{3,}", "\n\n", text)  # the partials' blank lines, collapsed
     except jinja2.TemplateSyntaxError as exc:
         raise InputError(exc.filename or exc.name or name, f"line {exc.lineno}", exc.message or "syntax error") from None
-    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError) as exc:
+    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, MathMLError) as exc:
         if not template_dir:
             raise  # a bug in the shipped templates must not pass as bad input
         raise InputError(template_dir, _template_line(exc), str(exc)) from None
@@ -177,14 +215,65 @@ def report(config: Any = None, activation: str | None = None, step: int = 0, dig
 
 
 # --------------------------------------------------------------------------
+# figures
+
+
+FIGURES = ("network", "loss", "gd")
+
+
+def draw_figures(expl: Explanation, kind: str = "svg", stack: bool = False) -> dict[str, str | bytes]:
+    """The report's pictures as SVG text (``kind="svg"``) or PDF bytes (``"pdf"``).
+
+    ``network``: the explained step's weights before and after its update
+    (``stack`` puts them one above the other); ``loss``: the loss per epoch,
+    the iterations of section 7 marked; ``gd``: the descent of section 4.6.
+    """
+    from . import figures
+    from .gd import descend
+
+    t, k, digits = expl.trace, expl.step, expl.digits
+    f = expl.section("gradient_descent").facts
+    canvases = {
+        "network": figures.network(t, step=k, digits=digits, which="both", stack=stack),
+        "loss": figures.loss(t),
+        # the very descent the section tabulates (descend is deterministic)
+        "gd": figures.descent(descend(f["expr"], f["start"], f["lr"], f["steps"]), digits=digits),
+    }
+    return {name: c.svg() if kind == "svg" else c.pdf() for name, c in canvases.items()}
+
+
+def _inline_figures(expl: Explanation) -> dict[str, Markup]:
+    """HTML's figures: inline SVG, the network both side by side (wide screens) and stacked (phones)."""
+    from . import figures
+
+    figs = {k: Markup(v) for k, v in draw_figures(expl).items()}
+    figs["network_stacked"] = Markup(figures.network_svg(expl.trace, expl.step, expl.digits, "both", stack=True))
+    return figs
+
+
+def _figure_paths(target: Path, fmt: str) -> dict[str, Path]:
+    """Where a report written to ``target`` puts its pictures: beside it, named after it.
+
+    LaTeX's \\includegraphics gets a name of letters, digits and dashes only
+    (a ``%``, ``#`` or space in a file name would need TeX quoting).
+    """
+    ext = "svg" if fmt == "md" else "pdf"
+    stem = target.stem if fmt == "md" else re.sub(r"[^A-Za-z0-9-]+", "-", target.stem) or "report"
+    return {name: target.with_name(f"{stem}-{name}.{ext}") for name in FIGURES}
+
+
+# --------------------------------------------------------------------------
 # PDF
 
 
 PDFLATEX_ARGS = ["-no-shell-escape", "-halt-on-error", "-interaction=nonstopmode"]
 
 
-def to_pdf(tex: str, timeout: float = 120.0) -> bytes:
-    """Compile ``tex`` with pdflatex in a temporary directory and return the PDF's bytes."""
+def to_pdf(tex: str, timeout: float = 120.0, files: dict[str, bytes] | None = None) -> bytes:
+    """Compile ``tex`` with pdflatex in a temporary directory and return the PDF's bytes.
+
+    ``files`` (name -> bytes) are written beside it first: the figures it includes.
+    """
     exe = shutil.which("pdflatex")
     if not exe:
         raise InputError("--format pdf", "", "pdflatex was not found; install TeX Live "
@@ -192,6 +281,8 @@ def to_pdf(tex: str, timeout: float = 120.0) -> bytes:
     with tempfile.TemporaryDirectory(prefix="mlptrace-") as tmp:
         src = Path(tmp) / "report.tex"
         src.write_text(tex, encoding="utf-8")
+        for name, data in (files or {}).items():
+            (Path(tmp) / name).write_bytes(data)
         try:
             run = subprocess.run([exe, *PDFLATEX_ARGS, src.name], cwd=tmp, capture_output=True,
                                  timeout=timeout, stdin=subprocess.DEVNULL)
@@ -228,12 +319,13 @@ def _format(args: argparse.Namespace) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
+    from urllib.parse import quote
+
     from . import config as config_mod
     from .commands import _output_file
+    from .files import atomic_write, check_not_input
 
     fmt = _format(args)
-    if fmt == "html":
-        raise InputError("command line", "--format", "html reports are not available yet; use md, tex or pdf")
     if fmt == "pdf" and not args.output:
         raise InputError("command line", "--format pdf", "a PDF needs a file: add -o FILE.pdf")
     if fmt == "pdf" and not shutil.which("pdflatex"):
@@ -242,13 +334,36 @@ def main(args: argparse.Namespace) -> int:
     target = _output_file(args.output, cfg.files_read) if args.output else None
     if args.template:
         _user_env("tex" if fmt == "pdf" else fmt, args.template)  # check the folder before training
+    want = not getattr(args, "no_figures", False)
+    # Figure files go beside a report file (never beside /dev/null or a pipe).
+    paths: dict[str, Path] = {}
+    if want and fmt in ("md", "tex") and target is not None and (target.is_file() or not target.exists()):
+        paths = _figure_paths(target, fmt)
+        check_not_input([target, *paths.values()], cfg.files_read)
+        if target in paths.values():
+            raise InputError(str(target), "", "the report would overwrite one of its own figures; choose another name")
     expl = report(cfg, activation=args.activation, digits=args.digits, full=args.full)
-    text = render(expl, "tex" if fmt == "pdf" else fmt, template_dir=args.template)
-    from .files import atomic_write
+    figs: dict[str, Any] | None = {}
+    drawn: dict[str, str | bytes] = {}
+    if not want:
+        pass
+    elif fmt == "html":
+        figs = None  # render draws them inline
+    elif fmt == "pdf":
+        drawn = {f"{k}.pdf": v for k, v in draw_figures(expl, "pdf", stack=True).items()}
+        figs = {k: f"{k}.pdf" for k in FIGURES}
+    elif paths:
+        for k, v in draw_figures(expl, "svg" if fmt == "md" else "pdf", stack=fmt == "tex").items():
+            drawn[str(paths[k])] = v
+        # links relative to the report, which sits beside its figures
+        figs = {k: quote(p.name) if fmt == "md" else p.name for k, p in paths.items()}
+    text = render(expl, "tex" if fmt == "pdf" else fmt, template_dir=args.template, figures=figs)
 
     if fmt == "pdf":
-        atomic_write(target, to_pdf(text))
+        atomic_write(target, to_pdf(text, files=drawn))
     elif target is not None:
+        for path, data in drawn.items():  # the figures first: the report never links to a missing file
+            atomic_write(path, data)
         atomic_write(target, text)
     else:
         sys.stdout.write(text)
