@@ -141,6 +141,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.1, metavar="ETA", help="learning rate (default 0.1)")
     p.add_argument("--steps", type=_positive_int, default=10, metavar="N", help="number of steps (default 10)")
     p.add_argument("--digits", type=_positive_int, default=4, metavar="N", help="decimals shown (default 4)")
+    p.add_argument("--svg", "--plot", dest="svg", metavar="FILE",
+                   help="also draw the path on the contour lines of f as an SVG picture (two variables)")
     return parser
 
 

@@ -611,7 +611,20 @@ def main(args: argparse.Namespace) -> int:
     expr, syms = parse(args.expr)
     start = parse_point(args.at, tuple(s.name for s in syms))
     digits = getattr(args, "digits", 4)
+    svg = getattr(args, "svg", None)
+    if svg:  # refuse before any work: the picture needs a plane and a file it can write
+        from .commands import _output_file
+
+        if len(syms) != 2:
+            raise InputError("command line", "--svg",
+                             f"the picture needs a function of two variables; {args.expr!r} has {len(syms)}")
+        _output_file(svg, [])
     d = descend(args.expr, start, args.lr, args.steps)
+    if svg:
+        from . import figures
+        from .files import atomic_write
+
+        atomic_write(svg, figures.gd_svg(d, digits=digits))
 
     console = Console(highlight=False)
     for line in d.plain_lines():
