@@ -46,19 +46,18 @@ def _output_dir(path: str, inputs: list[str]) -> tuple[Path, list[Path]]:
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "", "--out must be a directory")
-    if not out.exists() and not out.parent.is_dir():
-        raise InputError(str(out), "", f"parent directory {str(out.parent)!r} does not exist")
     targets = [out / WEIGHTS_NAME, out / MINMAX_NAME]
+    # out's parent must be a folder (the run makes out itself); a folder where
+    # a file goes must fail now, not after the first of the two files is saved.
+    for target in targets if out.is_dir() else [out]:
+        files.write_target(target)
     files.check_not_input(targets, inputs)
     return out, targets
 
 
 def _output_file(path: str, inputs: list[str]) -> Path:
     target = Path(path)
-    if target.is_dir():
-        raise InputError(str(target), "", "is a directory; expected a file name")
-    if not target.parent.is_dir() and str(target.parent):
-        raise InputError(str(target), "", f"directory {str(target.parent)!r} does not exist")
+    files.write_target(target)  # a folder, or a missing one around it, fails before the work
     files.check_not_input([target], inputs)
     return target
 

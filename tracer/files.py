@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import math
 import os
+import re
 import stat
 import tempfile
 from pathlib import Path
@@ -53,6 +54,8 @@ def write_target(path: str | os.PathLike) -> tuple[Path, bool]:
     if path.exists() and not stat.S_ISREG(path.stat().st_mode):
         return path, False
     directory = path.parent if str(path.parent) else Path(".")
+    if directory.exists() and not directory.is_dir():
+        raise InputError(str(path), "", f"{str(directory)!r} is a file, not a directory")
     if not directory.is_dir():
         raise InputError(str(path), "", f"directory {str(directory)!r} does not exist")
     return path, True
@@ -132,6 +135,20 @@ def _reject_constant(name: str) -> float:
     raise ValueError(f"{name} is not a number JSON allows")
 
 
+# A JSON string, or one of the non-JSON constants Python's json would accept.
+_JSON_CONSTANT = re.compile(r'"(?:[^"\\]|\\.)*"|(-?Infinity|NaN)')
+
+
+def _constant_place(text: str) -> str:
+    """Line and column of the first NaN or Infinity outside a string (parse_constant is not told)."""
+    for m in _JSON_CONSTANT.finditer(text):
+        if m.group(1):
+            at = m.start(1)
+            line, col = text.count("\n", 0, at) + 1, at - text.rfind("\n", 0, at)
+            return f"line {line}, column {col}"
+    return ""
+
+
 def read_json(path: str | os.PathLike) -> Any:
     """Parse a JSON file; syntax errors name the line and column."""
     text = read_text(path)
@@ -140,7 +157,7 @@ def read_json(path: str | os.PathLike) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(str(path), f"line {exc.lineno}, column {exc.colno}", exc.msg) from None
     except ValueError as exc:
-        raise InputError(str(path), "", str(exc)) from None
+        raise InputError(str(path), _constant_place(text), str(exc)) from None
 
 
 def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[str], np.ndarray]:
