@@ -11,6 +11,7 @@ import dataclasses
 import json
 import math
 import tomllib
+import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -217,6 +218,9 @@ class _Reader:
         for i, label in enumerate(value):
             if not isinstance(label, str) or not label.strip():
                 raise self.fail(f"{where}[{i}]", f"expected a non-empty label, found {json.dumps(label)}")
+            # A newline or control character would end a Markdown table row or a TeX paragraph.
+            if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in label):
+                raise self.fail(f"{where}[{i}]", f"a label is one line of printable text, found {json.dumps(label)}")
         dup = sorted({v for v in value if value.count(v) > 1})
         if dup:
             raise self.fail(where, f"label {dup[0]!r} appears twice")
