@@ -44,7 +44,7 @@ import jinja2.ext
 from jinja2.sandbox import SandboxedEnvironment
 from markupsafe import Markup, escape
 
-from .errors import InputError
+from .errors import InputError, MlptraceError
 from .resources import resource_dir
 from .mathml import MathMLError
 from .symbolic import Explanation, Math
@@ -68,6 +68,20 @@ def escape_md(text: Any) -> str:
     return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text))
 
 
+def code_md(text: Any) -> str:
+    """``text`` as a Markdown code span (a file name).
+
+    Backslashes are literal inside a code span, so escaping cannot work
+    there; the fence is one backtick longer than any run inside instead, and
+    padded with a space (which Markdown strips) when the text starts or ends
+    with a backtick.
+    """
+    s = str(text)
+    fence = "`" * (max((len(run) for run in re.findall("`+", s)), default=0) + 1)
+    pad = " " if s.startswith("`") or s.endswith("`") else ""
+    return f"{fence}{pad}{s}{pad}{fence}"
+
+
 _TEX = {
     "&": r"\&", "%": r"\%", "$": r"\ensuremath{\$}", "#": r"\#", "_": r"\_", "{": r"\{", "}": r"\}",
     # accents and math-font glyphs: the text-companion symbols (even \$'s
@@ -75,6 +89,8 @@ _TEX = {
     "~": r"\~{}", "^": r"\^{}", "\\": r"\textbackslash{}",
     # not special, but the default OT1 font prints them as other glyphs
     "<": r"\textless{}", ">": r"\textgreater{}", "|": r"\textbar{}",
+    # a backtick is a left quote (and `` a double one); the grave accent is its glyph
+    "`": r"\`{}",
 }
 
 
@@ -106,6 +122,8 @@ def _mathml(tex: Any, display: bool = False) -> Markup:
 
 def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
     env.filters["esc"] = {"md": escape_md, "tex": escape_tex, "html": escape}[fmt]
+    if fmt == "md":
+        env.filters["code"] = code_md
     if fmt == "html":
         env.filters["math"] = _mathml
         env.filters["display"] = lambda tex: _mathml(tex, display=True)
@@ -174,10 +192,25 @@ def render(expl: Explanation, fmt: str = "md", template_dir: str | None = None, 
         return re.sub(r"\n{3,}", "\n\n", text)  # the partials' blank lines, collapsed
     except jinja2.TemplateSyntaxError as exc:
         raise InputError(exc.filename or exc.name or name, f"line {exc.lineno}", exc.message or "syntax error") from None
-    except (jinja2.UndefinedError, jinja2.exceptions.SecurityError, MathMLError) as exc:
+    except MlptraceError:
+        raise
+    except Exception as exc:
+        # A user's template can fail any way Python can (the sandbox refusing,
+        # a missing include, 1/0): bad input, on one line.
         if not template_dir:
             raise  # a bug in the shipped templates must not pass as bad input
-        raise InputError(template_dir, _template_line(exc), str(exc)) from None
+        raise InputError(template_dir, _template_line(exc), _template_error(exc)) from None
+
+
+def _template_error(exc: Exception) -> str:
+    """What went wrong in a user's template, on one line."""
+    if isinstance(exc, jinja2.TemplateNotFound):
+        what = f"template {exc.name!r} not found (looked for in the folder, then the built-in templates)"
+    elif isinstance(exc, (jinja2.TemplateError, MathMLError)):
+        what = str(exc)
+    else:
+        what = f"{type(exc).__name__}: {exc}" if str(exc) else type(exc).__name__
+    return " ".join(what.split())
 
 
 def _template_line(exc: BaseException) -> str:
