@@ -89,14 +89,13 @@ class _Parser:
     def __init__(self, tex: str):
         self.tex = tex
         self.toks: list[tuple[str, str]] = []  # (kind, text): cmd | num | char
+        self.spans: list[tuple[int, int]] = []  # where each token is in ``tex``
         for m in _TOKEN.finditer(tex):
-            if m.group(1) is not None:
-                self.toks.append(("cmd", m.group(1)))
-            elif m.group(2) is not None:
-                self.toks.append(("num", m.group(2)))
-            elif m.group(4) is not None:
-                self.toks.append(("char", m.group(4)))
-            # whitespace separates tokens and is otherwise ignored, as in TeX math
+            if m.group(3) is not None:
+                continue  # whitespace separates tokens and is otherwise ignored, as in TeX math
+            kind = "cmd" if m.group(1) is not None else "num" if m.group(2) is not None else "char"
+            self.toks.append((kind, m.group(1) or m.group(2) or m.group(4)))
+            self.spans.append(m.span())
         self.i = 0
 
     # ---------------------------------------------------------------- tokens
@@ -119,18 +118,14 @@ class _Parser:
             raise self.error(f"expected {text!r}, found {t[1]!r}")
 
     def raw_group(self) -> str:
-        """The text of ``{...}`` as written (for \\text, \\begin and friends)."""
+        """The text of ``{...}`` as written, spaces and all (for \\text, \\begin and friends)."""
         self.expect("{")
-        depth, out = 1, []
+        start, depth = self.spans[self.i - 1][1], 1
         while True:
-            kind, text = self.take()
-            if (kind, text) == ("char", "{"):
-                depth += 1
-            elif (kind, text) == ("char", "}"):
-                depth -= 1
-                if depth == 0:
-                    return "".join(out)
-            out.append(("\\" + text) if kind == "cmd" else text)
+            t = self.take()
+            depth += {("char", "{"): 1, ("char", "}"): -1}.get(t, 0)
+            if depth == 0:
+                return self.tex[start:self.spans[self.i - 1][0]]
 
     # --------------------------------------------------------------- parsing
     def row(self, stop: tuple = ()) -> list[str]:

@@ -372,9 +372,7 @@ def main(args: argparse.Namespace) -> int:
     paths: dict[str, Path] = {}
     if want and fmt in ("md", "tex") and target is not None and (target.is_file() or not target.exists()):
         paths = _figure_paths(target, fmt)
-        check_not_input([target, *paths.values()], cfg.files_read)
-        if target in paths.values():
-            raise InputError(str(target), "", "the report would overwrite one of its own figures; choose another name")
+        check_not_input(list(paths.values()), cfg.files_read)
     expl = report(cfg, activation=args.activation, digits=args.digits, full=args.full)
     figs: dict[str, Any] | None = {}
     drawn: dict[str, str | bytes] = {}
