@@ -1,8 +1,13 @@
 """Bad input: one line naming the file and the place, exit 2, no traceback, nothing written.
 
 Each case is (name, files to create beside a copy of the seed example, the
-command line, words the message must contain).  The command runs in a
-subprocess so the real console script's output is what is checked.
+command line, words the message must contain).  A file name ending in "/"
+makes a folder.  The words name the file (or "command line") and the place:
+a key path, a line and column, a template line, an option.  The command
+runs in a subprocess so the real console script's output is what is checked.
+
+Permission bits cannot make a path unwritable for root (CI runs as root),
+so unwritable outputs are paths whose parent is a regular file.
 """
 
 from __future__ import annotations
@@ -22,6 +27,20 @@ SEED = (EXAMPLES / "seed" / "sigmoid.toml").read_text()
 def seed_with(old: str, new: str) -> str:
     assert old in SEED, old
     return SEED.replace(old, new)
+
+
+def on_dataset(name: str) -> str:
+    return seed_with('dataset = "dataset.csv"', f'dataset = "{name}"')
+
+
+# A JSON config whose learning rate is JSON's forbidden NaN; by hand: line 3
+# is `  "training": {"learning_rate": NaN, ...` and NaN starts at column 33
+# (2 spaces, "training" 10, ": " 2, "{" 1, "learning_rate" 15, ": " 2 = 32).
+NAN_JSON = '{\n  "network": {"inputs": 2, "hidden": [2], "outputs": 1},\n  "training": {"learning_rate": NaN, "data": [[1, 2, 3]]}\n}\n'
+INLINE = '[network]\ninputs = ["a", "b"]\nhidden = [2]\noutputs = ["z"]\n[training]\n'
+# NaN on line 2 at column 30: ' "outputWeights": [[0.5, -1, ' is 1 + 15 + 2 + 2 + 9 = 29 characters.
+WEIGHTS_NAN = '{"hiddenWeights": [[[-0.5, -1], [-0.5, 0.5], [1, 0]]], "hiddenBias": [[0.5, 0.5, 0.5]],\n "outputWeights": [[0.5, -1, NaN]], "outputBias": [0.5]}'
+DOC = "$1 + 1 = 2$\n"
 
 
 CASES = [
@@ -63,11 +82,136 @@ CASES = [
     ("predict non-number", {}, ["predict", "--input", "1,x"], ["--input"]),
     ("test weights of the wrong network", {}, ["test", "--weights", "CLASSIFICATION_WEIGHTS"], ["trained-weights-biases.json", "hiddenWeights"]),
     ("unknown command", {}, ["teach"], ["command line"]),
+
+    # --- config, dataset, weights and min-max files (beyond the cases above)
+    ("json config with NaN", {"c.json": NAN_JSON}, ["train", "c.json"], ["c.json", "line 3, column 33", "NaN"]),
+    ("toml nan learning rate", {"c.toml": seed_with("learning_rate = 0.1", "learning_rate = nan")}, ["train", "c.toml"], ["c.toml", "training.learning_rate", "finite"]),
+    ("config not UTF-8", {"c.toml": b"[network]\ninputs = [\"\xe9\"]\n"}, ["train", "c.toml"], ["c.toml", "line 2, column 12", "UTF-8"]),
+    ("config is a directory", {"cfg/": None}, ["train", "cfg"], ["cfg", "is a directory"]),
+    ("label with a newline", {"c.toml": seed_with('inputs = ["i0", "i1"]', 'inputs = ["i0", "a\\n# b"]')}, ["train", "c.toml"], ["c.toml", "network.inputs[1]", "one line"]),
+    ("label not a string", {"c.toml": seed_with('outputs = ["z0"]', 'outputs = [7]')}, ["train", "c.toml"], ["c.toml", "network.outputs[0]", "label"]),
+    ("dataset and data both given", {"c.toml": seed_with('dataset = "dataset.csv"', 'dataset = "dataset.csv"\ndata = [[1, 2, 3]]')}, ["train", "c.toml"], ["c.toml", "training", "exactly one"]),
+    ("inline row of the wrong length", {"c.toml": INLINE + "data = [[1, 2, 3], [4, 5]]\n"}, ["train", "c.toml"], ["c.toml", "training.data[1]", "3"]),
+    ("inline row with a string", {"c.toml": INLINE + 'data = [[1, "two", 3]]\n'}, ["train", "c.toml"], ["c.toml", "training.data[0][1]", "number"]),
+    ("inline weights of the wrong shape", {"c.toml": INLINE + 'data = [[1, 2, 3]]\n[init]\nmethod = "inline"\nhiddenWeights = [[[1, 2], [3, 4], [5, 6]]]\n'
+                                                   'hiddenBias = [[0, 0]]\noutputWeights = [[1, 1]]\noutputBias = [0]\n'}, ["train", "c.toml"], ["c.toml", "init.hiddenWeights[0]", "2 entries"]),
+    ("negative seed", {"c.toml": INLINE + 'data = [[1, 2, 3]]\n[init]\nmethod = "random"\nseed = -1\n'}, ["train", "c.toml"], ["c.toml", "init.seed", "negative"]),
+    ("weights with NaN", {"w.json": WEIGHTS_NAN, "c.toml": seed_with('file = "init-weights-biases.json"', 'file = "w.json"')}, ["train", "c.toml"], ["w.json", "line 2, column 30", "NaN"]),
+    ("weights file is a directory", {"w/": None, "c.toml": seed_with('file = "init-weights-biases.json"', 'file = "w"')}, ["train", "c.toml"], ["w", "is a directory"]),
+    ("min-max with a string", {"m.json": '{"minInput": ["0", 0], "maxInput": [100, 100], "minOutput": [0], "maxOutput": [100]}',
+                               "c.toml": seed_with('minmax = "minmax-output-0-100.json"', 'minmax = "m.json"')}, ["train", "c.toml"], ["m.json", "minInput[0]", "number"]),
+    ("min-max with min above max", {"m.json": '{"minInput": [0, 0], "maxInput": [100, 100], "minOutput": [100], "maxOutput": [0]}',
+                                    "c.toml": seed_with('minmax = "minmax-output-0-100.json"', 'minmax = "m.json"')}, ["train", "c.toml"], ["m.json", "minOutput[0]", "larger"]),
+    ("min-max missing a key", {"m.json": '{"minInput": [0, 0], "maxInput": [100, 100], "minOutput": [0]}',
+                               "c.toml": seed_with('minmax = "minmax-output-0-100.json"', 'minmax = "m.json"')}, ["train", "c.toml"], ["m.json", "maxOutput", "missing"]),
+    ("csv duplicated header", {"d.csv": "i0,i0,z0\n1,2,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 1", "duplicated", "i0"]),
+    ("csv empty header name", {"d.csv": "i0,,z0\n1,2,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 1, field 2", "empty"]),
+    ("csv infinite value", {"d.csv": "i0,i1,z0\n1,inf,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 2, column 3", "finite"]),
+    ("dataset is a directory", {"data/": None, "c.toml": on_dataset("data")}, ["train", "c.toml"], ["data", "is a directory"]),
+    ("dataset in a missing directory", {"c.toml": on_dataset("no/such/d.csv")}, ["train", "c.toml"], ["no/such/d.csv", "no such file"]),
+    ("report dataset of the wrong width", {"r.csv": "a,b\n1,2\n", "c.toml": seed_with('dataset = "four-rows.csv"', 'dataset = "r.csv"')}, ["report", "c.toml"], ["r.csv", "line 1", "columns"]),
+
+    # --- train's outputs
+    ("--out is a regular file", {}, ["train", "--out", "dataset.csv"], ["dataset.csv", "--out must be a directory"]),
+    ("--out inside a file", {}, ["train", "--out", "dataset.csv/out"], ["dataset.csv/out", "is a file, not a directory"]),
+    ("--out holding a folder named minmax.json", {"out/minmax.json/": None}, ["train", "--out", "out"], ["out/minmax.json", "is a directory"]),
+    ("--trace inside a file", {}, ["train", "--trace", "dataset.csv/t.json"], ["dataset.csv/t.json", "is a file, not a directory"]),
+    ("--trace is a directory", {"t.json/": None}, ["train", "--trace", "t.json"], ["t.json", "is a directory"]),
+    ("--trace of an unknown kind", {}, ["train", "--trace", "t.csv"], ["t.csv", ".json", ".npz"]),
+    ("--trace over an input", {}, ["train", "sigmoid.toml", "--trace", "init-weights-biases.json"], ["init-weights-biases.json", "overwrite an input"]),
+    ("--epochs zero", {}, ["train", "--epochs", "0"], ["command line", "--epochs", "at least 1"]),
+    ("--activation unknown", {}, ["train", "--activation", "swish"], ["--activation", "swish"]),
+
+    # --- test and predict
+    ("test --data is a directory", {"data/": None}, ["test", "--data", "data"], ["data", "is a directory"]),
+    ("test --data missing", {}, ["test", "--data", "nope.csv"], ["nope.csv", "no such file"]),
+    ("test --data duplicated header", {"d.csv": "i0,i1,i1\n1,2,3\n"}, ["test", "--data", "d.csv"], ["d.csv", "line 1", "duplicated"]),
+    ("test --data header only", {"d.csv": "i0,i1,z0\r\n"}, ["test", "--data", "d.csv"], ["d.csv", "no data rows"]),
+    ("test --data too few columns", {"d.csv": "i0,i1\n1,2\n"}, ["test", "--data", "d.csv"], ["d.csv", "line 1", "needs 3"]),
+    ("test --weights is a directory", {"w/": None}, ["test", "--weights", "w"], ["w", "is a directory"]),
+    ("test --weights with NaN", {"w.json": WEIGHTS_NAN}, ["test", "--weights", "w.json"], ["w.json", "line 2, column 30", "NaN"]),
+    ("test --minmax with a string", {"m.json": '{"minInput": [0, 0], "maxInput": [100, "100"], "minOutput": [0], "maxOutput": [100]}'},
+     ["test", "--minmax", "m.json"], ["m.json", "maxInput[1]", "number"]),
+    ("test --minmax of the wrong shape", {"m.json": '{"minInput": [[0, 0]], "maxInput": [100, 100], "minOutput": [0], "maxOutput": [100]}'},
+     ["test", "--minmax", "m.json"], ["m.json", "minInput", "entries"]),
+    ("predict --data missing", {}, ["predict", "--data", "nope.csv"], ["nope.csv", "no such file"]),
+    ("predict --data wrong width", {"d.csv": "a,b,c,d\n1,2,3,4\n"}, ["predict", "--data", "d.csv"], ["d.csv", "line 1", "columns"]),
+    ("predict --data non-number", {"d.csv": "a,b\n1,2\n3,x\n"}, ["predict", "--data", "d.csv"], ["d.csv", "line 3, column 3", "'x'"]),
+    ("predict --input infinite", {}, ["predict", "--input", "1,inf"], ["command line", "--input", "finite"]),
+    ("predict without input", {}, ["predict"], ["command line", "--input", "--data"]),
+    ("predict --minmax min above max", {"m.json": '{"minInput": [5, 0], "maxInput": [1, 100], "minOutput": [0], "maxOutput": [100]}'},
+     ["predict", "--input", "1,2", "--minmax", "m.json"], ["m.json", "minInput[0]", "larger"]),
+
+    # --- report
+    ("report --format unknown", {}, ["report", "--format", "docx"], ["command line", "--format", "docx"]),
+    ("report pdf without -o", {}, ["report", "--format", "pdf"], ["command line", "--format pdf", "-o"]),
+    ("report -o inside a file", {}, ["report", "-o", "dataset.csv/r.md"], ["dataset.csv/r.md", "is a file, not a directory"]),
+    ("report -o a directory", {"out/": None}, ["report", "-o", "out"], ["out", "is a directory"]),
+    ("report -o over its dataset", {}, ["report", "sigmoid.toml", "-o", "dataset.csv"], ["dataset.csv", "overwrite an input"]),
+    ("report -o over its config", {}, ["report", "sigmoid.toml", "--format", "md", "-o", "sigmoid.toml"], ["sigmoid.toml", "overwrite an input"]),
+    ("report --digits zero", {}, ["report", "--digits", "0"], ["command line", "--digits", "at least 1"]),
+    ("report --digits not a number", {}, ["report", "--digits", "four"], ["command line", "--digits", "'four'"]),
+    ("report --activation unknown", {}, ["report", "--activation", "softmax"], ["--activation", "softmax"]),
+    ("report --template missing", {}, ["report", "--template", "nope"], ["nope", "--template", "directory"]),
+    ("report --template is a file", {}, ["report", "--template", "dataset.csv"], ["dataset.csv", "--template", "directory"]),
+    ("report --template without its entry", {"tpl/loss.md.j2": "x"}, ["report", "--template", "tpl"], ["tpl", "no report.md.j2"]),
+    ("template syntax error", {"tpl/report.md.j2": "# mine\n{% for x in sections %}\n"}, ["report", "--template", "tpl"], ["tpl/report.md.j2", "line 2", "endfor"]),
+    ("template reaching for __class__.__mro__", {"tpl/report.md.j2": "{{ ''.__class__.__mro__ }}"}, ["report", "--template", "tpl"], ["tpl", "report.md.j2 line 1", "unsafe"]),
+    ("template reaching for __globals__", {"tpl/report.md.j2": "ok\n{{ r.__init__.__globals__['os'] }}"}, ["report", "--template", "tpl"], ["tpl", "report.md.j2 line 2", "unsafe"]),
+    ("template reaching through format()", {"tpl/report.md.j2": "{{ '{0.__class__}'.format(facts) }}"}, ["report", "--template", "tpl"], ["tpl", "report.md.j2 line 1", "unsafe"]),
+    ("template including a file outside", {"tpl/report.md.j2": "{% include '/etc/hostname' %}"}, ["report", "--template", "tpl"], ["tpl", "report.md.j2 line 1", "'/etc/hostname' not found"]),
+    ("template with an undefined name", {"tpl/report.md.j2": "{{ nothing_here }}"}, ["report", "--template", "tpl"], ["tpl", "report.md.j2 line 1", "nothing_here"]),
+    ("template failing at run time", {"tpl/report.md.j2": "a\nb\n{{ 1 / 0 }}"}, ["report", "--template", "tpl"], ["tpl", "report.md.j2 line 3", "ZeroDivisionError"]),
+    ("template asking for a huge range", {"tpl/report.md.j2": "{% for i in range(10**9) %}{% endfor %}"}, ["report", "--template", "tpl"], ["tpl", "report.md.j2 line 1", "range"]),
+    ("template partial with an error", {"tpl/report.md.j2": "{% include 'part.md.j2' %}", "tpl/part.md.j2": "\n{{ facts.__class__ }}"},
+     ["report", "--template", "tpl"], ["tpl", "part.md.j2 line 2", "unsafe"]),
+
+    # --- walk
+    ("walk --epoch negative", {}, ["walk", "--no-pause", "--epoch", "-1"], ["command line", "--epoch", "negative"]),
+    ("walk --epoch past the last", {}, ["walk", "--no-pause", "--epoch", "1000"], ["command line", "--epoch", "999"]),
+    ("walk --step past the last row", {}, ["walk", "--no-pause", "--step", "1"], ["command line", "--step", "rows 0 to 0"]),
+    ("walk --step not a number", {}, ["walk", "--no-pause", "--step", "x"], ["command line", "--step", "whole number"]),
+    ("walk config is a directory", {"cfg/": None}, ["walk", "--no-pause", "cfg"], ["cfg", "is a directory"]),
+    ("walk bad config", {"c.toml": seed_with("hidden = [3]", "hidden = [-3]")}, ["walk", "--no-pause", "c.toml"], ["c.toml", "network.hidden[0]"]),
+
+    # --- verify
+    ("verify missing DOC", {}, ["verify", "nope.md"], ["nope.md", "no such file"]),
+    ("verify no DOC", {}, ["verify"], ["command line", "DOC"]),
+    ("verify DOC is a directory", {"docs/": None}, ["verify", "docs"], ["docs", "is a directory"]),
+    ("verify DOC not UTF-8", {"doc.md": b"# Title\n\n1 + 1 = \xff\n"}, ["verify", "doc.md"], ["doc.md", "line 3, column 9", "UTF-8"]),
+    ("verify --json in a missing folder", {"doc.md": DOC}, ["verify", "doc.md", "--json", "no/such/r.json"], ["no/such/r.json", "does not exist"]),
+    ("verify --json inside a file", {"doc.md": DOC}, ["verify", "doc.md", "--json", "doc.md/r.json"], ["doc.md/r.json", "is a file, not a directory"]),
+    ("verify --json is a directory", {"doc.md": DOC, "r.json/": None}, ["verify", "doc.md", "--json", "r.json"], ["r.json", "is a directory"]),
+    ("verify --json over the DOC", {"doc.md": DOC}, ["verify", "doc.md", "--json", "doc.md"], ["doc.md", "overwrite an input"]),
+    ("verify --config missing", {"doc.md": DOC}, ["verify", "doc.md", "--config", "nope.toml"], ["nope.toml", "no such file"]),
+    ("verify --config bad", {"doc.md": DOC, "c.toml": seed_with("epochs = 1000", "epochs = 1.5")}, ["verify", "doc.md", "--config", "c.toml"], ["c.toml", "training.epochs", "whole number"]),
+
+    # --- check
+    ("check missing config", {}, ["check", "nope.toml"], ["nope.toml", "no such file"]),
+    ("check --steps zero", {}, ["check", "--steps", "0"], ["command line", "--steps", "at least 1"]),
+    ("check --activation unknown", {}, ["check", "--activation", "gelu"], ["--activation", "gelu"]),
+    ("check bad dataset", {"d.csv": "i0,i1,z0\n1,2,3\n4,,6\n", "c.toml": on_dataset("d.csv")}, ["check", "c.toml"], ["d.csv", "line 3, column 3", "empty"]),
+
+    # --- gd: EXPR is parsed, never evaluated as Python
+    ("gd __import__", {}, ["gd", "__import__('os').system('touch pwned')", "--at", "x=1"], ["command line", "EXPR column 1"]),
+    ("gd attribute access", {}, ["gd", "x.__class__", "--at", "x=1"], ["command line", "EXPR column 2", "'.'"]),
+    ("gd lambda", {}, ["gd", "lambda: x", "--at", "x=1"], ["command line", "EXPR column"]),
+    ("gd subscript", {}, ["gd", "x[0]", "--at", "x=1"], ["command line", "EXPR column 2", "'['"]),
+    ("gd unknown function", {}, ["gd", "eval(x)", "--at", "x=1"], ["command line", "EXPR column 1", "eval"]),
+    ("gd huge power", {}, ["gd", "9**9**9**9", "--at", "x=1"], ["command line", "EXPR column", "too large"]),
+    ("gd empty", {}, ["gd", " ", "--at", "x=1"], ["command line", "EXPR", "empty"]),
+    ("gd --at unknown variable", {}, ["gd", "x^2", "--at", "y=1"], ["command line", "--at", "'y'"]),
+    ("gd --at not a number", {}, ["gd", "x^2", "--at", "x=three"], ["command line", "--at", "'three'"]),
+    ("gd --at without =", {}, ["gd", "x^2", "--at", "3"], ["command line", "--at", "name=value"]),
+    ("gd --at missing", {}, ["gd", "x^2"], ["command line", "--at"]),
+    ("gd --lr negative", {}, ["gd", "x^2", "--at", "x=1", "--lr", "-0.1"], ["command line", "--lr", "positive"]),
+    ("gd undefined at the start", {}, ["gd", "log(x)", "--at", "x=-1"], ["command line", "--at", "not defined"]),
 ]
 
 
-def snapshot(folder: Path) -> dict[str, bytes]:
-    return {str(p.relative_to(folder)): p.read_bytes() for p in sorted(folder.rglob("*")) if p.is_file()}
+def snapshot(folder: Path) -> dict[str, bytes | None]:
+    """Every file's bytes and every folder (None), so a file or folder created shows too."""
+    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
 
 
 @pytest.mark.parametrize("name,files,argv,words", CASES, ids=[c[0] for c in CASES])
@@ -77,7 +221,11 @@ def test_bad_input(tmp_path, name, files, argv, words):
             shutil.copy(p, tmp_path / p.name)
     for fname, content in files.items():
         target = tmp_path / fname
-        target.write_bytes(content if isinstance(content, bytes) else content.encode())
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if fname.endswith("/"):
+            target.mkdir()
+        else:
+            target.write_bytes(content if isinstance(content, bytes) else content.encode())
     argv = [str(EXAMPLES / "classification" / "trained-weights-biases.json") if a == "CLASSIFICATION_WEIGHTS" else a for a in argv]
     before = snapshot(tmp_path)
     r = subprocess.run([sys.executable, "-m", "tracer", *argv], cwd=tmp_path, capture_output=True, text=True)
