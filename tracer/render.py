@@ -125,6 +125,7 @@ def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
     if fmt == "md":
         env.filters["code"] = code_md
     if fmt == "html":
+        env.tests["number"] = lambda v: bool(re.fullmatch(r"-?\d+(\.\d+)?", str(v)))
         env.filters["math"] = _mathml
         env.filters["display"] = lambda tex: _mathml(tex, display=True)
     env.filters["basename"] = _basename
@@ -275,13 +276,27 @@ def draw_figures(expl: Explanation, kind: str = "svg", stack: bool = False) -> d
     return {name: c.svg() if kind == "svg" else c.pdf() for name, c in canvases.items()}
 
 
+WIDE_FIGURE = 1100  # px: a side-by-side network wider than this is stacked on every screen
+
+
 def _inline_figures(expl: Explanation) -> dict[str, Markup]:
-    """HTML's figures: inline SVG, the network both side by side (wide screens) and stacked (phones)."""
+    """HTML's figures: inline SVG, the network side by side for wide screens, stacked for phones.
+
+    Each picture sits in a box that knows its natural width (``--w``): a phone
+    shrinks it to at most about half size and scrolls what is left sideways,
+    so its small text stays readable.
+    """
     from . import figures
 
-    figs = {k: Markup(v) for k, v in draw_figures(expl).items()}
-    figs["network_stacked"] = Markup(figures.network_svg(expl.trace, expl.step, expl.digits, "both", stack=True))
-    return figs
+    figs = draw_figures(expl)
+    figs["network_stacked"] = figures.network_svg(expl.trace, expl.step, expl.digits, "both", stack=True)
+    if _svg_width(figs["network"]) > WIDE_FIGURE:
+        figs["network"] = figs["network_stacked"]
+    return {k: Markup(f'<div class="fig" style="--w:{_svg_width(v):.0f}px">{v}</div>') for k, v in figs.items()}
+
+
+def _svg_width(svg: str) -> float:
+    return float(re.search(r'<svg [^>]*?width="([\d.]+)"', svg).group(1))
 
 
 def _figure_paths(target: Path, fmt: str) -> dict[str, Path]:
