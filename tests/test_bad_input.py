@@ -147,6 +147,7 @@ CASES = [
     ("report pdf without -o", {}, ["report", "--format", "pdf"], ["command line", "--format pdf", "-o"]),
     ("report -o inside a file", {}, ["report", "-o", "dataset.csv/r.md"], ["dataset.csv/r.md", "is a file, not a directory"]),
     ("report -o a directory", {"out/": None}, ["report", "-o", "out"], ["out", "is a directory"]),
+    ("report figure name taken by a folder", {"r-loss.svg/": None}, ["report", "-o", "r.md"], ["r-loss.svg", "is a directory"]),
     ("report -o over its dataset", {}, ["report", "sigmoid.toml", "-o", "dataset.csv"], ["dataset.csv", "overwrite an input"]),
     ("report -o over its config", {}, ["report", "sigmoid.toml", "--format", "md", "-o", "sigmoid.toml"], ["sigmoid.toml", "overwrite an input"]),
     ("report --digits zero", {}, ["report", "--digits", "0"], ["command line", "--digits", "at least 1"]),

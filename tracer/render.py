@@ -255,28 +255,32 @@ def report(config: Any = None, activation: str | None = None, step: int = 0, dig
 FIGURES = ("network", "loss", "gd")
 
 
-def draw_figures(expl: Explanation, kind: str = "svg", stack: bool = False) -> dict[str, str | bytes]:
+WIDE_FIGURE = 1100  # px: a side-by-side network wider than this is stacked, or it would be too small to read
+
+
+def draw_figures(expl: Explanation, kind: str = "svg", stack: bool | None = None) -> dict[str, str | bytes]:
     """The report's pictures as SVG text (``kind="svg"``) or PDF bytes (``"pdf"``).
 
-    ``network``: the explained step's weights before and after its update
-    (``stack`` puts them one above the other); ``loss``: the loss per epoch,
-    the iterations of section 7 marked; ``gd``: the descent of section 4.6.
+    ``network``: the explained step's weights before and after its update,
+    side by side or (``stack``) one above the other -- by default whichever
+    keeps it at most WIDE_FIGURE wide; ``loss``: the loss per epoch, the
+    iterations of section 7 marked; ``gd``: the descent of section 4.6.
     """
     from . import figures
     from .gd import descend
 
     t, k, digits = expl.trace, expl.step, expl.digits
     f = expl.section("gradient_descent").facts
+    net = figures.network(t, step=k, digits=digits, which="both", stack=bool(stack))
+    if stack is None and net.width > WIDE_FIGURE:
+        net = figures.network(t, step=k, digits=digits, which="both", stack=True)
     canvases = {
-        "network": figures.network(t, step=k, digits=digits, which="both", stack=stack),
+        "network": net,
         "loss": figures.loss(t),
         # the very descent the section tabulates (descend is deterministic)
         "gd": figures.descent(descend(f["expr"], f["start"], f["lr"], f["steps"]), digits=digits),
     }
     return {name: c.svg() if kind == "svg" else c.pdf() for name, c in canvases.items()}
-
-
-WIDE_FIGURE = 1100  # px: a side-by-side network wider than this is stacked on every screen
 
 
 def _inline_figures(expl: Explanation) -> dict[str, Markup]:
@@ -290,8 +294,6 @@ def _inline_figures(expl: Explanation) -> dict[str, Markup]:
 
     figs = draw_figures(expl)
     figs["network_stacked"] = figures.network_svg(expl.trace, expl.step, expl.digits, "both", stack=True)
-    if _svg_width(figs["network"]) > WIDE_FIGURE:
-        figs["network"] = figs["network_stacked"]
     return {k: Markup(f'<div class="fig" style="--w:{_svg_width(v):.0f}px">{v}</div>') for k, v in figs.items()}
 
 
@@ -371,7 +373,7 @@ def main(args: argparse.Namespace) -> int:
 
     from . import config as config_mod
     from .commands import _output_file
-    from .files import atomic_write, check_not_input
+    from .files import atomic_write, check_not_input, write_target
 
     fmt = _format(args)
     if fmt == "pdf" and not args.output:
@@ -388,6 +390,8 @@ def main(args: argparse.Namespace) -> int:
     if want and fmt in ("md", "tex") and target is not None and (target.is_file() or not target.exists()):
         paths = _figure_paths(target, fmt)
         check_not_input(list(paths.values()), cfg.files_read)
+        for path in paths.values():
+            write_target(path)  # a folder in a figure's place fails now, not after the first figure is saved
     expl = report(cfg, activation=args.activation, digits=args.digits, full=args.full)
     figs: dict[str, Any] | None = {}
     drawn: dict[str, str | bytes] = {}
@@ -399,7 +403,7 @@ def main(args: argparse.Namespace) -> int:
         drawn = {f"{k}.pdf": v for k, v in draw_figures(expl, "pdf", stack=True).items()}
         figs = {k: f"{k}.pdf" for k in FIGURES}
     elif paths:
-        for k, v in draw_figures(expl, "svg" if fmt == "md" else "pdf", stack=fmt == "tex").items():
+        for k, v in draw_figures(expl, "svg" if fmt == "md" else "pdf", stack=True if fmt == "tex" else None).items():
             drawn[str(paths[k])] = v
         # links relative to the report, which sits beside its figures
         figs = {k: quote(p.name) if fmt == "md" else p.name for k, p in paths.items()}
