@@ -207,6 +207,9 @@ CASES = [
     ("gd --at missing", {}, ["gd", "x^2"], ["command line", "--at"]),
     ("gd --lr negative", {}, ["gd", "x^2", "--at", "x=1", "--lr", "-0.1"], ["command line", "--lr", "positive"]),
     ("gd undefined at the start", {}, ["gd", "log(x)", "--at", "x=-1"], ["command line", "--at", "not defined"]),
+    ("gd --svg of one variable", {}, ["gd", "x^2", "--at", "x=1", "--svg", "p.svg"], ["command line", "--svg", "two variables"]),
+    ("gd --svg inside a file", {}, ["gd", "x^2 + y^2", "--at", "x=1,y=2", "--svg", "dataset.csv/p.svg"], ["dataset.csv/p.svg", "is a file, not a directory"]),
+    ("gd --svg is a directory", {"p.svg/": None}, ["gd", "x^2 + y^2", "--at", "x=1,y=2", "--svg", "p.svg"], ["p.svg", "is a directory"]),
 ]
 
 
