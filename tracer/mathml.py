@@ -18,7 +18,11 @@ names (``\\tanh``, ``\\min`` ...), spacing, and the environments
 ``to_mathml(tex, display=False)`` returns one ``<math>`` element whose
 ``<semantics>`` keeps the LaTeX as an annotation (copy-paste, screen
 readers that prefer it).  A bare ``(`` does not stretch (as in TeX);
-``\\left(`` does.
+``\\left(`` stretches around fractions, matrices and sums (Chromium pads a
+stretchy bracket even where it need not grow).  A ``-`` or ``+`` that opens
+an operand is a sign, set without space.  Browsers without a math font
+still lay MathML out; the HTML asks for Latin Modern Math, STIX Two Math,
+Cambria Math or the system's ``math`` family.
 """
 
 from __future__ import annotations
