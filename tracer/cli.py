@@ -87,7 +87,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--epoch", type=_natural_int, default=0, metavar="E", help="which epoch to explain (default 0)")
     p.add_argument("--no-pause", action="store_true", help="print the whole walkthrough at once")
 
-    p = sub.add_parser("report", help="write the worked example for a config (Markdown, LaTeX, PDF)")
+    p = sub.add_parser("report", help="write the worked example for a config (Markdown, LaTeX, PDF, HTML)")
     _config_arg(p)
     _activation_arg(p)
     p.add_argument("--format", choices=["md", "tex", "pdf", "html"], default=None,
