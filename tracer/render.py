@@ -46,7 +46,7 @@ from markupsafe import Markup, escape
 
 from .errors import InputError, MlptraceError
 from .resources import resource_dir
-from .mathml import MathMLError
+from .mathml import MathMLError, to_mathml
 from .symbolic import Explanation, Math
 
 __all__ = ["main", "report", "render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
@@ -115,8 +115,6 @@ class _InlineMath(jinja2.ext.Extension):
 
 
 def _mathml(tex: Any, display: bool = False) -> Markup:
-    from .mathml import to_mathml
-
     return Markup(to_mathml(str(tex), display))
 
 
