@@ -15,7 +15,9 @@ import base64
 import json
 import re
 import shutil
+import signal
 import subprocess
+import sys
 import tempfile
 import time
 import xml.etree.ElementTree as ET
@@ -229,6 +231,18 @@ FLAGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-quic", "--no-
          "--remote-debugging-port=0"]
 
 
+def _die_with_parent() -> None:
+    """In the browser's process before it starts: on Linux, be sent SIGTERM when pytest dies.
+
+    A test run that is killed (a timeout, Ctrl-C twice) skips the fixture's
+    close(); without this its browser would live on.
+    """
+    if sys.platform.startswith("linux"):
+        import ctypes
+
+        ctypes.CDLL(None).prctl(1, signal.SIGTERM)  # 1 = PR_SET_PDEATHSIG
+
+
 class Chromium:
     """One headless Chromium with a fresh profile, driven over the DevTools protocol.
 
@@ -243,7 +257,7 @@ class Chromium:
         self.profile = tempfile.mkdtemp(prefix="mlptrace-chromium-")
         self.proc = subprocess.Popen([exe, *FLAGS, f"--user-data-dir={self.profile}", "about:blank"],
                                      stdin=subprocess.DEVNULL, stdout=subprocess.DEVNULL,
-                                     stderr=subprocess.PIPE, text=True)
+                                     stderr=subprocess.PIPE, text=True, preexec_fn=_die_with_parent)
         seen, url, deadline = [], None, time.monotonic() + 60
         while url is None and time.monotonic() < deadline:
             line = self.proc.stderr.readline()
@@ -255,7 +269,11 @@ class Chromium:
         if url is None:
             self.close()
             raise RuntimeError("chromium did not start:\n" + "".join(seen[-20:]))
-        self.ws = websocket.create_connection(url, timeout=60, suppress_origin=True)
+        try:
+            self.ws = websocket.create_connection(url, timeout=60, suppress_origin=True)
+        except Exception:
+            self.close()
+            raise
         self.n = 0
         self.events: list[dict] = []
 
