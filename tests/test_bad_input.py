@@ -199,6 +199,7 @@ CASES = [
     ("gd lambda", {}, ["gd", "lambda: x", "--at", "x=1"], ["command line", "EXPR column"]),
     ("gd subscript", {}, ["gd", "x[0]", "--at", "x=1"], ["command line", "EXPR column 2", "'['"]),
     ("gd unknown function", {}, ["gd", "eval(x)", "--at", "x=1"], ["command line", "EXPR column 1", "eval"]),
+    ("gd too many steps", {}, ["gd", "x^2", "--at", "x=1", "--steps", "100000000"], ["command line", "--steps", "at most"]),
     ("gd huge power", {}, ["gd", "9**9**9**9", "--at", "x=1"], ["command line", "EXPR column", "too large"]),
     ("gd empty", {}, ["gd", " ", "--at", "x=1"], ["command line", "EXPR", "empty"]),
     ("gd --at unknown variable", {}, ["gd", "x^2", "--at", "y=1"], ["command line", "--at", "'y'"]),

@@ -89,6 +89,7 @@ MAX_LENGTH = 500
 MAX_DEPTH = 60
 MAX_EXPONENT = 1000
 MAX_DIGITS = 400
+MAX_STEPS = 100_000  # a table longer than this is not read, and its rows are kept in memory
 
 _ALLOWED = "numbers, variables, + - * / ^ **, parentheses and the functions " + ", ".join(FUNCTIONS)
 
@@ -469,6 +470,8 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
         raise InputError("command line", "--lr", f"must be a positive finite number, found {lr}")
     if isinstance(steps, bool) or not isinstance(steps, int) or steps < 1:
         raise InputError("command line", "--steps", f"must be at least 1, found {steps}")
+    if steps > MAX_STEPS:
+        raise InputError("command line", "--steps", f"at most {MAX_STEPS:,} steps, found {steps:,}")
 
     grad = {s.name: sp.diff(expr, s) for s in syms}
     rules = {s.name: _update_rule(s, grad[s.name]) for s in syms}
