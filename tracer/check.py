@@ -214,6 +214,7 @@ def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
     if key in _FULL_CACHE:
         return _FULL_CACHE[key]
     import sympy as sp
+    from .symbolic import lambdify_numpy
 
     from . import activations
 
@@ -229,7 +230,7 @@ def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
         a = [f(sp.Add(*(W[j][i] * a[i] for i in range(m))) + b[j]) for j in range(n)]
     loss = sp.Rational(1, 2) * sp.Add(*((y - t) ** 2 for y, t in zip(a, zs)))
     grads = [_relu_convention(sp.diff(loss, p)) for p in params]
-    fn = sp.lambdify([*xs, *zs, *params], grads, modules="numpy", cse=True)
+    fn = lambdify_numpy([*xs, *zs, *params], grads, cse=True)
     _FULL_CACHE[key] = fn
     return fn
 
@@ -241,13 +242,14 @@ def _local_sympy(name: str) -> tuple[Any, Any]:
     """f(s) and sympy's f'(s), as numeric functions of the sum."""
     if name not in _LOCAL_CACHE:
         import sympy as sp
+        from .symbolic import lambdify_numpy
 
         from . import activations
 
         s = sp.Symbol("s", real=True)
         f = activations.get(name).sympy_f(s)
         df = _relu_convention(sp.diff(f, s))
-        _LOCAL_CACHE[name] = (sp.lambdify([s], f, "numpy"), sp.lambdify([s], df, "numpy"))
+        _LOCAL_CACHE[name] = (lambdify_numpy([s], f), lambdify_numpy([s], df))
     return _LOCAL_CACHE[name]
 
 
@@ -255,9 +257,10 @@ def _layered_sympy(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[s
                    x: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
     """dL/dp by the chain rule over sympy's derivatives of the loss and of each f(s)."""
     import sympy as sp
+    from .symbolic import lambdify_numpy
 
     y_, z_ = sp.symbols("y z", real=True)
-    dloss = sp.lambdify([y_, z_], sp.diff(sp.Rational(1, 2) * (y_ - z_) ** 2, y_), "numpy")
+    dloss = lambdify_numpy([y_, z_], sp.diff(sp.Rational(1, 2) * (y_ - z_) ** 2, y_))
     local = [_local_sympy(a) for a in acts]
     inputs, sums = [], []
     a = np.asarray(x, dtype=np.float64)

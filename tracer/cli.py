@@ -77,7 +77,7 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="With no CONFIG every command uses the document's worked example. "
         "Exit status: 0 ok, 1 a check failed, 2 bad input, 3 training diverged, 130 interrupted.",
     )
-    parser.add_argument("--version", action="version", version=f"mlptrace {_version()}")
+    parser.add_argument("--version", action=_Version, nargs=0, help="show the version and exit")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
 
     p = sub.add_parser("walk", help="step through the math in the terminal, one equation at a time")
@@ -144,6 +144,14 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--svg", "--plot", dest="svg", metavar="FILE",
                    help="also draw the path on the contour lines of f as an SVG picture (two variables)")
     return parser
+
+
+class _Version(argparse.Action):
+    """--version, looking the version up only when asked (importlib.metadata costs every run otherwise)."""
+
+    def __call__(self, parser, namespace, values, option_string=None):  # type: ignore[override]
+        print(f"mlptrace {_version()}")
+        parser.exit()
 
 
 def _version() -> str:

@@ -47,7 +47,7 @@ from markupsafe import Markup, escape
 from .errors import InputError, MlptraceError
 from .resources import resource_dir
 from .mathml import MathMLError, to_mathml
-from .symbolic import Explanation, Math
+from .symbolic import Explanation, Math, Section, Table
 
 __all__ = ["main", "report", "render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
 
@@ -142,10 +142,30 @@ def _options(fmt: str) -> dict[str, Any]:
     return opts
 
 
+def _bytecode_cache() -> jinja2.BytecodeCache | None:
+    """Compiled templates kept in the user's cache folder between runs.
+
+    Compiling the report's templates costs more than rendering them; Jinja
+    checks each cached one against its source, so an edited template is
+    compiled again.  No cache when the folder cannot be made.
+    """
+    import os
+
+    base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
+    folder = Path(base) / "mlptrace" / "jinja"
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+    except OSError:
+        return None
+    return jinja2.FileSystemBytecodeCache(str(folder)) if os.access(folder, os.W_OK) else None
+
+
 @functools.lru_cache(maxsize=None)
 def _builtin_env(fmt: str) -> jinja2.Environment:
     folder = resource_dir("templates") / FORMATS[fmt][0]
-    return _setup(jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), **_options(fmt)), fmt)
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(str(folder)), bytecode_cache=_bytecode_cache(),
+                             **_options(fmt))
+    return _setup(env, fmt)
 
 
 def _user_env(fmt: str, directory: str) -> jinja2.Environment:
@@ -243,7 +263,49 @@ def report(config: Any = None, activation: str | None = None, step: int = 0, dig
     trace, _ = record(cfg, f"first:{max(len(cfg.raw), step + 1)}")
     if step >= trace.n_steps:
         raise InputError("command line", "--step", f"there are only {trace.n_steps} steps in the first epoch")
-    return explain(trace, step=step, digits=digits, full=full, config=cfg)
+    expl = explain(trace, step=step, digits=digits, full=full, config=cfg)
+    expl.sections.append(check_section(trace, step))
+    return expl
+
+
+CHECK_ROWS = 24  # more parameters than this: one row per layer, naming its worst
+
+
+def check_section(trace: Any, step: int = 0) -> Section:
+    """The appendix: every gradient of the explained step checked two more ways (``mlptrace check``)."""
+    from .check import gradient_check
+
+    # sympy's derivatives of the loss and of each activation, chained layer by
+    # layer: differentiating the whole loss (what mlptrace check does) would
+    # double the time of every report.
+    result = gradient_check(trace, steps=step + 1, symbolic="layered")
+    rows = [r for r in result.rows if r.step == step]
+    ok = all(r.ok for r in rows)
+
+    def num(v: float) -> str:
+        if v != v:
+            return ""  # NaN: not compared (see the notes)
+        return "0" if v == 0 else f"{v:.8g}"
+
+    if len(rows) <= CHECK_ROWS:
+        table = Table("check", "Every gradient of this step, three ways",
+                      ["parameter", "backpropagation", "finite difference", "sympy", "relative error", "verdict"],
+                      [[Math(r.latex, r.name), num(r.engine), num(r.fd), num(r.sympy), f"{r.error:.1e}",
+                        "ok" if r.ok else "DIFFERS"] for r in rows])
+    else:
+        layers = [x for x in result.per_layer() if x.step == step]
+        table = Table("check", "The gradient with the largest relative error in each layer",
+                      ["layer", "worst", "backpropagation", "finite difference", "sympy", "relative error"],
+                      [[x.name, Math(x.worst.latex, x.worst.name), num(x.worst.engine),
+                        num(x.worst.fd), num(x.worst.sympy), f"{x.worst.error:.1e}"] for x in layers])
+    how = {"full": "sympy's derivative of the whole loss L(w, b)",
+           "layered": "sympy's own derivatives of the loss and of each activation function, chained "
+                      "layer by layer (mlptrace check also differentiates the whole loss L(w, b) at once)",
+           "none": "no symbolic derivative"}[result.symbolic]
+    facts = {"ok": ok, "count": len(rows), "rtol": result.rtol, "how": how, "notes": list(result.notes),
+             "worst": max(rows, key=lambda r: r.error).name if rows else ""}
+    return Section("gradient_check", "gradient-check", "A", "Appendix: checking every gradient",
+                   tables=[table], facts=facts)
 
 
 # --------------------------------------------------------------------------

@@ -48,13 +48,9 @@ def descent(
         d = f
         if len(d.variables) != 2:
             raise ValueError(f"the picture needs a function of two variables; {d.text!r} has {len(d.variables)}")
-        import sympy as sp
+        from ..symbolic import lambdify_numpy
 
-        from sympy.printing.numpy import NumPyPrinter
-
-        # numpy's printer with only the name "numpy" bound: lambdify's modules="numpy"
-        # runs "from numpy import *", a tenth of a second the report would pay on every run
-        f = sp.lambdify(d.symbols, d.expr, modules=[{"numpy": np}], printer=NumPyPrinter(), dummify=True)
+        f = lambdify_numpy(d.symbols, d.expr, dummify=True)
         path = [tuple(d.start[v] for v in d.variables)] + [tuple(st.new[v] for v in d.variables) for st in d.rows]
         label = label or f"{d.f_label()} = {d.text}"
         names, lr = d.variables, d.lr
