@@ -50,24 +50,24 @@ def _activation_arg(p: argparse.ArgumentParser) -> None:
                    help="use activation A (sigmoid, tanh, relu, linear) for every layer")
 
 
-def _positive_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 1:
-        raise argparse.ArgumentTypeError(f"{text!r} must be at least 1")
-    return value
+def _int_at_least(minimum: int):
+    """An argparse type: a whole number of at least ``minimum``."""
+
+    def parse(text: str) -> int:
+        try:
+            value = int(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+        if value < minimum:
+            raise argparse.ArgumentTypeError(
+                f"{text!r} must be at least 1" if minimum == 1 else f"{text!r} must not be negative")
+        return value
+
+    return parse
 
 
-def _natural_int(text: str) -> int:
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
-    if value < 0:
-        raise argparse.ArgumentTypeError(f"{text!r} must not be negative")
-    return value
+_positive_int = _int_at_least(1)
+_natural_int = _int_at_least(0)
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -249,21 +249,27 @@ def numbers(value: Any, source: str, where: str, shape: tuple[int, ...]) -> np.n
 WEIGHT_KEYS = ("hiddenWeights", "hiddenBias", "outputWeights", "outputBias")
 
 
+def _check_keys(data: Any, keys: Sequence[str], source: str, prefix: str) -> str:
+    """``data`` must be an object with exactly ``keys``; returns the key-path prefix for messages."""
+    if not isinstance(data, dict):
+        raise InputError(source, prefix or "top level", "expected an object with " + ", ".join(keys))
+    dot = f"{prefix}." if prefix else ""
+    for key in data:
+        if key not in keys:
+            raise InputError(source, f"{dot}{key}", "unknown key; expected " + ", ".join(keys))
+    for key in keys:
+        if key not in data:
+            raise InputError(source, f"{dot}{key}", "missing")
+    return dot
+
+
 def weights_from_mapping(data: Any, layers: Sequence[int], source: str, prefix: str = "") -> list[tuple[np.ndarray, np.ndarray]]:
     """Turn Go-format weights into ``[(W, b), ...]``, hidden layers first.
 
     ``layers`` is ``[inputs, hidden..., outputs]``; ``W`` of a layer has
     shape ``(nodes, inputs of that layer)``.
     """
-    if not isinstance(data, dict):
-        raise InputError(source, prefix or "top level", "expected an object with " + ", ".join(WEIGHT_KEYS))
-    dot = f"{prefix}." if prefix else ""
-    for key in data:
-        if key not in WEIGHT_KEYS:
-            raise InputError(source, f"{dot}{key}", "unknown key; expected " + ", ".join(WEIGHT_KEYS))
-    for key in WEIGHT_KEYS:
-        if key not in data:
-            raise InputError(source, f"{dot}{key}", "missing")
+    dot = _check_keys(data, WEIGHT_KEYS, source, prefix)
     hidden = list(layers[1:-1])
     nh = len(hidden)
     hw, hb = data["hiddenWeights"], data["hiddenBias"]
@@ -311,16 +317,9 @@ MINMAX_KEYS = ("minInput", "maxInput", "minOutput", "maxOutput")
 
 def minmax_from_mapping(data: Any, n_in: int, n_out: int, source: str, prefix: str = "") -> dict[str, np.ndarray]:
     """Check a Go-format min-max mapping and return its four arrays."""
-    if not isinstance(data, dict):
-        raise InputError(source, prefix or "top level", "expected an object with " + ", ".join(MINMAX_KEYS))
-    dot = f"{prefix}." if prefix else ""
-    for key in data:
-        if key not in MINMAX_KEYS:
-            raise InputError(source, f"{dot}{key}", "unknown key; expected " + ", ".join(MINMAX_KEYS))
+    dot = _check_keys(data, MINMAX_KEYS, source, prefix)
     out = {}
     for key in MINMAX_KEYS:
-        if key not in data:
-            raise InputError(source, f"{dot}{key}", "missing")
         n = n_in if key.endswith("Input") else n_out
         out[key] = numbers(data[key], source, f"{dot}{key}", (n,))
     for side in ("Input", "Output"):
