@@ -78,3 +78,14 @@ def test_reports_render_when_the_template_cache_cannot_be_written(tmp_path):
     r = subprocess.run([sys.executable, "-m", "tracer", "report", "--no-figures"], capture_output=True, text=True,
                        cwd=ROOT, env={**env, "XDG_CACHE_HOME": str(cached)})
     assert r.returncode == 0 and list((cached / "mlptrace" / "jinja").iterdir())
+
+
+def test_a_trace_displays_itself_in_a_notebook():
+    from tracer.run import record
+
+    trace, _ = record(config.load(None), "first:1")
+    md = trace._repr_markdown_()
+    assert "## 4.1 The summation function for the hidden layer" in md and "0.5241" in md
+    assert "$$" in trace._repr_latex_() and "0.4378" in trace._repr_latex_()
+    empty, _ = record(config.load(None).replace(epochs=3), "epochs")
+    assert "kept no step" in empty._repr_markdown_()

@@ -1271,7 +1271,7 @@ def _data_sections(sec: Callable[..., Section], trace: Any, k: int, digits: int,
     if config is not None:
         raw = config.illustrate_raw if config.illustrate_raw is not None else config.raw
     tables, norm_tables, example = [], [], []
-    facts: dict[str, Any] = {"method": method, "labels": labels, "illustrates": None}
+    facts: dict[str, Any] = {"method": method, "labels": labels, "illustrates": None, "separate": False, "rows_total": 0}
     if raw is not None:
         lo, hi = raw.min(axis=0), raw.max(axis=0)
         tables.append(Table("minmax", "Min and max of each column", ["column", "min", "max"],

@@ -208,6 +208,21 @@ class Trace:
     def b_new(self, l: int) -> np.ndarray:
         return self.b[l] - self.learning_rate * self.delta[l]
 
+    # ------------------------------------------------------------ notebooks
+    def _repr_markdown_(self) -> str:
+        """In Jupyter a trace shows the worked example of its first kept step."""
+        from .render import render
+        from .symbolic import explain
+
+        if not self.n_steps:
+            return f"A trace of {self.epochs} epoch(s) that kept no step (only each epoch's loss)."
+        return render(explain(self, 0), "md")
+
+    def _repr_latex_(self) -> str | None:
+        from .symbolic import explain
+
+        return explain(self, 0)._repr_latex_() if self.n_steps else None
+
     # ------------------------------------------------------------ export
     def step_dict(self, k: int) -> dict[str, Any]:
         """Kept step ``k`` in the trace JSON's shape."""
