@@ -268,6 +268,68 @@ def test_every_substituted_equation_evaluates_to_its_result(path):
     assert _check_evaluates(render(expl, "md")) == expected
 
 
+def _tiny(layers, act="sigmoid"):
+    """A network of any depth from a dict, as a TOML file would give it."""
+    data = [[0.1 * (i + r) for i in range(layers[0] + layers[-1])] for r in range(3)]
+    return config._resolve({
+        "network": {"inputs": layers[0], "hidden": layers[1:-1], "outputs": layers[-1], "activation": act},
+        "training": {"data": data, "learning_rate": 0.1, "epochs": 2},
+        "normalize": {"method": "zero-to-one"}, "init": {"method": "random", "seed": 1},
+    }, "<test>", ROOT)
+
+
+def _expected_numbers(hidden: int) -> list[str]:
+    """Sections 4 and 5 as the document numbers them, counting on per extra (or missing) hidden layer.
+
+    Forward: a sum and an activation per layer, then the loss and gradient
+    descent; backward: an error signal per layer, then new weights per layer.
+    """
+    layers = hidden + 1
+    forward = [f"4.{n}" for n in range(1, 2 * layers + 3)]
+    backward = [f"5.{n}" for n in range(1, 2 * layers + 1)]
+    return ["1", "2", "3", *forward, *backward, "6", "7", "8", "A"]
+
+
+@pytest.mark.parametrize("layers", [[2, 1], [2, 3, 1], [2, 3, 2, 3, 2]], ids=["no-hidden", "one-hidden", "three-hidden"])
+def test_every_section_has_its_own_number_and_they_rise(layers):
+    expl = report(_tiny(layers))
+    numbers = [s.number for s in expl.sections]
+    assert numbers == _expected_numbers(len(layers) - 2)
+    if len(layers) == 3:  # the document's own numbering
+        assert numbers[3:13] == ["4.1", "4.2", "4.3", "4.4", "4.5", "4.6", "5.1", "5.2", "5.3", "5.4"]
+
+
+def test_a_big_layers_activations_point_at_its_own_sums_table():
+    md = render(report(DEEP), "md")
+    # the 3-5-4-2 network: hidden layer 1's sums are 4.1, hidden layer 2's are 4.3
+    for sums, acts in (("4.1", "4.2"), ("4.3", "4.4")):
+        body = md.split(f"\n## {acts} ", 1)[1].split("\n## ", 1)[0]
+        assert f"Every node's activation is in the table of section {sums}." in body
+        assert md.split(f"\n## {sums} ", 1)[1].split("\n## ", 1)[0].count("| node | $\\mathbf{s}_") == 1
+
+
+def test_the_prose_names_the_first_layers_weights():
+    def prose(layers):
+        md = render(report(_tiny(layers)), "md")
+        return " ".join(md.split("Weights are indexed", 1)[1].split("\n\n", 1)[0].split())
+
+    assert prose([2, 3, 1]) == "[node][input]: $w_{h[j][i]}$ is the weight from input $i$ into hidden node $j$."
+    assert prose([2, 3, 3, 1]).startswith("[node][input]: $w_{h_{1}[j][i]}$ is the weight from input $i$ into node $j$ "
+                                          "of hidden layer 1")
+    assert prose([2, 1]) == "[node][input]: $w_{o[i]}$ is the weight from input $i$ into the output node."
+    assert prose([2, 2]) == "[node][input]: $w_{o[j][i]}$ is the weight from input $i$ into output node $j$."
+
+
+def test_the_output_layer_of_a_network_without_hidden_layers_sums_the_inputs():
+    md = render(report(_tiny([2, 1])), "md")
+    out = md.split("\n## 4.1 ", 1)[1].split("\n## ", 1)[0]
+    assert out.startswith("The summation function for the output layer")
+    assert "activations of the layer before it" not in out and "Forward propagation" in out
+    deep = render(report(DEEP), "md")
+    assert "Hidden layer 2 sums its inputs" in deep.split("\n## 4.3 ", 1)[1].split("\n## ", 1)[0]
+    assert deep.count("Forward propagation moves the inputs") == 1
+
+
 def test_a_wrong_result_is_caught():
     # 0.4378 * (-0.5123) + 0.5012 = 0.27692
     md = "$$\n\\begin{aligned}\ns &= 0.4378 \\cdot (-0.5123) + 0.5012 \\\\\n&= 0.2780\n\\end{aligned}\n$$\n"

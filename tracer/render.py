@@ -324,7 +324,7 @@ def draw_figures(expl: Explanation, kind: str = "svg", stack: bool | None = None
     ``network``: the explained step's weights before and after its update,
     side by side or (``stack``) one above the other -- by default whichever
     keeps it at most WIDE_FIGURE wide; ``loss``: the loss per epoch, the
-    iterations of section 7 marked; ``gd``: the descent of section 4.6.
+    iterations of the loss table marked; ``gd``: the gradient-descent section's descent.
     """
     from . import figures
     from .gd import descend

@@ -20,7 +20,10 @@ Public API
 ``fmt(value, digits=4) -> str``
     How every number is shown (see its docstring).
 
-``Explanation.sections`` lists :class:`Section` in the document's order:
+``Explanation.sections`` lists :class:`Section` in the document's order,
+numbered as the document numbers them for one hidden layer; with more (or
+no) hidden layers the numbers of sections 4 and 5 count on (4.1, 4.2 per
+layer, ...) so that every section has its own:
 
 ==================== ======= ===================================================
 key                  number  content
@@ -1097,6 +1100,8 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         "epochs": trace.epochs, "rows": trace.n_rows, "method": trace.method, "seed": trace.seed,
         "epoch": int(trace.epoch[k]), "row": int(trace.row[k]), "step": k,
         "hidden_layers": out, "many_outputs": trace.layers[-1] > 1,
+        # the first layer's weight, for the prose on notation: w_{h[j][i]}, w_{h_{1}[j][i]}, w_{o[i]}
+        "w_first": "w_{%s%s[i]}" % (nm.tag(0)[0], "[j]" if nm.idx(0, 0) else ""),
     }
     if config is not None:
         facts.update(config=config.source, dataset=config.dataset_source, init=config.init_method,
@@ -1109,6 +1114,10 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
     _data_sections(sec, trace, k, digits, config, labels_in + labels_out)
 
     # 4 forward -----------------------------------------------------------
+    # The document's numbers for one hidden layer (4.1-4.6, 5.1-5.4); with
+    # more or fewer hidden layers the numbers count on, so each is unique.
+    forward = (f"4.{n}" for n in range(1, 2 * L + 3))
+    backward = (f"5.{n}" for n in range(1, 2 * L + 1))
     for l in range(L):
         pre = "output" if l == out else "hidden"
         name = nm.layer_name(l)
@@ -1131,19 +1140,19 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
             res = _vector(trace.s[l][k], digits)
             lines.append(Line("result", res.latex, res.text, (res.latex,)))
             matrix = [Equation(f"s{t}", Math(*sv), lines)]
+        num_s, num_a = next(forward), next(forward)
         fl = {"layer_name": name, "big": big, "shown": mdl.shown(l), "nodes": trace.layers[l + 1],
-              "fan_in": trace.layers[l], "activation": trace.activations[l]}
-        num_s, num_a = ("4.1", "4.2") if l < out else ("4.3", "4.4")
+              "fan_in": trace.layers[l], "activation": trace.activations[l], "sum_number": num_s}
         sec(f"{pre}_sum", num_s, f"The summation function for {name}", l,
             general=general(f"{pre}_sum", l), equations=eqs(f"{pre}_sum", l), matrix=matrix, tables=s_tab, facts=dict(fl))
         sec(f"{pre}_activation", num_a, f"The activation function for {name}", l,
             general=general(f"{pre}_activation", l), equations=eqs(f"{pre}_activation", l), facts=dict(fl))
 
     # loss, gradient descent ---------------------------------------------
-    sec("loss", "4.5", "The loss function", equations=eqs("loss"),
+    sec("loss", next(forward), "The loss function", equations=eqs("loss"),
         facts={"loss": trace.loss_name, "value": fmt(trace.loss[k], digits)})
     gd_table, gd_facts = _paraboloid(digits)
-    sec("gradient_descent", "4.6", "The gradient descent formula",
+    sec("gradient_descent", next(forward), "The gradient descent formula",
         general=[Equation("theta", Math(r"\theta_{\text{new}}", "θⁿᵉʷ"),
                           [_static("symbolic", r"\theta - \eta \nabla f(\theta)", "θ - η·∇f(θ)")])],
         tables=[gd_table], facts=gd_facts)
@@ -1157,11 +1166,11 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
                       [[str(j), _num(trace.s[l][k][j], digits), _num(trace.a[l][k][j], digits),
                         _num(trace.delta[l][k][j], digits)] for j in range(trace.layers[l + 1])])]
 
-    sec("output_delta", "5.1", "The error signal for the output layer", out,
+    sec("output_delta", next(backward), "The error signal for the output layer", out,
         derivation=list(mdl.derivation[f"output_delta.{out}"]), equations=eqs("output_delta", out),
         tables=delta_table(out), facts={"layer_name": nm.layer_name(out), "activation": trace.activations[out]})
     for l in reversed(range(out)):
-        sec("hidden_delta", "5.2", f"The error signal for {nm.layer_name(l)}", l,
+        sec("hidden_delta", next(backward), f"The error signal for {nm.layer_name(l)}", l,
             derivation=list(mdl.derivation[f"hidden_delta.{l}"]), equations=eqs("hidden_delta", l),
             tables=delta_table(l), facts={"layer_name": nm.layer_name(l), "activation": trace.activations[l],
                                           "next_nodes": trace.layers[l + 2], "next_name": nm.layer_name(l + 1)})
@@ -1172,11 +1181,11 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         return [_param_table(f"new-{l}", f"Every new weight and bias of {nm.layer_name(l)}",
                              trace.w_new(l)[k], trace.b_new(l)[k], nm, l, digits)]
 
-    sec("output_update", "5.3", "The new weights and biases for the output layer", out,
+    sec("output_update", next(backward), "The new weights and biases for the output layer", out,
         general=general("output_update", out), equations=eqs("output_update", out), tables=new_table(out),
         facts={"layer_name": nm.layer_name(out), "shown": mdl.shown(out), "big": mdl.big(out)})
     for l in reversed(range(out)):
-        sec("hidden_update", "5.4", f"The new weights and biases for {nm.layer_name(l)}", l,
+        sec("hidden_update", next(backward), f"The new weights and biases for {nm.layer_name(l)}", l,
             general=general("hidden_update", l), equations=eqs("hidden_update", l), tables=new_table(l),
             facts={"layer_name": nm.layer_name(l), "shown": mdl.shown(l), "big": mdl.big(l)})
 
