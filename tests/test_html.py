@@ -160,9 +160,10 @@ def test_one_well_formed_self_contained_file(seed):
 
 def test_same_sections_as_the_markdown_report(seed):
     md = render(report(), "md")
-    titles = re.findall(r"^## (\S+) (.+)$", md, re.M)
+    titles = re.findall(r"^## (Appendix \w+|\S+):? (.+)$", md, re.M)
+    assert titles[-1] == ("Appendix A", "Checking every gradient")
     root = parse(seed[1])
-    h2 = [("".join(h.find("span").itertext()), "".join(h.itertext()).split(" ", 1)[1].strip()) for h in root.iter("h2")]
+    h2 = [(num := "".join(h.find("span").itertext()), "".join(h.itertext())[len(num):].strip()) for h in root.iter("h2")]
     assert h2 == titles
     ids = [s.get("id") for s in root.iter("section")]
     assert len(ids) == len(set(ids)) == len(titles)

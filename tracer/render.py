@@ -269,6 +269,24 @@ def report(config: Any = None, activation: str | None = None, step: int = 0, dig
 
 
 CHECK_ROWS = 24  # more parameters than this: one row per layer, naming its worst
+CHECK_DIGITS = 6  # significant digits of the appendix's gradients: enough to see them agree
+
+
+def _sci(v: float, digits: int, fixed: bool = False) -> Math:
+    """``v`` to ``digits`` significant digits, a power of ten written as such (1.2 \\times 10^{-15}).
+
+    ``fixed``: always in scientific notation, trailing zeros kept (1.0 \\times 10^{-12}).
+    """
+    if v != v:
+        return Math("", "")  # NaN: not compared (see the notes)
+    if v == 0:
+        return Math("0", "0")
+    text = f"{v:.{digits - 1}e}" if fixed else f"{v:.{digits}g}"
+    mant, _, exp = text.partition("e")
+    if not exp:
+        return Math(text, text)
+    power = f"10^{{{int(exp)}}}"
+    return Math(power if mant == "1" else f"{mant} \\times {power}", text)
 
 
 def check_section(trace: Any, step: int = 0) -> Section:
@@ -282,30 +300,30 @@ def check_section(trace: Any, step: int = 0) -> Section:
     rows = [r for r in result.rows if r.step == step]
     ok = all(r.ok for r in rows)
 
-    def num(v: float) -> str:
-        if v != v:
-            return ""  # NaN: not compared (see the notes)
-        return "0" if v == 0 else f"{v:.8g}"
+    def num(v: float) -> Math:
+        return _sci(v, CHECK_DIGITS)
+
+    def err(v: float) -> Math:
+        return _sci(v, 2, fixed=True)
 
     if len(rows) <= CHECK_ROWS:
+        # a verdict per row only when some differ (the prose says when all agree): one column less to fit a page
         table = Table("check", "Every gradient of this step, three ways",
-                      ["parameter", "backpropagation", "finite difference", "sympy", "relative error", "verdict"],
-                      [[Math(r.latex, r.name), num(r.engine), num(r.fd), num(r.sympy), f"{r.error:.1e}",
-                        "ok" if r.ok else "DIFFERS"] for r in rows])
+                      ["parameter", "backpropagation", "finite difference", "sympy", "relative error",
+                       *([] if ok else ["verdict"])],
+                      [[Math(r.latex, r.name), num(r.engine), num(r.fd), num(r.sympy), err(r.error),
+                        *([] if ok else ["ok" if r.ok else "DIFFERS"])] for r in rows])
     else:
+        # the parameter's name says its layer (w_{h_{2}[2][10]}): no column for the layer
         layers = [x for x in result.per_layer() if x.step == step]
         table = Table("check", "The gradient with the largest relative error in each layer",
-                      ["layer", "worst", "backpropagation", "finite difference", "sympy", "relative error"],
-                      [[x.name, Math(x.worst.latex, x.worst.name), num(x.worst.engine),
-                        num(x.worst.fd), num(x.worst.sympy), f"{x.worst.error:.1e}"] for x in layers])
-    how = {"full": "sympy's derivative of the whole loss L(w, b)",
-           "layered": "sympy's own derivatives of the loss and of each activation function, chained "
-                      "layer by layer (mlptrace check also differentiates the whole loss L(w, b) at once)",
-           "none": "no symbolic derivative"}[result.symbolic]
-    facts = {"ok": ok, "count": len(rows), "rtol": result.rtol, "how": how, "notes": list(result.notes),
+                      ["parameter", "backpropagation", "finite difference", "sympy", "relative error"],
+                      [[Math(x.worst.latex, x.worst.name), num(x.worst.engine),
+                        num(x.worst.fd), num(x.worst.sympy), err(x.worst.error)] for x in layers])
+    facts = {"ok": ok, "count": len(rows), "per_layer": len(rows) > CHECK_ROWS, "rtol": _sci(result.rtol, 2).latex, "symbolic": result.symbolic,
+             "floor": _sci(rows[0].floor, 2).latex if rows else "", "notes": list(result.notes),
              "worst": max(rows, key=lambda r: r.error).name if rows else ""}
-    return Section("gradient_check", "gradient-check", "A", "Appendix: checking every gradient",
-                   tables=[table], facts=facts)
+    return Section("gradient_check", "gradient-check", "A", "Checking every gradient", tables=[table], facts=facts)
 
 
 # --------------------------------------------------------------------------

@@ -247,6 +247,11 @@ class Section:
     def all_equations(self) -> list[Equation]:
         return [*self.general, *self.derivation, *self.equations, *self.matrix]
 
+    @property
+    def appendix(self) -> bool:
+        """Lettered (A, B, ...) rather than numbered: headed "Appendix A"."""
+        return not self.number[:1].isdigit()
+
 
 @dataclass
 class Explanation:
