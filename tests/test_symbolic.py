@@ -57,6 +57,13 @@ def test_fmt_prints_numbers_as_the_document_does():
     assert fmt(6.109e-05) == "0.00006109"
     assert fmt(1 / 3, 2) == "0.33"
     assert fmt(1e-30) == "0.00000000"  # at most `digits` extra decimals
+    assert fmt(-1e-12) == "0.00000000" and fmt(-4e-9) == "0.00000000"  # zero has no sign
+    assert fmt(-6e-9) == "-0.00000001"
+    # float64 arithmetic that lands next to a short decimal prints as that decimal
+    assert (1.2 - 0.5) / (3 - 0.5) != 0.28 and fmt((1.2 - 0.5) / (3 - 0.5)) == "0.28"
+    assert 0.1 + 0.2 != 0.3 and fmt(0.1 + 0.2) == "0.3"
+    assert (0.7 - 0.5) / 2.5 != 0.08 and fmt((0.7 - 0.5) / 2.5) == "0.08"
+    assert fmt(0.28 + 1e-12) == "0.2800"  # truly not 0.28: the rounded decimals keep their zeros
 
 
 # --------------------------------------------------------------------------
@@ -272,6 +279,16 @@ def test_large_layers_show_one_node_and_a_table(runs):
     full = explain(trace, config=cfg, full=True)
     assert len(full.section("hidden_sum", 0).equations) == 5
     assert len(full.section("hidden_update", 0).equations) == 5 * 3 + 5
+
+
+@pytest.mark.parametrize("d", range(1, 6))
+def test_every_broken_row_fits_with_its_indent(d):
+    # sums of terms of varied widths: a continuation row's \quad counts against its width too
+    for n in range(6, 40):
+        terms = [f"{0.1 * (k % 7):.{1 + (k * d) % 5}f} \\cdot ({-0.5 - 0.01 * k:.4f})" for k in range(n)]
+        rows = symbolic._rows(" + ".join(terms))
+        assert len(rows) > 1 and all(symbolic._width(r) <= ROW_WIDTH for r in rows), rows
+        assert all(r.startswith("\\quad {} + ") for r in rows[1:])
 
 
 def test_long_sums_break_into_rows_that_fit(runs):

@@ -109,9 +109,11 @@ def fmt(value: float, digits: int = 4) -> str:
 
     ``digits`` decimals; a number below 0.1 gets one more decimal per
     leading zero (at most ``digits`` more) so it keeps its significant
-    digits (0.09625, 0.01185).  A number that the decimals show exactly
-    drops its trailing zeros but keeps one (0.5, -1.0, 0.0), as the
-    document writes the configured weights.
+    digits (0.09625, 0.01185).  A number that the decimals show exactly --
+    up to float64's rounding, so (1.2 - 0.5) / 2.5 = 0.27999999999999997
+    is 0.28 like 0.52 beside it, not 0.2800 -- drops its trailing zeros but
+    keeps one (0.5, -1.0, 0.0), as the document writes the configured
+    weights.  Zero has no sign: -1e-12 rounds to 0.00000000, not -0.00000000.
     """
     v = float(value)
     if not math.isfinite(v):
@@ -120,12 +122,15 @@ def fmt(value: float, digits: int = 4) -> str:
     if 0 < abs(v) < 0.1:
         d += min(-math.floor(math.log10(abs(v))) - 1, digits)
     s = f"{v:.{d}f}"
-    if float(s) == v:
+    if abs(float(s) - v) <= EXACT_ULPS * math.ulp(v):
         s = s.rstrip("0")
         s = s + "0" if s.endswith(".") else s
-        if float(s) == 0:
-            s = "0.0"  # no "-0.0"
+    if float(s) == 0:
+        s = s.lstrip("-")  # no "-0.0", no "-0.00000000"
     return s
+
+
+EXACT_ULPS = 4  # a float this close to a short decimal is that decimal (the rounding of the arithmetic that made it)
 
 
 def _slot(value: float, digits: int) -> str:
@@ -472,7 +477,8 @@ def _rows(tex: str, width: float = ROW_WIDTH) -> tuple[str, ...]:
     terms = [tex[a:b].strip() for a, b in zip(cuts, cuts[1:] + [len(tex)])]
     rows: list[str] = []
     for term in terms:
-        if rows and _width(rows[-1] + " " + term) <= width:
+        lead = r"\quad {} " if len(rows) > 1 else ""  # a continuation row's indent takes room too
+        if rows and _width(lead + rows[-1] + " " + term) <= width:
             rows[-1] += " " + term
         else:
             rows.append(term)
