@@ -20,3 +20,25 @@ def require_tool(name: str) -> str:
     if os.environ.get("CI"):
         pytest.fail(f"{name} is required in CI but was not found on PATH")
     pytest.skip(f"{name} is not installed")
+
+
+def engine_step(params, acts, x, z, lr=0.1):
+    """One step of the engine's own training loop (``tracer.engine.train``) on one row, as recorded.
+
+    ``params`` is ``[(W, b), ...]`` hidden layers first; the row is fed as
+    given (normalisation "none").  Returns the Trace: ``trace.delta[l][0]``
+    and ``trace.grad_w(l)[0]`` are what the engine computed.
+    """
+    from tracer.config import _resolve
+    from tracer.run import record
+
+    cfg = _resolve({
+        "network": {"inputs": len(x), "hidden": [len(b) for _, b in params[:-1]], "outputs": len(z),
+                    "activation": list(acts)},
+        "training": {"learning_rate": lr, "epochs": 1, "data": [[*map(float, x), *map(float, z)]]},
+        "normalize": {"method": "none"},
+        "init": {"method": "inline", "hiddenWeights": [w.tolist() for w, _ in params[:-1]],
+                 "hiddenBias": [b.tolist() for _, b in params[:-1]],
+                 "outputWeights": params[-1][0].tolist(), "outputBias": params[-1][1].tolist()},
+    }, "<engine_step>", ROOT)
+    return record(cfg, "all")[0]

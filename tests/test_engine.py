@@ -14,6 +14,7 @@ from tracer.engine import MLP
 from tracer.run import record
 
 import reference
+from conftest import engine_step
 
 
 def write_config(tmp_path: Path, network: dict, training: dict, normalize: dict, init: dict) -> Path:
@@ -105,17 +106,15 @@ def _flat_loss(net: MLP, x, z) -> float:
     ([3, 4, 2], ["relu", "linear"]),
 ])
 def test_gradients_equal_central_finite_differences(layers, acts):
+    """The training loop's own error signals and gradients (as recorded) against dL/dp by differences."""
     rng = np.random.default_rng(sum(layers))
     params = [(rng.uniform(-1, 1, (n, m)), rng.uniform(-1, 1, n)) for m, n in zip(layers[:-1], layers[1:])]
     x = rng.uniform(-1, 1, layers[0])
     z = rng.uniform(-1, 1, layers[-1])
-    net = MLP(params, acts)
-    sums, outs = net.forward(x)
-    d = net.deltas(z, sums, outs)
+    trace = engine_step(params, acts, x, z)
     h = 1e-6
     for l in range(len(layers) - 1):
-        inp = x if l == 0 else outs[l - 1]
-        grad_w = np.outer(d[l], inp)
+        grad_w, delta = trace.grad_w(l)[0], trace.delta[l][0]
         for j in range(layers[l + 1]):
             for i in range(layers[l]):
                 plus, minus = MLP(params, acts), MLP(params, acts)
@@ -127,7 +126,7 @@ def test_gradients_equal_central_finite_differences(layers, acts):
             plus.b[l][j] += h
             minus.b[l][j] -= h
             fd = (_flat_loss(plus, x, z) - _flat_loss(minus, x, z)) / (2 * h)
-            assert d[l][j] == pytest.approx(fd, rel=1e-6, abs=1e-9), (l, j)
+            assert delta[j] == pytest.approx(fd, rel=1e-6, abs=1e-9), (l, j)
 
 
 def test_derived_quantities_equal_the_engines_next_weights():

@@ -58,23 +58,6 @@ class MLP:
         Y = self.predict(X)
         return 0.5 * ((Y - Z) ** 2).sum(axis=-1)
 
-    def deltas(self, z: np.ndarray, sums: list[np.ndarray], outs: list[np.ndarray]) -> list[np.ndarray]:
-        """Error signals of every layer for one row, from the output back."""
-        n = len(self.W)
-        d = [None] * n
-        d[-1] = self.act[-1].df(sums[-1], outs[-1]) * (outs[-1] - z)
-        for l in range(n - 2, -1, -1):
-            # W[l + 1] is still the old next-layer weight matrix here.
-            d[l] = self.act[l].df(sums[l], outs[l]) * (self.W[l + 1].T @ d[l + 1])
-        return d
-
-    def update(self, x: np.ndarray, outs: list[np.ndarray], d: list[np.ndarray], lr: float) -> None:
-        """Gradient descent on every weight and bias at once."""
-        for l in range(len(self.W)):
-            inp = x if l == 0 else outs[l - 1]
-            self.W[l] -= lr * np.outer(d[l], inp)
-            self.b[l] -= lr * d[l]
-
 
 def train(
     net: MLP,
@@ -97,11 +80,11 @@ def train(
     Raises NumericalError when a loss or weight stops being finite; the
     network then keeps its last finite weights.
 
-    The same arithmetic as :meth:`MLP.forward`, :meth:`MLP.deltas` and
-    :meth:`MLP.update`, written with preallocated buffers: on a network as
-    small as the document's, numpy's cost per call dominates, so each step
-    makes as few calls as it can and a kept step's sums, activations and
-    error signals are computed straight into the trace's arrays.
+    Written with preallocated buffers: on a network as small as the
+    document's, numpy's cost per call dominates, so each step makes as few
+    calls as it can and a kept step's sums, activations and error signals
+    are computed straight into the trace's arrays.  (:meth:`MLP.forward` is
+    the same forward pass for whole matrices of rows, for predictions.)
     """
     X = np.ascontiguousarray(X, dtype=np.float64)
     Z = np.ascontiguousarray(Z, dtype=np.float64)
