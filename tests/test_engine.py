@@ -222,3 +222,26 @@ def test_divergence_stops_with_exit_3_and_keeps_finite_weights(tmp_path, capsys)
     assert np.isfinite(flat).all()
     got = json.loads(trace_file.read_text())
     assert got["stopped"].startswith("training stopped") and all(np.isfinite(s["loss"]) for s in got["steps"])
+
+
+def test_loss_table_iteration_k_is_epoch_k_and_the_last_row_is_the_loss_after_training():
+    """On four rows, where an epoch's mean (losses taken as the weights move) differs from a loss at fixed weights."""
+    cfg = config.load(Path(__file__).resolve().parent.parent / "examples" / "seed" / "four-rows.toml").replace(epochs=12)
+    trace, _ = record(cfg, "epochs")
+    # the reference: the dataset normalised per column by hand, the document's weights, plain-Python SGD
+    rows = [[70, 98, 91], [50, 85, 82], [65, 67, 80], [25, 95, 68]]
+    cols = [reference.normalise_column(c, min(c), max(c), "zero-to-one") for c in zip(*rows)]
+    xs = [list(r[:2]) for r in zip(*cols)]
+    zs = [list(r[2:]) for r in zip(*cols)]
+    W = [[[-0.5, -1.0], [-0.5, 0.5], [1.0, 0.0]], [[0.5, -1.0, 0.0]]]
+    B = [[0.5, 0.5, 0.5], [0.5]]
+    _, epoch_loss = reference.train(W, B, ["sigmoid"] * 2, xs, zs, 0.1, 12)
+    # after training: every row through the final weights, no update (a copy, so step() updates nothing we use)
+    after = sum(reference.step([[r[:] for r in w] for w in W], [b[:] for b in B], ["sigmoid"] * 2, x, z, 0.1)["loss"]
+                for x, z in zip(xs, zs)) / 4
+    expected = [(k, epoch_loss[k]) for k in range(11)] + [(12, after)]
+    got = trace.loss_table()
+    assert [k for k, _ in got] == [k for k, _ in expected]  # 0-9, the power of ten 10, then iteration 12
+    np.testing.assert_allclose([v for _, v in got], [v for _, v in expected], rtol=0, atol=1e-14)
+    # not vacuous: the table's last row is not epoch 11's mean
+    assert abs(after - epoch_loss[11]) > 1e-4
