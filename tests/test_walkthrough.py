@@ -152,6 +152,18 @@ def test_recorded_walkthrough_has_the_document_numbers_in_section_order(width, a
     assert places == sorted(places)
 
 
+@pytest.mark.parametrize("config", [None, EXAMPLES / "deep" / "deep.toml"], ids=["document", "two-hidden-layers"])
+def test_each_page_sits_in_the_section_its_number_names(config):
+    # A page "4.5 The loss function" belongs in section 4 and "8 Save ..." in section 8:
+    # the pager's sections are the report's top-level ones, numbered alike.
+    sections = build(prepare(_args(config=str(config) if config else None)))
+    assert [s.number for s in sections] == list(range(9))
+    for sec in sections[1:]:
+        for page in sec.pages:
+            assert page.title.split(" ", 1)[0].split(".")[0] == str(sec.number), (sec.number, sec.title, page.title)
+    assert sections[8].title.startswith("Save") and sections[7].title == "The loss over the iterations"
+
+
 def test_a_later_epoch_starts_from_the_weights_earlier_steps_left():
     assert prepare(_args(epoch=5)).trace.n_steps == 1  # only the step explained is kept
     wh, bh, wo, bo = _initial()

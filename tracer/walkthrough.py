@@ -609,17 +609,19 @@ def plain_console(file=None) -> Console:
 # ---------------------------------------------------------------------------
 # the sections
 
-# The pager's sections (one key each, 1-9) and the document's sections in them.
+# The pager's sections (one key each) and the document's sections in them:
+# numbered as the report's top-level sections, so page "4.5 The loss
+# function" sits in section 4 and "8 Save ..." in section 8.
 GROUPS = [
     ("Initialisation", ("network",)),
     ("Min and max values", ("minmax",)),
     ("Normalisation", ("normalise",)),
-    ("The forward pass", ("hidden_sum", "hidden_activation", "output_sum", "output_activation")),
-    ("The loss and gradient descent", ("loss", "gradient_descent")),
-    ("The error signals", ("output_delta", "hidden_delta")),
-    ("The new weights and biases", ("output_update", "hidden_update")),
-    ("Update", ("update",)),
-    ("The loss over the iterations", ("iterations", "saved")),
+    ("The forward pass, the loss and gradient descent",
+     ("hidden_sum", "hidden_activation", "output_sum", "output_activation", "loss", "gradient_descent")),
+    ("The error signals and the new weights and biases", ("output_delta", "hidden_delta", "output_update", "hidden_update")),
+    ("Update the weights and biases", ("update",)),
+    ("The loss over the iterations", ("iterations",)),
+    ("Save the min-max and the weights and biases", ("saved",)),
 ]
 
 # What each of the document's sections is for, in a sentence or two.
@@ -642,7 +644,8 @@ PROSE = {
     "hidden_delta": "A hidden node's error signal: the error signals of the layer after it, sent back through "
                     "the weights that connect them (the old ones), times the derivative of its activation.",
     "output_update": "Gradient descent for every output weight and bias: the old value minus η times its gradient.",
-    "hidden_update": "The same for the hidden layer, whose inputs are x instead of the hidden outputs.",
+    "hidden_update": "The same for a hidden layer; a weight's input is x for the first hidden layer and the "
+                     "activation of the layer before it for any other.",
     "update": "Every new weight and bias replaces the old one, all at once; the next row of the dataset "
               "starts from them.",
     "iterations": "Doing this for every row, epoch after epoch, the loss falls.",
