@@ -122,3 +122,16 @@ def test_a_trace_displays_itself_in_a_notebook():
     assert "$$" in trace._repr_latex_() and "0.4378" in trace._repr_latex_()
     empty, _ = record(config.load(None).replace(epochs=3), "epochs")
     assert "kept no step" in empty._repr_markdown_()
+
+
+def test_the_appendix_reads_alike_in_latex_and_html():
+    expl = report()
+    tex = render(expl, "tex")
+    assert r"\section*{Appendix A \quad Checking every gradient}" in tex
+    part = tex[tex.index("Appendix A"):]
+    assert r"\texttt{mlptrace check}" in part and "$L(w, b)$" in part and "relative error of $10^{-6}$" in part
+    # numbers in the table are math: a minus sign, and powers of ten, not 1.15648e-15
+    assert "$-0.00592275$" in part and r"$1.15648 \times 10^{-15}$" in part and "e-15" not in part
+    html = render(expl, "html")
+    assert '<h2><span class="num">Appendix A</span> Checking every gradient</h2>' in html
+    assert "<code>mlptrace check</code>" in html and "e-15" not in html[html.index("Appendix A"):]
