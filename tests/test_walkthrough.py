@@ -500,7 +500,8 @@ def test_interactive_walk_in_a_real_terminal(terminal):
     assert "= 0.5·(-0.5) + 0.5·(-1.0) + 0.5" in screen and "= -0.25" in screen
 
     t.keys("q")
-    screen = t.wait_for(r"EXIT=\d+")
+    # stty prints a moment after EXIT=: wait for its modes (icanon, or -icanon if they were not put back)
+    screen = t.wait_for(r"EXIT=\d+[\s\S]*icanon")
     assert "EXIT=0" in screen
     assert "Left the walkthrough at" in screen
     assert "Enter or space: next" not in screen  # the alternate screen is gone
