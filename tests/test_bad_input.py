@@ -122,6 +122,16 @@ CASES = [
     ("--epochs zero", {}, ["train", "--epochs", "0"], ["command line", "--epochs", "at least 1"]),
     ("--activation unknown", {}, ["train", "--activation", "swish"], ["--activation", "swish"]),
 
+    # --- sizes that would not fit in memory: refused before anything is allocated
+    ("epochs beyond the limit", {"c.toml": seed_with("epochs = 1000", "epochs = 100000000000")}, ["train", "c.toml"],
+     ["c.toml", "training.epochs", "at most 10,000,000"]),
+    ("epochs beyond any array", {"c.json": '{"network": {"inputs": 2, "hidden": [3], "outputs": 1}, '
+                                           '"training": {"data": [[1, 2, 3]], "epochs": 100000000000000000000000000000}}'},
+     ["train", "c.json"], ["c.json", "training.epochs", "at most"]),
+    ("--epochs beyond the limit", {}, ["train", "--epochs", "1000000000000"], ["command line", "--epochs", "at most 10,000,000"]),
+    ("network beyond the limit", {"c.toml": INLINE.replace("hidden = [2]", "hidden = [1000000, 1000000]") + "data = [[1, 2, 3]]\n"},
+     ["train", "c.toml"], ["c.toml", "network.hidden", "at most 10,000,000 weights and biases", "1,000,005,000,001"]),  # 2e6+1e6 + 1e12+1e6 + 1e6+1
+
     # --- test and predict
     ("test --data is a directory", {"data/": None}, ["test", "--data", "data"], ["data", "is a directory"]),
     ("test --data missing", {}, ["test", "--data", "nope.csv"], ["nope.csv", "no such file"]),

@@ -27,6 +27,8 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
     cfg = config_mod.load(getattr(args, "config", None))
     cfg = cfg.with_activation(getattr(args, "activation", None))
     if getattr(args, "epochs", None):
+        if args.epochs > config_mod.MAX_EPOCHS:
+            raise InputError("command line", "--epochs", config_mod.too_many_epochs(args.epochs))
         cfg = cfg.replace(epochs=args.epochs)
     return cfg
 

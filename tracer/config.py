@@ -60,6 +60,11 @@ SCHEMA: dict[str, dict[str, str]] = {
 }
 
 LOSSES = ("mse",)
+# Limits that keep a typo from asking for terabytes: every epoch's mean loss
+# is kept (8 bytes each, more in a JSON trace), and the weights are held in
+# several copies (initial, current, last finite, gradient, final).
+MAX_EPOCHS = 10_000_000
+MAX_PARAMS = 10_000_000
 SIDES = ("calculate", "file", "off")
 INITS = ("file", "random", "inline")
 
@@ -157,6 +162,10 @@ class Config:
         except KeyError as exc:
             raise InputError("--activation", "", exc.args[0]) from None
         return self.replace(activations=[name] * (len(self.hidden) + 1))
+
+
+def too_many_epochs(epochs: int) -> str:
+    return f"at most {MAX_EPOCHS:,} (every epoch's loss is kept in memory), found {epochs:,}"
 
 
 # ---------------------------------------------------------------------------
@@ -287,6 +296,13 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     for i, n in enumerate(hidden):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise r.fail(f"network.hidden[{i}]", f"expected a node count of at least 1, found {json.dumps(n)}")
+    n_in_guess = inputs if isinstance(inputs, int) else len(inputs)
+    n_out_guess = outputs if isinstance(outputs, int) else len(outputs)
+    sizes = [n_in_guess, *hidden, n_out_guess]
+    n_params = sum(m * n + n for m, n in zip(sizes[:-1], sizes[1:]))
+    if n_params > MAX_PARAMS:
+        raise r.fail("network.hidden" if hidden else "network",
+                     f"mlptrace trains networks of at most {MAX_PARAMS:,} weights and biases; this one has {n_params:,}")
     act = r.get("network", "activation", "sigmoid")
     n_layers = len(hidden) + 1
     if isinstance(act, str):
@@ -311,10 +327,10 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     epochs = r.integer("training", "epochs", 1000)
     if epochs < 1:
         raise r.fail("training.epochs", f"must be at least 1, found {epochs}")
+    if epochs > MAX_EPOCHS:
+        raise r.fail("training.epochs", too_many_epochs(epochs))
     loss = r.choice("training", "loss", LOSSES, "mse")
 
-    n_in_guess = inputs if isinstance(inputs, int) else len(inputs)
-    n_out_guess = outputs if isinstance(outputs, int) else len(outputs)
     columns = n_in_guess + n_out_guess
     sec = r.section("training")
     if ("dataset" in sec) == ("data" in sec):
@@ -357,7 +373,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         raise r.fail("normalize.minmax", 'given, but neither inputs nor outputs is set to "file"')
 
     # init ------------------------------------------------------------------
-    layers = [n_in_guess, *hidden, n_out_guess]
+    layers = sizes
     init = r.choice("init", "method", INITS, "random")
     init_sec = r.section("init")
     allowed = {"file": {"method", "file"}, "random": {"method", "seed"}, "inline": {"method", *files.WEIGHT_KEYS}}[init]
