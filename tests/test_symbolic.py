@@ -212,6 +212,20 @@ def test_chain_rule_comes_from_sympys_derivatives(runs):
     assert h["dL/da"].lines[-1].text == "δₒ·wₒ[0]"
 
 
+def test_every_gradient_is_derived_the_same_way(runs):
+    # delta = dL/ds, and each gradient dL/dp = dL/ds * ds/dp = delta * (ds/dp): the same three
+    # steps for the output layer and every hidden one (the hidden bias once skipped to "= delta")
+    _, _, deep = runs["deep"]
+    for sec in [deep.section("output_delta"), *(s for s in deep.sections if s.key == "hidden_delta")]:
+        d = {e.name: e for e in sec.derivation}
+        s, delta = d["ds/dw"].lhs.text.split("/")[0][1:], d["delta"].lhs.text
+        w, b = d["ds/dw"].lhs.text.split("∂")[-1], d["ds/db"].lhs.text.split("∂")[-1]
+        assert d["delta"].lines[0].text == f"∂L/∂{s}", sec.id
+        assert [ln.text for ln in d["grad w"].lines] == [f"∂L/∂{w}", f"∂L/∂{s} · ∂{s}/∂{w}",
+                                                         f"{delta}·{d['ds/dw'].lines[-1].text}"], sec.id
+        assert [ln.text for ln in d["grad b"].lines] == [f"∂L/∂{b}", f"∂L/∂{s} · ∂{s}/∂{b}", delta], sec.id
+
+
 def test_linear_activation_derivative_is_one():
     m = symbolic.Model([2, 1], ["linear"])
     d = {e.name: e for e in m.derivation["output_delta.0"]}

@@ -815,6 +815,7 @@ class Model:
                 _line("symbolic", self.m(sp.Mul(self.sym("d", out, 0), dsdw, evaluate=False))),
             ]),
             Equation("grad b", Math(rf"\nabla L({bm[0]})", f"∇L({bm[1]})"), [
+                _line("derivation", Math(*_pderiv(L_, bm))),
                 _line("derivation", Math(_pderiv(L_, sm)[0] + r" \cdot " + _pderiv(sm, bm)[0],
                                          _pderiv(L_, sm)[1] + " · " + _pderiv(sm, bm)[1])),
                 _line("symbolic", self.m(sp.Mul(self.sym("d", out, 0), dsdb))),
@@ -875,16 +876,21 @@ class Model:
         s_short = self.sum_expr(l, 0, short=True)
         eqs.append(Equation("ds/dw", Math(*_pderiv(sm, wm)), [_line("derivation", op(wm, s_short)), _line("result", self.m(sp.diff(s_short, w)))]))
         eqs.append(Equation("ds/db", Math(*_pderiv(sm, bm)), [_line("derivation", op(bm, s_short)), _line("result", self.m(sp.diff(s_short, b)))]))
+        # each gradient as the output layer's: dL/dp, then the chain rule, then in symbols
         eqs.append(Equation("delta", Math(*dm), [
+            _line("derivation", Math(*_pderiv(L_, sm))),
             _line("derivation", Math(_pderiv(L_, am)[0] + r" \cdot " + _pderiv(am, sm)[0], _pderiv(L_, am)[1] + " · " + _pderiv(am, sm)[1])),
             _line("symbolic", Math(self.f_prime(l, Math(*sm)).latex + r" \cdot " + _pderiv(L_, am)[0],
                                    self.f_prime(l, Math(*sm)).text + " · " + _pderiv(L_, am)[1])),
         ]))
         eqs.append(Equation("grad w", Math(rf"\nabla L({wm[0]})", f"∇L({wm[1]})"), [
+            _line("derivation", Math(*_pderiv(L_, wm))),
             _line("derivation", Math(_pderiv(L_, sm)[0] + r" \cdot " + _pderiv(sm, wm)[0], _pderiv(L_, sm)[1] + " · " + _pderiv(sm, wm)[1])),
             _line("symbolic", self.m(sp.Mul(self.sym("d", l, 0), sp.diff(s_short, w), evaluate=False)))]))
         eqs.append(Equation("grad b", Math(rf"\nabla L({bm[0]})", f"∇L({bm[1]})"), [
-            _line("symbolic", self.m(self.sym("d", l, 0)))]))
+            _line("derivation", Math(*_pderiv(L_, bm))),
+            _line("derivation", Math(_pderiv(L_, sm)[0] + r" \cdot " + _pderiv(sm, bm)[0], _pderiv(L_, sm)[1] + " · " + _pderiv(sm, bm)[1])),
+            _line("symbolic", self.m(sp.Mul(self.sym("d", l, 0), sp.diff(s_short, b))))]))
         return eqs
 
     def _hidden_deltas(self, l: int) -> list[_Spec]:
