@@ -226,6 +226,15 @@ def test_every_gradient_is_derived_the_same_way(runs):
         assert [ln.text for ln in d["grad b"].lines] == [f"∂L/∂{b}", f"∂L/∂{s} · ∂{s}/∂{b}", delta], sec.id
 
 
+def test_every_nonlinear_activation_is_defined_where_it_is_first_used():
+    for name, want in (("sigmoid", "1/(1 + exp(-sₕ))"), ("tanh", "(exp(sₕ) - exp(-sₕ))/(exp(sₕ) + exp(-sₕ))"),
+                       ("relu", "max(0, sₕ)")):
+        m = symbolic.Model([2, 3, 1], [name, name])
+        (f,) = [e for e in m.general["hidden_activation.0"] if e.name == "f"]
+        assert f.lines[-1].text == want, name
+    assert [e.name for e in symbolic.Model([2, 3, 1], ["linear"] * 2).general["hidden_activation.0"]] == ["a"]
+
+
 def test_linear_activation_derivative_is_one():
     m = symbolic.Model([2, 1], ["linear"])
     d = {e.name: e for e in m.derivation["output_delta.0"]}

@@ -752,6 +752,8 @@ class Model:
                 evaluate=False)
             names = {s: f"s_{{{t}}}"}
             eqs.append(Equation("f", self.f_apply(l, sm), [_line("symbolic", Math(_latex(d, names, False), _text(d, {s: f"s{u}"})))]))
+        elif name == "relu":  # its definition too, as sympy writes it in the derivation (Max)
+            eqs.append(Equation("f", self.f_apply(l, sm), [_line("symbolic", Math(rf"\max(0, s_{{{t}}})", f"max(0, s{u})"))]))
         return eqs
 
     def _loss(self) -> list[_Spec]:
