@@ -432,3 +432,14 @@ def test_explanation_displays_itself_in_a_notebook():
     assert md.startswith("# The math behind training an MLP")
     tex = expl._repr_latex_()
     assert tex.startswith("$$") and r"s_{h[0]} &=" in tex and "\\section" not in tex
+
+
+def test_numbers_are_right_aligned_and_words_left():
+    expl = report()
+    md, tex = render(expl, "md"), render(expl, "tex")
+    # layer | nodes | activation: a name, a count, a word
+    assert "| layer | nodes | activation | \n|:---|---:|:---|" in md
+    assert "\\begin{tabular}{lrl}" in tex
+    # the row fed to the network: column, value, min, max, fed, then the note in words
+    assert "| column | value | min | max | fed to the network | note | \n|:---|---:|---:|---:|---:|:---|" in md
+    assert "\\begin{tabular}{lrrrrl}" in tex

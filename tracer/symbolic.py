@@ -232,6 +232,17 @@ class Table:
     header: list[Cell]
     rows: list[list[Cell]]
 
+    def aligns(self) -> str:
+        """One letter per column: ``r`` where every cell is a number (right-aligned), ``l`` for words.
+
+        The first column (the row's name) is always ``l``.
+        """
+        def numeric(c: Cell) -> bool:
+            return isinstance(c, Math) or bool(re.fullmatch(r"-?\d+(\.\d+)?", str(c)))
+
+        cols = [[row[i] for row in self.rows if i < len(row) and str(row[i])] for i in range(len(self.header))]
+        return "".join("r" if i and col and all(numeric(c) for c in col) else "l" for i, col in enumerate(cols))
+
 
 @dataclass
 class Section:
