@@ -123,7 +123,6 @@ def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
     if fmt == "md":
         env.filters["code"] = code_md
     if fmt == "html":
-        env.tests["number"] = lambda v: bool(re.fullmatch(r"-?\d+(\.\d+)?", str(v)))
         env.filters["math"] = _mathml
         env.filters["display"] = lambda tex: _mathml(tex, display=True)
     env.filters["basename"] = _basename
