@@ -441,5 +441,5 @@ def test_numbers_are_right_aligned_and_words_left():
     assert "| layer | nodes | activation | \n|:---|---:|:---|" in md
     assert "\\begin{tabular}{lrl}" in tex
     # the row fed to the network: column, value, min, max, fed, then the note in words
-    assert "| column | value | min | max | fed to the network | note | \n|:---|---:|---:|---:|---:|:---|" in md
+    assert "| column | value | min | max | fed in | note | \n|:---|---:|---:|---:|---:|:---|" in md
     assert "\\begin{tabular}{lrrrrl}" in tex

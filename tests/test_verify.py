@@ -638,3 +638,15 @@ def test_slips_planted_in_a_generated_report_are_found(tmp_path):
     assert arithmetic == {(m + 1, "slip"), (result + 1, "slip")}
     named = {r.line for r in report.failures if r.verdict == "mismatch"}
     assert named == {result + 1, loss + 1}  # the sign error is also not the config's delta
+
+
+def test_the_row_fed_to_the_network_is_checked(tmp_path):
+    out = _report(EXAMPLES / "deep" / "deep.toml", tmp_path)
+    text = out.read_text()
+    # deep.toml's first row: length 10 with min 6, max 20 -> (10 - 6) / 14 = 0.2857
+    assert "| length | 10 | 6 | 20 | 0.2857 |  | " in text
+    checked = [r for r in verify_file(out).results if r.expression.startswith("length: (10 - 6) / (20 - 6)")]
+    assert len(checked) == 2 and all(r.verdict == "ok" for r in checked)  # the data table and the fed row
+    out.write_text(text.replace("| length | 10 | 6 | 20 | 0.2857 |", "| length | 10 | 6 | 20 | 0.2957 |"))
+    slips = [r for r in verify_file(out).failures if r.expression.startswith("length: (10 - 6)")]
+    assert [r.printed for r in slips] == ["0.2957"]

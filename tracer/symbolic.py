@@ -1354,7 +1354,7 @@ def _data_sections(sec: Callable[..., Section], trace: Any, k: int, digits: int,
             note = "" if not on else ("min = max: the middle of the range" if used_lo[c] == used_hi[c] else "")
             trows.append([label, _raw(row[c], digits), _raw(used_lo[c], digits) if on else "", _raw(used_hi[c], digits) if on else "",
                           _num(fed[c], digits), note])
-        norm_tables.append(Table("fed", "The row this step trains on", ["column", "value", "min", "max", "fed to the network", "note"], trows))
+        norm_tables.append(Table("fed", "The row this step trains on", ["column", "value", "min", "max", "fed in", "note"], trows))
     used = Table("minmax-used", "The min-max the training uses", ["column", "min", "max"],
                  [[labels[c], _raw(used_lo[c], digits), _raw(used_hi[c], digits)] for c in range(len(labels))])
     tables.append(used)

@@ -743,12 +743,12 @@ def _cell_num(cell: Cell) -> Num:
 
 
 # normalisation: "i0 -> Normalized" tables of "70 -> 1.0" rows, pipe tables of
-# (label, normalised) column pairs, and "value | min | max | fed to the network" rows
+# (label, normalised) column pairs, and "value | min | max | fed in" rows (mlptrace's; once "fed to the network")
 
 _ARROW_ROW = re.compile(rf"^\s*(?:{_NUMBER_TEXT}\s*->\s*{_NUMBER_TEXT}\s*)+$")
 _ARROW_PAIR = re.compile(rf"({_NUMBER_TEXT})\s*->\s*({_NUMBER_TEXT})")
 _MINMAX_LINE = re.compile(rf"^\s*(\w+)\s*->\s*Min:\s*({_NUMBER_TEXT})\s*,\s*Max:\s*({_NUMBER_TEXT})\s*$", re.I)
-_SCALED = re.compile(r"normali[sz]ed|scaled|fed to the network", re.I)
+_SCALED = re.compile(r"normali[sz]ed|scaled|fed (?:in|to the network)", re.I)
 
 
 def _scaling(doc: Document, line: int, printed: Iterable[str]) -> str:
