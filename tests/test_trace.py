@@ -133,3 +133,15 @@ def test_train_never_imports_sympy():
     mods = _imported_modules("from tracer.cli import main; main(['train', '--epochs', '3'])")
     assert "tracer.engine" in mods and "numpy" in mods
     assert "sympy" not in mods and "jinja2" not in mods
+
+
+@pytest.mark.parametrize("spec", ["all", "epochs", "first:3", "every:7", "last:50", "first:2,every:10,last:3"])
+def test_most_steps_bounds_the_kept_count_without_building_it(spec):
+    p = T.parse_policy(spec)
+    for total in (0, 1, 36, 1000):
+        kept = len(p.steps(total))
+        assert kept <= p.most_steps(total) <= total
+        if "," not in spec:  # one part: exact
+            assert p.most_steps(total) == kept
+    # by hand: every:10 of 10**15 steps is 10**14 of them, counted, not listed
+    assert T.parse_policy("every:10").most_steps(10**15) == 10**14

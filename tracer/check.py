@@ -59,6 +59,7 @@ FLOOR = 1e-5  # times max(1, loss): below this a finite difference is compared a
 SYMPY_FLOOR = 1e-10  # the same for sympy's values
 FULL_BUDGET = 150_000  # parameters x size of the full loss expression; about 5 s of sympy
 SUMMARY_OVER = 40  # rows per step above which the command prints one line per layer
+MAX_STEPS = 10_000  # the command's --steps: each step differentiates every parameter four times over
 
 
 @dataclass
@@ -400,8 +401,11 @@ def main(args: argparse.Namespace) -> int:
 
     from .commands import load_config
 
+    steps = getattr(args, "steps", 1) or 1
+    if steps > MAX_STEPS:
+        raise InputError("command line", "--steps", f"at most {MAX_STEPS:,}, found {steps:,}")
     cfg = load_config(args)
-    res = gradient_check(cfg, steps=getattr(args, "steps", 1) or 1)
+    res = gradient_check(cfg, steps=steps)
     console = Console(highlight=False)
     sym_head = {"full": "sympy", "layered": "sympy (layer by layer)", "none": "sympy"}[res.symbolic]
     many = len(res.rows) > SUMMARY_OVER * res.steps

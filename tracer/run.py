@@ -8,10 +8,12 @@ import numpy as np
 
 from .config import Config
 from .engine import MLP, train
-from .errors import Interrupted, NumericalError
+from .errors import InputError, Interrupted, NumericalError
 from .trace import CHUNK, NpzWriter, Policy, Trace, parse_policy
 
-__all__ = ["record"]
+__all__ = ["record", "MEMORY_LIMIT"]
+
+MEMORY_LIMIT = 4 * 2**30  # bytes of kept steps a trace may hold in memory
 
 
 def record(
@@ -33,6 +35,9 @@ def record(
     """
     if isinstance(policy, str):
         policy = parse_policy(policy)
+    total = config.epochs * len(config.raw)
+    if not stream_to:
+        _check_memory(config, policy.most_steps(total))
     X, Z = config.training_data()
     params = config.initial_params()
     net = MLP(params, config.activations)
@@ -48,14 +53,14 @@ def record(
         method=config.method,
         n_rows=len(X),
         epochs=config.epochs,
-        kept=np.zeros(CHUNK, dtype=np.int64) if stream_to else policy.steps(config.epochs * len(X)),
+        kept=np.zeros(CHUNK, dtype=np.int64) if stream_to else policy.steps(total),
         initial=[(w.copy(), b.copy()) for w, b in params],
         seed=config.seed if config.init_method == "random" else None,
     )
     writer = None
     if stream_to:
         writer = trace.sink = NpzWriter(stream_to)
-        trace.schedule = policy.iter_steps(config.epochs * len(X))
+        trace.schedule = policy.iter_steps(total)
     try:
         train(net, X, Z, config.learning_rate, config.epochs, trace, on_epoch, stop)
     except (NumericalError, Interrupted) as exc:
@@ -74,3 +79,16 @@ def record(
     if writer:
         writer.close(trace)
     return trace, net
+
+
+def _check_memory(config: Config, kept: int) -> None:
+    """Refuse a recording that would not fit in memory, before anything is allocated."""
+    pairs = list(zip(config.layers[:-1], config.layers[1:]))
+    # per kept step: its index, x, z and the loss, and per layer w, b, s, a and delta
+    per_step = 8 * (3 + config.n_in + config.n_out + sum(n * m + 4 * n for m, n in pairs))
+    need = kept * per_step
+    if need > MEMORY_LIMIT:
+        raise InputError(
+            "command line", "",
+            f"keeping {kept:,} steps in memory would take {need / 2**30:,.1f} GiB (at most {MEMORY_LIMIT // 2**30} GiB); "
+            "keep fewer with --record (every:N, first:K, last:K) or stream them to disk with --trace FILE.npz")

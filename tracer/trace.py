@@ -52,6 +52,12 @@ class Policy:
                 kept.append(np.arange(max(total - n, 0), total, dtype=np.int64))
         return np.unique(np.concatenate(kept))
 
+    def most_steps(self, total: int) -> int:
+        """An upper bound of ``len(self.steps(total))``, without building the array (parts may overlap)."""
+        sizes = {"all": lambda n: total, "first": lambda n: min(n, total), "last": lambda n: min(n, total),
+                 "every": lambda n: -(-total // n)}
+        return min(total, sum(sizes[kind](n) for kind, n in self.parts))
+
     def iter_steps(self, total: int) -> Iterator[int]:
         """The same steps as :meth:`steps`, lazily, in order: memory stays flat for any ``total``."""
         ranges = []
