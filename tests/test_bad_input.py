@@ -122,6 +122,31 @@ CASES = [
     ("--epochs zero", {}, ["train", "--epochs", "0"], ["command line", "--epochs", "at least 1"]),
     ("--activation unknown", {}, ["train", "--activation", "swish"], ["--activation", "swish"]),
 
+    # --- integers beyond float64, and nesting beyond Python's recursion limit
+    ("learning rate a 401-digit integer", {"c.json": '{"network": {"inputs": 2, "hidden": [3], "outputs": 1}, '
+                                                     '"training": {"data": [[1, 2, 3]], "learning_rate": 1' + "0" * 400 + "}}"},
+     ["train", "c.json"], ["c.json", "training.learning_rate", "finite"]),
+    ("inline data with a 401-digit integer", {"c.toml": INLINE + "data = [[1, 2, 1" + "0" * 400 + "]]\n"}, ["train", "c.toml"],
+     ["c.toml", "training.data[0][2]", "finite"]),
+    ("weights with a 401-digit integer", {"w.json": WEIGHTS_NAN.replace("NaN", "1" + "0" * 400),
+                                          "c.toml": seed_with('file = "init-weights-biases.json"', 'file = "w.json"')},
+     ["train", "c.toml"], ["w.json", "outputWeights[0][2]", "finite"]),
+    ("toml integer of 5,000 digits", {"c.toml": INLINE + "data = [[1, 2, 3]]\nepochs = 1" + "0" * 4999 + "\n"}, ["train", "c.toml"],
+     ["c.toml", "more than 4300 digits"]),
+    ("json integer of 5,000 digits", {"c.json": '{"network": {"inputs": 2, "hidden": [3], "outputs": 1}, '
+                                                '"training": {"data": [[1, 2, 3]], "epochs": 1' + "0" * 4999 + "}}"},
+     ["train", "c.json"], ["c.json", "more than 4300 digits"]),
+    ("inputs a count of 4,000 digits", {"c.toml": INLINE.replace('inputs = ["a", "b"]', "inputs = 1" + "0" * 3999) + "data = [[1, 2, 3]]\n"},
+     ["train", "c.toml"], ["c.toml", "network.hidden", "more than 10^18"]),
+    ("epochs of 4,000 digits", {"c.toml": INLINE + "data = [[1, 2, 3]]\nepochs = 1" + "0" * 3999 + "\n"}, ["train", "c.toml"],
+     ["c.toml", "training.epochs", "found more than 10^18"]),
+    ("json config nested 100,000 deep", {"c.json": '{"network": ' + "[" * 100000 + "]" * 100000 + "}"}, ["train", "c.json"],
+     ["c.json", "nested too deeply"]),
+    ("toml config nested 100,000 deep", {"c.toml": "[network]\ninputs = " + "[" * 100000 + "]" * 100000 + "\n"}, ["train", "c.toml"],
+     ["c.toml", "nested too deeply"]),
+    ("min-max nested 5,000 deep", {"m.json": '{"minInput": ' + "[" * 5000 + "]" * 5000 + "}"}, ["test", "--minmax", "m.json"],
+     ["m.json", "nested too deeply"]),
+
     # --- sizes that would not fit in memory: refused before anything is allocated
     ("epochs beyond the limit", {"c.toml": seed_with("epochs = 1000", "epochs = 100000000000")}, ["train", "c.toml"],
      ["c.toml", "training.epochs", "at most 10,000,000"]),

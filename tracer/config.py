@@ -8,7 +8,6 @@ Errors name the config file and the key path, e.g. ``network.hidden[1]``.
 from __future__ import annotations
 
 import dataclasses
-import json
 import math
 import tomllib
 import unicodedata
@@ -165,7 +164,7 @@ class Config:
 
 
 def too_many_epochs(epochs: int) -> str:
-    return f"at most {MAX_EPOCHS:,} (every epoch's loss is kept in memory), found {epochs:,}"
+    return f"at most {MAX_EPOCHS:,} (every epoch's loss is kept in memory), found {files.count(epochs)}"
 
 
 # ---------------------------------------------------------------------------
@@ -198,19 +197,19 @@ class _Reader:
     def choice(self, section: str, key: str, allowed: tuple[str, ...], default: Any = ...) -> str:
         value = self.get(section, key, default)
         if not isinstance(value, str) or value not in allowed:
-            raise self.fail(f"{section}.{key}", f"{json.dumps(value)} is not one of: {', '.join(allowed)}")
+            raise self.fail(f"{section}.{key}", f"{files.shown(value)} is not one of: {', '.join(allowed)}")
         return value
 
     def number(self, section: str, key: str, default: Any = ...) -> float:
         value = self.get(section, key, default)
-        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(value):
-            raise self.fail(f"{section}.{key}", f"expected a finite number, found {json.dumps(value)}")
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or not math.isfinite(files.as_float(value)):
+            raise self.fail(f"{section}.{key}", f"expected a finite number, found {files.shown(value)}")
         return float(value)
 
     def integer(self, section: str, key: str, default: Any = ...) -> int:
         value = self.get(section, key, default)
         if isinstance(value, bool) or not isinstance(value, int):
-            raise self.fail(f"{section}.{key}", f"expected a whole number, found {json.dumps(value)}")
+            raise self.fail(f"{section}.{key}", f"expected a whole number, found {files.shown(value)}")
         return value
 
     def labels(self, key: str, prefix: str) -> list[str] | int:
@@ -226,10 +225,10 @@ class _Reader:
             raise self.fail(where, "expected a non-empty list of labels or a count")
         for i, label in enumerate(value):
             if not isinstance(label, str) or not label.strip():
-                raise self.fail(f"{where}[{i}]", f"expected a non-empty label, found {json.dumps(label)}")
+                raise self.fail(f"{where}[{i}]", f"expected a non-empty label, found {files.shown(label)}")
             # A newline or control character would end a Markdown table row or a TeX paragraph.
             if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in label):
-                raise self.fail(f"{where}[{i}]", f"a label is one line of printable text, found {json.dumps(label)}")
+                raise self.fail(f"{where}[{i}]", f"a label is one line of printable text, found {files.shown(label)}")
         dup = sorted({v for v in value if value.count(v) > 1})
         if dup:
             raise self.fail(where, f"label {dup[0]!r} appears twice")
@@ -245,6 +244,8 @@ def _parse(path: Path) -> dict[str, Any]:
     text = files.read_text(path)
     try:
         return tomllib.loads(text)
+    except RecursionError:
+        raise InputError(str(path), "", files.NESTED_TOO_DEEPLY) from None
     except tomllib.TOMLDecodeError as exc:
         msg = str(exc)
         # tomllib says "... (at line 3, column 7)"; move the place to the front.
@@ -252,6 +253,8 @@ def _parse(path: Path) -> dict[str, Any]:
         if "(at " in msg and msg.endswith(")"):
             msg, where = msg[: msg.rindex("(at ")].strip(), msg[msg.rindex("(at ") + 4 : -1]
         raise InputError(str(path), where, msg) from None
+    except ValueError as exc:  # tomllib lets Python's integer-length limit through
+        raise InputError(str(path), "", files.too_long_integer(exc) or str(exc)) from None
 
 
 def load(path: str | Path | None = None) -> Config:
@@ -282,7 +285,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     def rel(section: str, key: str) -> Path:
         value = r.get(section, key)
         if not isinstance(value, str) or not value:
-            raise r.fail(f"{section}.{key}", f"expected a file name, found {json.dumps(value)}")
+            raise r.fail(f"{section}.{key}", f"expected a file name, found {files.shown(value)}")
         p = base / value
         files_read.append(str(p))
         return p
@@ -295,14 +298,14 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         raise r.fail("network.hidden", "expected a list of node counts, [] for none")
     for i, n in enumerate(hidden):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
-            raise r.fail(f"network.hidden[{i}]", f"expected a node count of at least 1, found {json.dumps(n)}")
+            raise r.fail(f"network.hidden[{i}]", f"expected a node count of at least 1, found {files.shown(n)}")
     n_in_guess = inputs if isinstance(inputs, int) else len(inputs)
     n_out_guess = outputs if isinstance(outputs, int) else len(outputs)
     sizes = [n_in_guess, *hidden, n_out_guess]
     n_params = sum(m * n + n for m, n in zip(sizes[:-1], sizes[1:]))
     if n_params > MAX_PARAMS:
         raise r.fail("network.hidden" if hidden else "network",
-                     f"mlptrace trains networks of at most {MAX_PARAMS:,} weights and biases; this one has {n_params:,}")
+                     f"mlptrace trains networks of at most {MAX_PARAMS:,} weights and biases; this one has {files.count(n_params)}")
     act = r.get("network", "activation", "sigmoid")
     n_layers = len(hidden) + 1
     if isinstance(act, str):
@@ -318,7 +321,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         )
     for name, where in zip(acts, act_where):
         if not isinstance(name, str) or name not in activations.ACTIVATIONS:
-            raise r.fail(where, f"{json.dumps(name)} is not one of: {', '.join(activations.ACTIVATIONS)}")
+            raise r.fail(where, f"{files.shown(name)} is not one of: {', '.join(activations.ACTIVATIONS)}")
 
     # training --------------------------------------------------------------
     lr = r.number("training", "learning_rate", 0.1)

@@ -157,7 +157,39 @@ def read_json(path: str | os.PathLike) -> Any:
     except json.JSONDecodeError as exc:
         raise InputError(str(path), f"line {exc.lineno}, column {exc.colno}", exc.msg) from None
     except ValueError as exc:
-        raise InputError(str(path), _constant_place(text), str(exc)) from None
+        raise InputError(str(path), _constant_place(text), too_long_integer(exc) or str(exc)) from None
+    except RecursionError:
+        raise InputError(str(path), "", NESTED_TOO_DEEPLY) from None
+
+
+NESTED_TOO_DEEPLY = "nested too deeply (lists or objects inside one another beyond Python's recursion limit)"
+
+
+def too_long_integer(exc: ValueError) -> str | None:
+    """Python's own words for an integer beyond its 4300-digit limit, said for a user (or None)."""
+    return "an integer of more than 4300 digits" if "integer string conversion" in str(exc) else None
+
+
+def count(n: int) -> str:
+    """A whole number with thousands separators; beyond 10**18 only its size."""
+    return f"{n:,}" if n <= 10**18 else "more than 10^18"
+
+
+def shown(value: Any, limit: int = 40) -> str:
+    """A value as JSON, cut to ``limit`` characters so that a message stays one readable line."""
+    try:
+        text = json.dumps(value)
+    except ValueError:  # an integer of more than 4300 digits
+        text = "a number too long to print"
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def as_float(v: int | float) -> float:
+    """``float(v)``, or infinity for an integer beyond float64 (JSON and TOML integers have no size limit)."""
+    try:
+        return float(v)
+    except OverflowError:
+        return math.inf
 
 
 def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[str], np.ndarray]:
@@ -233,12 +265,13 @@ def numbers(value: Any, source: str, where: str, shape: tuple[int, ...]) -> np.n
     def walk(v: Any, path: str, dims: tuple[int, ...]) -> Any:
         if not dims:
             if isinstance(v, bool) or not isinstance(v, (int, float)):
-                raise InputError(source, path, f"expected a number, found {json.dumps(v)[:40]}")
-            if not math.isfinite(v):
+                raise InputError(source, path, f"expected a number, found {shown(v)}")
+            f = as_float(v)
+            if not math.isfinite(f):
                 raise InputError(source, path, "expected a finite number")
-            return float(v)
+            return f
         if not isinstance(v, list):
-            raise InputError(source, path, f"expected a list of {dims[0]}, found {json.dumps(v)[:40]}")
+            raise InputError(source, path, f"expected a list of {dims[0]}, found {shown(v)}")
         if len(v) != dims[0]:
             raise InputError(source, path, f"expected {dims[0]} entries, found {len(v)}")
         return [walk(item, f"{path}[{i}]", dims[1:]) for i, item in enumerate(v)]
@@ -275,7 +308,7 @@ def weights_from_mapping(data: Any, layers: Sequence[int], source: str, prefix: 
     hw, hb = data["hiddenWeights"], data["hiddenBias"]
     for key, value in (("hiddenWeights", hw), ("hiddenBias", hb)):
         if not isinstance(value, list) or len(value) != nh:
-            found = len(value) if isinstance(value, list) else json.dumps(value)[:40]
+            found = len(value) if isinstance(value, list) else shown(value)
             raise InputError(source, f"{dot}{key}", f"expected {nh} hidden layer(s), found {found}")
     params = []
     for l in range(nh):
