@@ -147,6 +147,22 @@ CASES = [
     ("min-max nested 5,000 deep", {"m.json": '{"minInput": ' + "[" * 5000 + "]" * 5000 + "}"}, ["test", "--minmax", "m.json"],
      ["m.json", "nested too deeply"]),
 
+    # --- ranges beyond float64: max - min, or a value's distance from min, overflows
+    ("dataset column whose range overflows", {"d.csv": "i0,i1,z0\n1.7e308,1,3\n-1.7e308,2,4\n", "c.toml": on_dataset("d.csv")},
+     ["train", "c.toml"], ["d.csv", "column i0", "overflows"]),
+    ("inline column whose range overflows", {"c.toml": INLINE + "data = [[1, 2, 1.7e308], [1, 3, -1.7e308]]\n"},
+     ["train", "c.toml"], ["c.toml (training.data)", "column z", "overflows"]),
+    ("report dataset whose range overflows", {"r.csv": "i0,i1,z0\n1,1.7e308,3\n2,-1.7e308,4\n",
+                                              "c.toml": seed_with('dataset = "four-rows.csv"', 'dataset = "r.csv"')},
+     ["report", "c.toml"], ["r.csv", "column i1", "overflows"]),
+    ("min-max whose range overflows", {"m.json": '{"minInput": [-1.7e308, 0], "maxInput": [1.7e308, 100], "minOutput": [0], "maxOutput": [100]}'},
+     ["test", "--minmax", "m.json"], ["m.json", "maxInput[0]", "overflows"]),
+    ("predict --input far outside a tiny range", {"m.json": '{"minInput": [0, 0], "maxInput": [1e-300, 1], "minOutput": [0], "maxOutput": [100]}'},
+     ["predict", "--input", "1e10,1", "--minmax", "m.json"], ["command line", "--input", "i0", "min-max"]),
+    ("test --data far outside a tiny range", {"m.json": '{"minInput": [0, 0], "maxInput": [1, 1], "minOutput": [0], "maxOutput": [1e-300]}',
+                                              "d.csv": "i0,i1,z0\n1,1,5\n1,1,1e10\n"},
+     ["test", "--data", "d.csv", "--minmax", "m.json"], ["d.csv", "row 2", "z0", "min-max"]),
+
     # --- sizes that would not fit in memory: refused before anything is allocated
     ("epochs beyond the limit", {"c.toml": seed_with("epochs = 1000", "epochs = 100000000000")}, ["train", "c.toml"],
      ["c.toml", "training.epochs", "at most 10,000,000"]),

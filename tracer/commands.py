@@ -195,6 +195,16 @@ def _network_and_minmax(args: argparse.Namespace, cfg: config_mod.Config) -> tup
     return net, minmax
 
 
+def _in_range(values: np.ndarray, source: str, where: str, labels: list[str]) -> np.ndarray:
+    """Normalised values, refused where one left float64: far outside a narrow min-max range."""
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        r, c = (int(v) for v in bad[0])
+        raise InputError(source, where.format(r + 1),
+                         f"{labels[c]} is so far outside its min-max range that normalising it overflows float64")
+    return values
+
+
 def test(args: argparse.Namespace) -> int:
     from rich.table import Table
 
@@ -206,8 +216,11 @@ def test(args: argparse.Namespace) -> int:
     else:
         raw, source = cfg.raw, cfg.dataset_source
     X, Zraw = raw[:, : cfg.n_in], raw[:, cfg.n_in :]
-    Y = net.predict(mm.inputs(X))
-    losses = 0.5 * ((Y - mm.outputs(Zraw)) ** 2).sum(axis=1)
+    Xn = _in_range(mm.inputs(X), source, "row {}", cfg.input_labels)
+    Zn = _in_range(mm.outputs(Zraw), source, "row {}", cfg.output_labels)
+    Y = net.predict(Xn)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged network's outputs show as inf or nan
+        losses = 0.5 * ((Y - Zn) ** 2).sum(axis=1)
     pred = mm.denormalise_outputs(Y)
 
     console = _console()
@@ -248,7 +261,10 @@ def predict(args: argparse.Namespace) -> int:
             raise InputError(args.data, "line 1",
                              f"{raw.shape[1]} columns; expected {cfg.n_in} inputs (optionally followed by {cfg.n_out} targets)")
         X = raw[:, : cfg.n_in]
-    pred = mm.denormalise_outputs(net.predict(mm.inputs(X)))
+    where = "row {}" if args.input is None else "--input"
+    Xn = _in_range(mm.inputs(X), "command line" if args.input is not None else args.data, where, cfg.input_labels)
+    with np.errstate(over="ignore", invalid="ignore"):
+        pred = mm.denormalise_outputs(net.predict(Xn))
     out = sys.stdout
     out.write(",".join(cfg.input_labels + cfg.output_labels) + "\n")
     for x, p in zip(X, pred):

@@ -18,7 +18,7 @@ from typing import Any
 import numpy as np
 
 from . import activations, files
-from .dataset import METHODS, MinMax, column_minmax
+from .dataset import METHODS, MinMax, column_minmax, overflowing_column
 from .errors import InputError
 
 __all__ = ["Config", "load", "SCHEMA"]
@@ -161,6 +161,15 @@ class Config:
         except KeyError as exc:
             raise InputError("--activation", "", exc.args[0]) from None
         return self.replace(activations=[name] * (len(self.hidden) + 1))
+
+
+def _check_ranges(raw: np.ndarray, source: str, labels: list[str]) -> None:
+    """Every column's max - min must be a float64, or min-max normalisation makes NaN of it."""
+    lo, hi = column_minmax(raw)
+    j = overflowing_column(lo, hi)
+    if j is not None:
+        raise InputError(source, f"column {labels[j]}",
+                         f"max - min ({hi[j]:g} - {lo[j]:g}) overflows float64; scale the column down")
 
 
 def too_many_epochs(epochs: int) -> str:
@@ -362,6 +371,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
 
     input_labels = labels(inputs, header[:n_in_guess] if header else None, "i")
     output_labels = labels(outputs, header[n_in_guess:] if header else None, "z")
+    _check_ranges(raw, dataset_source, input_labels + output_labels)
 
     # normalize -------------------------------------------------------------
     method = r.choice("normalize", "method", METHODS, "zero-to-one")
@@ -409,6 +419,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         il_path = rel("report", "dataset")
         _, illustrate_raw = files.read_csv(il_path, columns)
         illustrate_source = str(il_path)
+        _check_ranges(illustrate_raw, illustrate_source, input_labels + output_labels)
 
     return Config(
         source=source,

@@ -6,7 +6,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-__all__ = ["METHODS", "MinMax", "normalise", "denormalise", "column_minmax"]
+__all__ = ["METHODS", "MinMax", "normalise", "denormalise", "column_minmax", "overflowing_column"]
 
 METHODS = ("zero-to-one", "minus-one-to-one", "none")
 
@@ -16,18 +16,28 @@ def column_minmax(values: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     return values.min(axis=0), values.max(axis=0)
 
 
+def overflowing_column(lo: np.ndarray, hi: np.ndarray) -> int | None:
+    """The first column whose range max - min is beyond float64 (it would normalise to NaN), if any."""
+    with np.errstate(over="ignore"):
+        bad = np.flatnonzero(~np.isfinite(np.subtract(hi, lo)))
+    return int(bad[0]) if bad.size else None
+
+
 def normalise(values: np.ndarray, lo: np.ndarray, hi: np.ndarray, method: str) -> np.ndarray:
     """Scale ``values`` column by column into [0, 1] or [-1, 1].
 
     A column whose min equals its max (a one-row dataset, say) becomes 0.5
     for zero-to-one and 0 for minus-one-to-one, the middle of the range.
+    A value so far outside a narrow range that it leaves float64 becomes
+    infinite (callers check; see :func:`overflowing_column` for ranges).
     """
     values = np.asarray(values, dtype=np.float64)
     if method == "none":
         return values.copy()
     span = hi - lo
     flat = span == 0
-    unit = (values - lo) / np.where(flat, 1.0, span)
+    with np.errstate(over="ignore", invalid="ignore"):
+        unit = (values - lo) / np.where(flat, 1.0, span)
     unit = np.where(flat, 0.5, unit)
     if method == "zero-to-one":
         return unit

@@ -17,6 +17,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from .dataset import overflowing_column
 from .errors import InputError
 
 __all__ = [
@@ -361,6 +362,9 @@ def minmax_from_mapping(data: Any, n_in: int, n_out: int, source: str, prefix: s
         if bad.size:
             i = int(bad[0])
             raise InputError(source, f"{dot}min{side}[{i}]", f"minimum {lo[i]:g} is larger than maximum {hi[i]:g}")
+        i = overflowing_column(lo, hi)
+        if i is not None:
+            raise InputError(source, f"{dot}max{side}[{i}]", f"max - min ({hi[i]:g} - {lo[i]:g}) overflows float64")
     return out
 
 
