@@ -245,3 +245,30 @@ def test_loss_table_iteration_k_is_epoch_k_and_the_last_row_is_the_loss_after_tr
     np.testing.assert_allclose([v for _, v in got], [v for _, v in expected], rtol=0, atol=1e-14)
     # not vacuous: the table's last row is not epoch 11's mean
     assert abs(after - epoch_loss[11]) > 1e-4
+
+
+def test_a_step_whose_update_overflows_is_written_as_null_in_strict_json(tmp_path, capsys):
+    # By hand: a 1-1-1 network (sigmoid, linear) with zero weights and biases
+    # sees x = 1, z = 100: a_h = 0.5, y = 0, loss 1/2 100^2 = 5000, delta_o = 1 * (0 - 100) = -100,
+    # grad w_o = -100 * 0.5 = -50; with eta = 1e307 the new w_o = 5e308 and b_o = 1e309 overflow
+    # to infinity.  The next step's loss is infinite, so training stops there (exit 3).
+    path = write_config(
+        tmp_path,
+        {"inputs": 1, "hidden": [1], "outputs": 1, "activation": ["sigmoid", "linear"]},
+        {"learning_rate": 1e307, "epochs": 2, "data": [[1, 100]]},
+        {"method": "none"},
+        {"method": "inline", "hiddenWeights": [[[0.0]]], "hiddenBias": [[0.0]], "outputWeights": [[0.0]], "outputBias": [0.0]},
+    )
+    out = tmp_path / "t.json"
+    assert main(["train", str(path), "--trace", str(out)]) == 3
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "epoch 1, row 0" in err, err
+    got = json.loads(out.read_text(), parse_constant=lambda c: pytest.fail(f"{c} in strict JSON"))
+    (step,) = got["steps"]
+    assert step["loss"] == 5000.0 and step["layers"][1]["delta"] == [-100.0]
+    assert step["layers"][1]["grad_w"] == [[-50.0]]
+    assert step["layers"][1]["w_new"] == [[None]] and step["layers"][1]["b_new"] == [None]
+    from tracer.trace import load
+
+    back = load(out)
+    assert back.loss.tolist() == [5000.0] and np.isinf(back.w_new(1)[0, 0, 0])

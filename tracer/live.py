@@ -120,7 +120,8 @@ class LossCurve:
 def output_losses(net: MLP, X: np.ndarray, Z: np.ndarray) -> np.ndarray:
     """Per output o, the mean over rows of 1/2 (y_o - z_o)^2; their sum is the mean loss."""
     Y = net.predict(X)
-    return 0.5 * ((Y - Z) ** 2).mean(axis=0)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged network's loss prints as inf
+        return 0.5 * ((Y - Z) ** 2).mean(axis=0)
 
 
 def _percent(start: float, end: float) -> str:

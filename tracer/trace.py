@@ -13,6 +13,7 @@ import heapq
 import io
 import itertools
 import json
+import math
 import os
 import re
 import tempfile
@@ -202,17 +203,21 @@ class Trace:
             setattr(self, name, [arr[:n] for arr in getattr(self, name)])
 
     # ------------------------------------------------- derived on access
+    # (infinite, without a warning, at the step where a diverging run overflowed)
     def grad_w(self, l: int) -> np.ndarray:
-        return self.delta[l][:, :, None] * self.layer_input(l)[:, None, :]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.delta[l][:, :, None] * self.layer_input(l)[:, None, :]
 
     def grad_b(self, l: int) -> np.ndarray:
         return self.delta[l]
 
     def w_new(self, l: int) -> np.ndarray:
-        return self.w[l] - self.learning_rate * self.grad_w(l)
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.w[l] - self.learning_rate * self.grad_w(l)
 
     def b_new(self, l: int) -> np.ndarray:
-        return self.b[l] - self.learning_rate * self.delta[l]
+        with np.errstate(over="ignore", invalid="ignore"):
+            return self.b[l] - self.learning_rate * self.delta[l]
 
     # ------------------------------------------------------------ notebooks
     def _repr_markdown_(self) -> str:
@@ -234,7 +239,10 @@ class Trace:
         """Kept step ``k`` in the trace JSON's shape."""
         layers = []
         for l in range(len(self.w)):
-            g = self.delta[l][k][:, None] * self.layer_input(l)[k][None, :]
+            with np.errstate(over="ignore", invalid="ignore"):  # the step a run diverged at may overflow
+                g = self.delta[l][k][:, None] * self.layer_input(l)[k][None, :]
+                w_new = self.w[l][k] - self.learning_rate * g
+                b_new = self.b[l][k] - self.learning_rate * self.delta[l][k]
             layers.append({
                 "w": self.w[l][k].tolist(),
                 "b": self.b[l][k].tolist(),
@@ -243,8 +251,8 @@ class Trace:
                 "delta": self.delta[l][k].tolist(),
                 "grad_w": g.tolist(),
                 "grad_b": self.delta[l][k].tolist(),
-                "w_new": (self.w[l][k] - self.learning_rate * g).tolist(),
-                "b_new": (self.b[l][k] - self.learning_rate * self.delta[l][k]).tolist(),
+                "w_new": w_new.tolist(),
+                "b_new": b_new.tolist(),
             })
         return {
             "epoch": int(self.kept[k] // self.n_rows),
@@ -285,7 +293,12 @@ class Trace:
         }
 
     def to_json(self) -> str:
-        return json.dumps(self.to_dict(), separators=(",", ":"), allow_nan=False) + "\n"
+        """Strict JSON.  Where a run diverged, a value that overflowed float64 is written as null."""
+        d = self.to_dict()
+        try:
+            return json.dumps(d, separators=(",", ":"), allow_nan=False) + "\n"
+        except ValueError:  # rare: only a diverging run gets here, so the common case pays nothing
+            return json.dumps(_nulls(d), separators=(",", ":"), allow_nan=False) + "\n"
 
     # --------------------------------------------------- the loss table
     def loss_table(self) -> list[tuple[int, float]]:
@@ -305,6 +318,17 @@ class Trace:
         if np.isfinite(self.final_loss):
             rows.append((n, float(self.final_loss)))
         return rows
+
+
+def _nulls(v: Any) -> Any:
+    """``v`` with every NaN or infinity replaced by None (JSON null)."""
+    if isinstance(v, float):
+        return v if math.isfinite(v) else None
+    if isinstance(v, dict):
+        return {k: _nulls(x) for k, x in v.items()}
+    if isinstance(v, list):
+        return [_nulls(x) for x in v]
+    return v
 
 
 # --------------------------------------------------------------------------
@@ -433,11 +457,14 @@ def load(path: str | os.PathLike) -> Trace:
     steps = d["steps"]
     t = _from_meta(d, len(steps))
     t.kept = np.array([s["epoch"] * d["rows"] + s["row"] for s in steps], dtype=np.int64)
+    def arr(v: Any) -> np.ndarray:
+        return np.array(v, dtype=np.float64)  # null (a value that overflowed) reads back as NaN
+
     for k, st in enumerate(steps):
-        t.x[k], t.z[k], t.loss[k] = st["x"], st["z"], st["loss"]
+        t.x[k], t.z[k], t.loss[k] = arr(st["x"]), arr(st["z"]), arr(st["loss"])
         for l, layer in enumerate(st["layers"]):
             for name in ("w", "b", "s", "a", "delta"):
-                getattr(t, name)[l][k] = layer[name]
+                getattr(t, name)[l][k] = arr(layer[name])
     t.epoch_loss = np.full(d["epoch_count"], np.nan)
     for e in d["epochs"]:
         t.epoch_loss[e["epoch"]] = e["loss"]
