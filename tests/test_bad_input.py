@@ -119,6 +119,9 @@ CASES = [
     ("--trace is a directory", {"t.json/": None}, ["train", "--trace", "t.json"], ["t.json", "is a directory"]),
     ("--trace of an unknown kind", {}, ["train", "--trace", "t.csv"], ["t.csv", ".json", ".npz"]),
     ("--trace over an input", {}, ["train", "sigmoid.toml", "--trace", "init-weights-biases.json"], ["init-weights-biases.json", "overwrite an input"]),
+    ("--trace is the --out folder", {}, ["train", "--out", "t.json", "--trace", "t.json"], ["t.json", "--out"]),
+    ("--trace over --out's min-max by another path", {"o/": None}, ["train", "--out", "o", "--trace", "o/../o/minmax.json"],
+     ["minmax.json", "would overwrite"]),
     ("--epochs zero", {}, ["train", "--epochs", "0"], ["command line", "--epochs", "at least 1"]),
     ("--activation unknown", {}, ["train", "--activation", "swish"], ["--activation", "swish"]),
 

@@ -80,8 +80,12 @@ def train(args: argparse.Namespace) -> int:
         raise InputError("command line", "--record", str(exc)) from None
     out_dir, targets = _output_dir(args.out, cfg.files_read) if args.out else (None, [])
     trace_path = _output_file(args.trace, cfg.files_read) if args.trace else None
-    if trace_path is not None and trace_path in targets:
-        raise InputError(str(trace_path), "", "the trace would overwrite a saved weights or min-max file")
+    if trace_path is not None and out_dir is not None:
+        real = os.path.realpath(trace_path)
+        if real == os.path.realpath(out_dir):
+            raise InputError(str(trace_path), "", "the trace would be written where --out makes its folder")
+        if real in {os.path.realpath(t) for t in targets}:
+            raise InputError(str(trace_path), "", "the trace would overwrite a saved weights or min-max file")
     if trace_path is not None and trace_path.suffix.lower() not in (".json", ".npz"):
         raise InputError(str(trace_path), "", "a trace is .json (kept in memory) or .npz (streamed to disk)")
     stream_to = str(trace_path) if trace_path is not None and trace_path.suffix.lower() == ".npz" else None
