@@ -253,12 +253,11 @@ def predict(args: argparse.Namespace) -> int:
         fields = args.input.split(",")
         if len(fields) != cfg.n_in:
             raise InputError("command line", "--input", f"{len(fields)} value(s), the network has {cfg.n_in} input(s)")
-        try:
-            X = np.array([[float(f) for f in fields]])
-        except ValueError:
-            raise InputError("command line", "--input", f"{args.input!r} is not a comma-separated list of numbers") from None
-        if not np.isfinite(X).all():
-            raise InputError("command line", "--input", "values must be finite numbers")
+        values = [files.parse_number(f.strip()) for f in fields]
+        if None in values:
+            raise InputError("command line", "--input",
+                             f"{args.input!r} is not a comma-separated list of finite numbers")
+        X = np.array([values])
     else:
         header, raw = files.read_csv(args.data)
         if raw.shape[1] not in (cfg.n_in, cfg.n_in + cfg.n_out):

@@ -193,6 +193,21 @@ def as_float(v: int | float) -> float:
         return math.inf
 
 
+def parse_number(text: str) -> float | None:
+    """A finite decimal number as the Go package reads one, else None.
+
+    Python's float() also takes "1_000" and digits of other scripts ("١٢");
+    a data file holding those has a typo or an encoding slip, not a number.
+    """
+    if "_" in text or not text.isascii():
+        return None
+    try:
+        v = float(text)
+    except ValueError:
+        return None
+    return v if math.isfinite(v) else None
+
+
 def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[str], np.ndarray]:
     """Read a dataset: a header row, then rows of numbers.
 
@@ -232,13 +247,8 @@ def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[
         col = 1
         for i, field in enumerate(fields):
             value = field.strip()
-            try:
-                number = float(value)
-            except ValueError:
-                number = math.nan
-                ok = False
-            else:
-                ok = math.isfinite(number)
+            number = parse_number(value)
+            ok = number is not None
             if not ok:
                 column = col + (len(field) - len(field.lstrip()))
                 shown = value if value else "an empty field"
