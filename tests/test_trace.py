@@ -145,3 +145,22 @@ def test_most_steps_bounds_the_kept_count_without_building_it(spec):
             assert p.most_steps(total) == kept
     # by hand: every:10 of 10**15 steps is 10**14 of them, counted, not listed
     assert T.parse_policy("every:10").most_steps(10**15) == 10**14
+
+
+def test_json_trace_is_written_in_pieces_without_holding_the_file_in_memory(tmp_path):
+    import tracemalloc
+
+    from tracer import files
+
+    trace, _ = record(config.load(FOUR).replace(epochs=5000))  # 20,000 steps, about 27 MB of JSON
+    out = tmp_path / "t.json"
+    tracemalloc.start()
+    files.atomic_write(out, trace.json_chunks())
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    size = out.stat().st_size
+    assert peak < size / 5, (peak, size)  # the whole text (or its dicts) in memory would be several times size
+    text = out.read_text()
+    assert "".join(trace.json_chunks(chunk=7)) == text == trace.to_json()
+    back = T.load(out)
+    assert_same(back, trace)

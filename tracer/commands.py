@@ -139,7 +139,7 @@ def train(args: argparse.Namespace) -> int:
         console.print(f"saved {targets[0]} and {targets[1]}")
     if trace_path is not None:
         if stream_to is None:
-            files.atomic_write(trace_path, trace.to_json())
+            files.atomic_write(trace_path, trace.json_chunks())
         console.print(f"saved the trace to {trace_path}")
     if stopped is not None:
         raise stopped

@@ -13,7 +13,7 @@ import re
 import stat
 import tempfile
 from pathlib import Path
-from typing import Any, Sequence
+from typing import Any, Iterable, Sequence
 
 import numpy as np
 
@@ -62,20 +62,22 @@ def write_target(path: str | os.PathLike) -> tuple[Path, bool]:
     return path, True
 
 
-def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
+def atomic_write(path: str | os.PathLike, data: str | bytes | Iterable[str]) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
     The bytes go to a temporary file in the same directory, are flushed to
     disk, and the file is renamed over the target (a rename within one
     directory is atomic on POSIX).  An existing file keeps its permissions.
     Devices and FIFOs are written in place (see :func:`write_target`).
+    ``data`` may be an iterable of strings, written as they come, so a large
+    file never has to be held in memory whole.
     """
     path, atomic = write_target(path)
-    payload = data.encode("utf-8") if isinstance(data, str) else data
+    pieces = [data] if isinstance(data, (str, bytes)) else data
     if not atomic:
         try:
             with open(path, "wb") as fh:
-                fh.write(payload)
+                _write_all(fh, pieces)
         except OSError as exc:
             raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
         return
@@ -86,7 +88,7 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
         raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
     try:
         with os.fdopen(fd, "wb") as fh:
-            fh.write(payload)
+            _write_all(fh, pieces)
             fh.flush()
             os.fsync(fh.fileno())
         os.chmod(tmp, mode)
@@ -99,6 +101,11 @@ def atomic_write(path: str | os.PathLike, data: str | bytes) -> None:
         if isinstance(exc, OSError):
             raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
         raise
+
+
+def _write_all(fh: Any, pieces: Iterable[str | bytes]) -> None:
+    for piece in pieces:
+        fh.write(piece.encode("utf-8") if isinstance(piece, str) else piece)
 
 
 def check_not_input(targets: Sequence[str | os.PathLike], inputs: Sequence[str | os.PathLike]) -> None:

@@ -235,34 +235,41 @@ class Trace:
         return explain(self, 0)._repr_latex_() if self.n_steps else None
 
     # ------------------------------------------------------------ export
-    def step_dict(self, k: int) -> dict[str, Any]:
-        """Kept step ``k`` in the trace JSON's shape."""
+    def step_dicts(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
+        """Kept steps ``start`` to ``stop`` in the trace JSON's shape.
+
+        Each quantity is turned into lists once for the whole slice (numpy's
+        tolist on one array is far cheaper than on each step's row); the
+        derived values use the same element-wise operations as the engine.
+        """
+        sl = slice(start, stop)
+        kept = self.kept[sl]
+        cols: dict[str, Any] = {"epoch": (kept // self.n_rows).tolist(), "row": (kept % self.n_rows).tolist(),
+                                "x": self.x[sl].tolist(), "z": self.z[sl].tolist(), "loss": self.loss[sl].tolist()}
         layers = []
         for l in range(len(self.w)):
             with np.errstate(over="ignore", invalid="ignore"):  # the step a run diverged at may overflow
-                g = self.delta[l][k][:, None] * self.layer_input(l)[k][None, :]
-                w_new = self.w[l][k] - self.learning_rate * g
-                b_new = self.b[l][k] - self.learning_rate * self.delta[l][k]
-            layers.append({
-                "w": self.w[l][k].tolist(),
-                "b": self.b[l][k].tolist(),
-                "s": self.s[l][k].tolist(),
-                "a": self.a[l][k].tolist(),
-                "delta": self.delta[l][k].tolist(),
-                "grad_w": g.tolist(),
-                "grad_b": self.delta[l][k].tolist(),
-                "w_new": w_new.tolist(),
-                "b_new": b_new.tolist(),
-            })
-        return {
-            "epoch": int(self.kept[k] // self.n_rows),
-            "row": int(self.kept[k] % self.n_rows),
-            "x": self.x[k].tolist(),
-            "z": self.z[k].tolist(),
-            "layers": layers,
-            "y": self.a[-1][k].tolist(),
-            "loss": float(self.loss[k]),
-        }
+                g = self.delta[l][sl][:, :, None] * self.layer_input(l)[sl][:, None, :]
+                w_new = self.w[l][sl] - self.learning_rate * g
+                b_new = self.b[l][sl] - self.learning_rate * self.delta[l][sl]
+            delta = self.delta[l][sl].tolist()
+            layers.append({"w": self.w[l][sl].tolist(), "b": self.b[l][sl].tolist(), "s": self.s[l][sl].tolist(),
+                           "a": self.a[l][sl].tolist(), "delta": delta, "grad_w": g.tolist(), "grad_b": delta,
+                           "w_new": w_new.tolist(), "b_new": b_new.tolist()})
+        names = ("w", "b", "s", "a", "delta", "grad_w", "grad_b", "w_new", "b_new")
+        return [{
+            "epoch": cols["epoch"][i],
+            "row": cols["row"][i],
+            "x": cols["x"][i],
+            "z": cols["z"][i],
+            "layers": [{name: layer[name][i] for name in names} for layer in layers],
+            "y": layers[-1]["a"][i],
+            "loss": cols["loss"][i],
+        } for i in range(len(kept))]
+
+    def step_dict(self, k: int) -> dict[str, Any]:
+        """Kept step ``k`` in the trace JSON's shape."""
+        return self.step_dicts(k, k + 1)[0]
 
     def to_dict(self, steps: bool = True) -> dict[str, Any]:
         def params(ps):
@@ -286,19 +293,28 @@ class Trace:
             "epoch_count": self.epochs,
             "initial": params(self.initial),
             "final": params(self.final),
-            "steps": [self.step_dict(k) for k in range(self.n_steps)] if steps else [],
-            "epochs": [{"epoch": e, "loss": float(v)} for e, v in enumerate(self.epoch_loss) if np.isfinite(v)],
+            "steps": self.step_dicts() if steps else [],
+            "epochs": [{"epoch": e, "loss": v} for e, v in enumerate(self.epoch_loss.tolist()) if math.isfinite(v)],
             "final_loss": float(self.final_loss) if np.isfinite(self.final_loss) else None,
             **({"stopped": self.stopped} if self.stopped else {}),
         }
 
+    def json_chunks(self, chunk: int = 256) -> Iterator[str]:
+        """The trace as strict JSON, in pieces: memory holds one chunk of steps as text, never the whole file.
+
+        Where a run diverged, a value that overflowed float64 is written as null.
+        """
+        d = self.to_dict(steps=False)
+        d["steps"] = _STEPS
+        head, tail = _dumps(d).split(json.dumps(_STEPS), 1)
+        yield head + "["
+        for start in range(0, self.n_steps, chunk):
+            yield ("," if start else "") + _dumps(self.step_dicts(start, start + chunk))[1:-1]
+        yield "]" + tail + "\n"
+
     def to_json(self) -> str:
-        """Strict JSON.  Where a run diverged, a value that overflowed float64 is written as null."""
-        d = self.to_dict()
-        try:
-            return json.dumps(d, separators=(",", ":"), allow_nan=False) + "\n"
-        except ValueError:  # rare: only a diverging run gets here, so the common case pays nothing
-            return json.dumps(_nulls(d), separators=(",", ":"), allow_nan=False) + "\n"
+        """The whole trace as one strict JSON string (see :meth:`json_chunks`)."""
+        return "".join(self.json_chunks())
 
     # --------------------------------------------------- the loss table
     def loss_table(self) -> list[tuple[int, float]]:
@@ -318,6 +334,16 @@ class Trace:
         if np.isfinite(self.final_loss):
             rows.append((n, float(self.final_loss)))
         return rows
+
+
+_STEPS = "\x00steps\x00"  # a placeholder no label can hold: config labels refuse control characters
+
+
+def _dumps(v: Any) -> str:
+    try:
+        return json.dumps(v, separators=(",", ":"), allow_nan=False)
+    except ValueError:  # rare: only a diverging run gets here, so the common case pays nothing
+        return json.dumps(_nulls(v), separators=(",", ":"), allow_nan=False)
 
 
 def _nulls(v: Any) -> Any:
