@@ -127,6 +127,12 @@ CASES = [
     ("--trace is the --out folder", {}, ["train", "--out", "t.json", "--trace", "t.json"], ["t.json", "--out"]),
     ("--trace over --out's min-max by another path", {"o/": None}, ["train", "--out", "o", "--trace", "o/../o/minmax.json"],
      ["minmax.json", "would overwrite"]),
+    ("--out empty", {}, ["train", "--out", ""], ["command line", "--out", "empty name"]),
+    ("--trace blank", {}, ["train", "--trace", " "], ["command line", "--trace", "empty name"]),
+    ("--record empty", {}, ["train", "--record", ""], ["command line", "--record", "empty name"]),
+    ("config empty", {}, ["train", ""], ["command line", "CONFIG", "empty name"]),
+    ("test --weights empty", {}, ["test", "--weights", ""], ["command line", "--weights", "empty name"]),
+    ("report -o empty", {}, ["report", "-o", ""], ["command line", "--output", "empty name"]),
     ("--epochs zero", {}, ["train", "--epochs", "0"], ["command line", "--epochs", "at least 1"]),
     ("--activation unknown", {}, ["train", "--activation", "swish"], ["--activation", "swish"]),
 

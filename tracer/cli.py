@@ -41,7 +41,7 @@ class _Parser(argparse.ArgumentParser):
 
 
 def _config_arg(p: argparse.ArgumentParser) -> None:
-    p.add_argument("config", nargs="?", metavar="CONFIG",
+    p.add_argument("config", nargs="?", type=_name, metavar="CONFIG",
                    help="a TOML or JSON config (default: the document's worked example)")
 
 
@@ -64,6 +64,13 @@ def _int_at_least(minimum: int):
         return value
 
     return parse
+
+
+def _name(text: str) -> str:
+    """An argparse type: a file name, folder name or policy, which must not be empty."""
+    if not text.strip():
+        raise argparse.ArgumentTypeError("an empty name")
+    return text
 
 
 _positive_int = _int_at_least(1)
@@ -92,41 +99,41 @@ def build_parser() -> argparse.ArgumentParser:
     _activation_arg(p)
     p.add_argument("--format", choices=["md", "tex", "pdf", "html"], default=None,
                    help="output format (default: from the -o file's extension, else md)")
-    p.add_argument("-o", "--output", metavar="FILE", help="write to FILE (default: standard output; pdf needs a file)")
+    p.add_argument("-o", "--output", type=_name, metavar="FILE", help="write to FILE (default: standard output; pdf needs a file)")
     p.add_argument("--digits", type=_positive_int, default=4, metavar="N", help="decimals shown (default 4)")
     p.add_argument("--full", action="store_true", help="show every node in full, however large the network")
-    p.add_argument("--template", metavar="DIR", help="render with your own templates from DIR (sandboxed)")
+    p.add_argument("--template", type=_name, metavar="DIR", help="render with your own templates from DIR (sandboxed)")
     p.add_argument("--no-figures", action="store_true", help="leave the pictures out")
 
     p = sub.add_parser("train", help="train, print the loss table, save weights, min-max and a trace")
     _config_arg(p)
     _activation_arg(p)
     p.add_argument("--epochs", type=_positive_int, metavar="N", help="override training.epochs")
-    p.add_argument("--out", metavar="DIR", help="save trained-weights-biases.json and minmax.json into DIR")
-    p.add_argument("--trace", metavar="FILE", help="write the kept steps to FILE: .json (in memory, the documented format) "
+    p.add_argument("--out", type=_name, metavar="DIR", help="save trained-weights-biases.json and minmax.json into DIR")
+    p.add_argument("--trace", type=_name, metavar="FILE", help="write the kept steps to FILE: .json (in memory, the documented format) "
                    "or .npz (streamed to disk in compressed chunks, for long runs)")
-    p.add_argument("--record", metavar="POLICY", default=None,
+    p.add_argument("--record", type=_name, metavar="POLICY", default=None,
                    help="steps to keep: all, epochs, first:K, every:N, last:K, or a comma-separated union "
                    "(default: all with --trace, else epochs)")
 
     p = sub.add_parser("test", help="loss and denormalised predictions of a testing dataset")
     _config_arg(p)
-    p.add_argument("--weights", metavar="FILE", help="weights file (Go format; default: the config's init)")
-    p.add_argument("--minmax", metavar="FILE", help="min-max file (Go format; default: the config's normalisation)")
-    p.add_argument("--data", metavar="CSV", help="testing dataset (default: the config's dataset)")
+    p.add_argument("--weights", type=_name, metavar="FILE", help="weights file (Go format; default: the config's init)")
+    p.add_argument("--minmax", type=_name, metavar="FILE", help="min-max file (Go format; default: the config's normalisation)")
+    p.add_argument("--data", type=_name, metavar="CSV", help="testing dataset (default: the config's dataset)")
 
     p = sub.add_parser("predict", help="denormalised outputs for given inputs")
     _config_arg(p)
     group = p.add_mutually_exclusive_group(required=True)
     group.add_argument("--input", metavar="VALUES", help='comma-separated raw inputs, e.g. "65,67"')
-    group.add_argument("--data", metavar="CSV", help="a CSV with a header and input columns (target columns are ignored)")
-    p.add_argument("--weights", metavar="FILE", help="weights file (Go format; default: the config's init)")
-    p.add_argument("--minmax", metavar="FILE", help="min-max file (Go format; default: the config's normalisation)")
+    group.add_argument("--data", type=_name, metavar="CSV", help="a CSV with a header and input columns (target columns are ignored)")
+    p.add_argument("--weights", type=_name, metavar="FILE", help="weights file (Go format; default: the config's init)")
+    p.add_argument("--minmax", type=_name, metavar="FILE", help="min-max file (Go format; default: the config's normalisation)")
 
     p = sub.add_parser("verify", help="re-check the arithmetic of a Markdown or LaTeX document")
     p.add_argument("docs", nargs="+", metavar="DOC")
-    p.add_argument("--config", metavar="CONFIG", help="also match named quantities to the trace of CONFIG")
-    p.add_argument("--json", metavar="FILE", help="write the results as JSON to FILE (- for standard output)")
+    p.add_argument("--config", type=_name, metavar="CONFIG", help="also match named quantities to the trace of CONFIG")
+    p.add_argument("--json", type=_name, metavar="FILE", help="write the results as JSON to FILE (- for standard output)")
     p.add_argument("--all", action="store_true", help="list every check, not only the numbers that disagree")
 
     p = sub.add_parser("check", help="compare the engine's gradients with finite differences and sympy")
@@ -141,7 +148,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--lr", type=float, default=0.1, metavar="ETA", help="learning rate (default 0.1)")
     p.add_argument("--steps", type=_positive_int, default=10, metavar="N", help="number of steps (default 10)")
     p.add_argument("--digits", type=_positive_int, default=4, metavar="N", help="decimals shown (default 4)")
-    p.add_argument("--svg", "--plot", dest="svg", metavar="FILE",
+    p.add_argument("--svg", "--plot", dest="svg", type=_name, metavar="FILE",
                    help="also draw the path on the contour lines of f as an SVG picture (two variables)")
     return parser
 
