@@ -31,7 +31,8 @@ def record(
 
     On a NumericalError or an Interrupted (``stop[0]`` set by a signal
     handler) the trace and the network so far travel on the exception as
-    ``trace`` and ``net``.
+    ``trace`` and ``net``.  Kept steps that would take more than
+    ``MEMORY_LIMIT`` bytes in memory are refused first, with an InputError.
     """
     if isinstance(policy, str):
         policy = parse_policy(policy)
