@@ -50,17 +50,20 @@ def _activation_arg(p: argparse.ArgumentParser) -> None:
                    help="use activation A (sigmoid, tanh, relu, linear) for every layer")
 
 
-def _int_at_least(minimum: int):
-    """An argparse type: a whole number of at least ``minimum``."""
+def _int_at_least(minimum: int, maximum: int | None = None):
+    """An argparse type: a whole number of at least ``minimum`` (and at most ``maximum``)."""
 
     def parse(text: str) -> int:
+        shown = repr(text if len(text) <= 40 else text[:37] + "...")
         try:
             value = int(text)
         except ValueError:
-            raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+            raise argparse.ArgumentTypeError(f"{shown} is not a whole number") from None
         if value < minimum:
             raise argparse.ArgumentTypeError(
-                f"{text!r} must be at least 1" if minimum == 1 else f"{text!r} must not be negative")
+                f"{shown} must be at least 1" if minimum == 1 else f"{shown} must not be negative")
+        if maximum is not None and value > maximum:
+            raise argparse.ArgumentTypeError(f"{shown} must be at most {maximum}")
         return value
 
     return parse
@@ -75,6 +78,9 @@ def _name(text: str) -> str:
 
 _positive_int = _int_at_least(1)
 _natural_int = _int_at_least(0)
+# Decimals shown: float64 carries about 17 significant digits, so past 30
+# decimals every digit is noise (and --digits 10**8 made a 100 MB cell).
+_digits = _int_at_least(1, 30)
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -100,7 +106,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--format", choices=["md", "tex", "pdf", "html"], default=None,
                    help="output format (default: from the -o file's extension, else md)")
     p.add_argument("-o", "--output", type=_name, metavar="FILE", help="write to FILE (default: standard output; pdf needs a file)")
-    p.add_argument("--digits", type=_positive_int, default=4, metavar="N", help="decimals shown (default 4)")
+    p.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4, at most 30)")
     p.add_argument("--full", action="store_true", help="show every node in full, however large the network")
     p.add_argument("--template", type=_name, metavar="DIR", help="render with your own templates from DIR (sandboxed)")
     p.add_argument("--no-figures", action="store_true", help="leave the pictures out")
@@ -147,7 +153,7 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--at", required=True, metavar="POINT", help="start point, e.g. x=3,y=4")
     p.add_argument("--lr", type=float, default=0.1, metavar="ETA", help="learning rate (default 0.1)")
     p.add_argument("--steps", type=_positive_int, default=10, metavar="N", help="number of steps (default 10)")
-    p.add_argument("--digits", type=_positive_int, default=4, metavar="N", help="decimals shown (default 4)")
+    p.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4, at most 30)")
     p.add_argument("--svg", "--plot", dest="svg", type=_name, metavar="FILE",
                    help="also draw the path on the contour lines of f as an SVG picture (two variables)")
     return parser
