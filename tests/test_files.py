@@ -174,3 +174,22 @@ def test_writing_to_dev_null_leaves_it_a_device():
 
     files.atomic_write(os.devnull, "discarded")
     assert stat.S_ISCHR(os.stat(os.devnull).st_mode)
+
+
+def test_test_command_shows_the_first_thousand_rows_and_the_mean_loss_of_all(tmp_path, capsys):
+    # A linear 1-1 network with zero weight and bias predicts 0 for every row; targets
+    # alternate 0, 1, so each row's loss is 0 or 1/2 (y - z)^2 = 0.5 and the mean over
+    # 1500 rows is 0.25.
+    cfg = tmp_path / "c.json"
+    cfg.write_text(json.dumps({
+        "network": {"inputs": 1, "hidden": [], "outputs": 1, "activation": "linear"},
+        "training": {"data": [[r, r % 2] for r in range(1500)]},
+        "normalize": {"method": "none"},
+        "init": {"method": "inline", "hiddenWeights": [], "hiddenBias": [], "outputWeights": [[0.0]], "outputBias": [0.0]},
+    }))
+    assert main(["test", str(cfg)]) == 0
+    out = capsys.readouterr().out
+    rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
+    assert rows == [str(r) for r in range(1000)] + ["..."]
+    assert "the first 1,000 rows of 1,500 are shown" in out
+    assert "mean loss 0.25000 over 1500 row(s)" in out

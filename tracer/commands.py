@@ -21,6 +21,7 @@ __all__ = ["train", "test", "predict", "load_config"]
 WEIGHTS_NAME = "trained-weights-biases.json"
 MINMAX_NAME = "minmax.json"
 PROGRESS_MIN_STEPS = 50_000  # below this a run is over before a bar is worth drawing
+TEST_ROWS_SHOWN = 1000  # test's table: past this nobody reads it, and rich takes minutes on a million rows
 
 
 def load_config(args: argparse.Namespace) -> config_mod.Config:
@@ -225,7 +226,7 @@ def test(args: argparse.Namespace) -> int:
     Y = net.predict(Xn)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged network's outputs show as inf or nan
         losses = 0.5 * ((Y - Zn) ** 2).sum(axis=1)
-    pred = mm.denormalise_outputs(Y)
+        pred = mm.denormalise_outputs(Y)
 
     console = _console()
     table = Table(title=f"Testing {source}", title_justify="left")
@@ -236,12 +237,18 @@ def test(args: argparse.Namespace) -> int:
         table.add_column(f"{label} target", justify="right")
         table.add_column(f"{label} predicted", justify="right")
     table.add_column("Loss", justify="right")
-    for r in range(len(raw)):
+    shown = min(len(raw), TEST_ROWS_SHOWN)
+    for r in range(shown):
         cells = [str(r)] + [f"{v:g}" for v in X[r]]
         for t, p in zip(Zraw[r], pred[r]):
             cells += [f"{t:g}", f"{p:.4f}"]
         table.add_row(*cells, _fmt(losses[r]))
+    if shown < len(raw):
+        table.add_row("...", *["..."] * (len(table.columns) - 1))
     console.print(table)
+    if shown < len(raw):
+        console.print(f"the first {shown:,} rows of {len(raw):,} are shown; "
+                      "mlptrace predict --data writes every prediction as CSV")
     console.print(f"mean loss {_fmt(float(losses.mean()))} over {len(raw)} row(s)")
     return 0
 
