@@ -145,6 +145,10 @@ CASES = [
     ("weights with a 401-digit integer", {"w.json": WEIGHTS_NAN.replace("NaN", "1" + "0" * 400),
                                           "c.toml": seed_with('file = "init-weights-biases.json"', 'file = "w.json"')},
      ["train", "c.toml"], ["w.json", "outputWeights[0][2]", "finite"]),
+    ("toml date as the learning rate", {"c.toml": seed_with("learning_rate = 0.1", "learning_rate = 2024-01-01")}, ["train", "c.toml"],
+     ["c.toml", "training.learning_rate", "found 2024-01-01"]),
+    ("toml time as a label", {"c.toml": seed_with('outputs = ["z0"]', "outputs = [07:32:00]")}, ["train", "c.toml"],
+     ["c.toml", "network.outputs[0]", "found 07:32:00"]),
     ("toml integer of 5,000 digits", {"c.toml": INLINE + "data = [[1, 2, 3]]\nepochs = 1" + "0" * 4999 + "\n"}, ["train", "c.toml"],
      ["c.toml", "more than 4300 digits"]),
     ("json integer of 5,000 digits", {"c.json": '{"network": {"inputs": 2, "hidden": [3], "outputs": 1}, '

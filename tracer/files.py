@@ -189,6 +189,8 @@ def shown(value: Any, limit: int = 40) -> str:
         text = json.dumps(value)
     except ValueError:  # an integer of more than 4300 digits
         text = "a number too long to print"
+    except TypeError:  # TOML's dates and times
+        text = str(value)
     return text if len(text) <= limit else text[: limit - 3] + "..."
 
 
