@@ -110,6 +110,8 @@ CASES = [
      ["d.csv", "line 2, column 3", "not a finite number"]),
     ("predict --input with an underscore", {}, ["predict", "--input", "1_0,2"], ["command line", "--input", "1_0"]),
     ("csv duplicated header", {"d.csv": "i0,i0,z0\n1,2,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 1", "duplicated", "i0"]),
+    ("csv header with an escape sequence", {"d.csv": "i0,\x1b[31mred,z0\n70,98,91\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"],
+     ["d.csv", "line 1, field 2", "one line of printable text", "\\u001b[31mred"]),
     ("csv empty header name", {"d.csv": "i0,,z0\n1,2,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 1, field 2", "empty"]),
     ("csv infinite value", {"d.csv": "i0,i1,z0\n1,inf,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 2, column 3", "finite"]),
     ("dataset is a directory", {"data/": None, "c.toml": on_dataset("data")}, ["train", "c.toml"], ["data", "is a directory"]),

@@ -10,7 +10,6 @@ from __future__ import annotations
 import dataclasses
 import math
 import tomllib
-import unicodedata
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -235,8 +234,7 @@ class _Reader:
         for i, label in enumerate(value):
             if not isinstance(label, str) or not label.strip():
                 raise self.fail(f"{where}[{i}]", f"expected a non-empty label, found {files.shown(label)}")
-            # A newline or control character would end a Markdown table row or a TeX paragraph.
-            if any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in label):
+            if not files.one_line(label):
                 raise self.fail(f"{where}[{i}]", f"a label is one line of printable text, found {files.shown(label)}")
         dup = sorted({v for v in value if value.count(v) > 1})
         if dup:

@@ -12,6 +12,7 @@ import os
 import re
 import stat
 import tempfile
+import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Sequence
 
@@ -217,6 +218,15 @@ def parse_number(text: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def one_line(text: str) -> bool:
+    """Whether ``text`` is one line of printable text: no newline, tab, escape or other control character.
+
+    A label is printed into Markdown tables, TeX and the terminal, where a
+    newline ends a row and an escape sequence recolours the screen.
+    """
+    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+
+
 def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[str], np.ndarray]:
     """Read a dataset: a header row, then rows of numbers.
 
@@ -239,6 +249,9 @@ def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[
             for i, name in enumerate(header):
                 if not name:
                     raise InputError(str(path), f"line {lineno}, field {i + 1}", "empty column name in the header")
+                if not one_line(name):
+                    raise InputError(str(path), f"line {lineno}, field {i + 1}",
+                                     f"a column name is one line of printable text, found {shown(name)}")
             dup = sorted({h for h in header if header.count(h) > 1})
             if dup:
                 raise InputError(str(path), f"line {lineno}", f"duplicated column name {dup[0]!r} in the header")
@@ -257,13 +270,12 @@ def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[
         for i, field in enumerate(fields):
             value = field.strip()
             number = parse_number(value)
-            ok = number is not None
-            if not ok:
+            if number is None:
                 column = col + (len(field) - len(field.lstrip()))
-                shown = value if value else "an empty field"
+                cut = value if len(value) <= 40 else value[:37] + "..."
                 raise InputError(
                     str(path), f"line {lineno}, column {column}",
-                    f"{shown!r} is not a finite number" if value else "an empty field is not a number",
+                    f"{cut!r} is not a finite number" if value else "an empty field is not a number",
                 )
             row.append(number)
             col += len(field) + 1
