@@ -112,6 +112,8 @@ CASES = [
     ("csv duplicated header", {"d.csv": "i0,i0,z0\n1,2,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 1", "duplicated", "i0"]),
     ("csv header with an escape sequence", {"d.csv": "i0,\x1b[31mred,z0\n70,98,91\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"],
      ["d.csv", "line 1, field 2", "one line of printable text", "\\u001b[31mred"]),
+    ("csv form feed inside a field", {"d.csv": "i0,i1,z0\n70,\x0c98,91\n50,85,x\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"],
+     ["d.csv", "line 3, column 7", "'x'"]),  # the form feed is blank space around 98, not a line break
     ("csv empty header name", {"d.csv": "i0,,z0\n1,2,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 1, field 2", "empty"]),
     ("csv infinite value", {"d.csv": "i0,i1,z0\n1,inf,3\n", "c.toml": on_dataset("d.csv")}, ["train", "c.toml"], ["d.csv", "line 2, column 3", "finite"]),
     ("dataset is a directory", {"data/": None, "c.toml": on_dataset("data")}, ["train", "c.toml"], ["data", "is a directory"]),

@@ -237,7 +237,9 @@ def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[
     every row must have.
     """
     text = read_text(path)
-    lines = text.splitlines()
+    # Only \n, \r\n and \r end a line (str.splitlines also splits at form
+    # feeds and other separators, which would put later errors on the wrong line).
+    lines = re.split(r"\r\n|\r|\n", text)
     header: list[str] | None = None
     rows: list[list[float]] = []
     for lineno, line in enumerate(lines, start=1):
