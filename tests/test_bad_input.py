@@ -89,6 +89,8 @@ CASES = [
     ("config not UTF-8", {"c.toml": b"[network]\ninputs = [\"\xe9\"]\n"}, ["train", "c.toml"], ["c.toml", "line 2, column 12", "UTF-8"]),
     ("config is a directory", {"cfg/": None}, ["train", "cfg"], ["cfg", "is a directory"]),
     ("label with a newline", {"c.toml": seed_with('inputs = ["i0", "i1"]', 'inputs = ["i0", "a\\n# b"]')}, ["train", "c.toml"], ["c.toml", "network.inputs[1]", "one line"]),
+    ("label with a comma", {"c.toml": seed_with('outputs = ["z0"]', 'outputs = ["price, USD"]')}, ["train", "c.toml"],
+     ["c.toml", "network.outputs[0]", "comma"]),
     ("label not a string", {"c.toml": seed_with('outputs = ["z0"]', 'outputs = [7]')}, ["train", "c.toml"], ["c.toml", "network.outputs[0]", "label"]),
     ("dataset and data both given", {"c.toml": seed_with('dataset = "dataset.csv"', 'dataset = "dataset.csv"\ndata = [[1, 2, 3]]')}, ["train", "c.toml"], ["c.toml", "training", "exactly one"]),
     ("inline row of the wrong length", {"c.toml": INLINE + "data = [[1, 2, 3], [4, 5]]\n"}, ["train", "c.toml"], ["c.toml", "training.data[1]", "3"]),

@@ -236,9 +236,11 @@ class _Reader:
                 raise self.fail(f"{where}[{i}]", f"expected a non-empty label, found {files.shown(label)}")
             if not files.one_line(label):
                 raise self.fail(f"{where}[{i}]", f"a label is one line of printable text, found {files.shown(label)}")
-        dup = sorted({v for v in value if value.count(v) > 1})
-        if dup:
-            raise self.fail(where, f"label {dup[0]!r} appears twice")
+            if "," in label:  # datasets and predict's output are comma-separated, with the labels as header
+                raise self.fail(f"{where}[{i}]", f"a label cannot hold a comma, found {files.shown(label)}")
+        dup = files.first_repeat(value)
+        if dup is not None:
+            raise self.fail(where, f"label {dup!r} appears twice")
         return list(value)
 
 

@@ -218,6 +218,16 @@ def parse_number(text: str) -> float | None:
     return v if math.isfinite(v) else None
 
 
+def first_repeat(names: Sequence[str]) -> str | None:
+    """The first name that appears a second time, if any (in one pass: a header may have many columns)."""
+    seen: set[str] = set()
+    for name in names:
+        if name in seen:
+            return name
+        seen.add(name)
+    return None
+
+
 def one_line(text: str) -> bool:
     """Whether ``text`` is one line of printable text: no newline, tab, escape or other control character.
 
@@ -254,9 +264,9 @@ def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[
                 if not one_line(name):
                     raise InputError(str(path), f"line {lineno}, field {i + 1}",
                                      f"a column name is one line of printable text, found {shown(name)}")
-            dup = sorted({h for h in header if header.count(h) > 1})
-            if dup:
-                raise InputError(str(path), f"line {lineno}", f"duplicated column name {dup[0]!r} in the header")
+            dup = first_repeat(header)
+            if dup is not None:
+                raise InputError(str(path), f"line {lineno}", f"duplicated column name {dup!r} in the header")
             if columns is not None and len(header) != columns:
                 raise InputError(
                     str(path), f"line {lineno}",
