@@ -164,3 +164,21 @@ def test_json_trace_is_written_in_pieces_without_holding_the_file_in_memory(tmp_
     assert "".join(trace.json_chunks(chunk=7)) == text == trace.to_json()
     back = T.load(out)
     assert_same(back, trace)
+
+
+def test_json_trace_of_many_epochs_is_written_in_pieces_too(tmp_path):
+    import tracemalloc
+
+    from tracer import files
+
+    trace, _ = record(config.load(None).replace(epochs=100_000), "epochs")  # no steps, 100,000 epoch losses
+    out = tmp_path / "t.json"
+    tracemalloc.start()
+    files.atomic_write(out, trace.json_chunks())
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    size = out.stat().st_size
+    assert peak < size / 3, (peak, size)
+    got = json.loads(out.read_text())
+    assert [e["epoch"] for e in got["epochs"]] == list(range(100_000))
+    assert [e["loss"] for e in got["epochs"]] == trace.epoch_loss.tolist()

@@ -271,7 +271,7 @@ class Trace:
         """Kept step ``k`` in the trace JSON's shape."""
         return self.step_dicts(k, k + 1)[0]
 
-    def to_dict(self, steps: bool = True) -> dict[str, Any]:
+    def to_dict(self, steps: bool = True, epochs: bool = True) -> dict[str, Any]:
         def params(ps):
             return [{"w": w.tolist(), "b": b.tolist()} for w, b in ps]
 
@@ -294,23 +294,29 @@ class Trace:
             "initial": params(self.initial),
             "final": params(self.final),
             "steps": self.step_dicts() if steps else [],
-            "epochs": [{"epoch": e, "loss": v} for e, v in enumerate(self.epoch_loss.tolist()) if math.isfinite(v)],
+            "epochs": self._epoch_dicts(0, self.epochs) if epochs else [],
             "final_loss": float(self.final_loss) if np.isfinite(self.final_loss) else None,
             **({"stopped": self.stopped} if self.stopped else {}),
         }
 
     def json_chunks(self, chunk: int = 256) -> Iterator[str]:
-        """The trace as strict JSON, in pieces: memory holds one chunk of steps as text, never the whole file.
+        """The trace as strict JSON, in pieces: memory holds one chunk of steps or epochs as text, never the whole file.
 
         Where a run diverged, a value that overflowed float64 is written as null.
         """
-        d = self.to_dict(steps=False)
-        d["steps"] = _STEPS
-        head, tail = _dumps(d).split(json.dumps(_STEPS), 1)
+        d = self.to_dict(steps=False, epochs=False)
+        d["steps"], d["epochs"] = _STEPS, _EPOCHS  # placeholders, each replaced by its list written piece by piece
+        head, rest = _dumps(d).split(json.dumps(_STEPS), 1)
+        middle, tail = rest.split(json.dumps(_EPOCHS), 1)
         yield head + "["
-        for start in range(0, self.n_steps, chunk):
-            yield ("," if start else "") + _dumps(self.step_dicts(start, start + chunk))[1:-1]
+        yield from _joined(_dumps(self.step_dicts(k, k + chunk))[1:-1] for k in range(0, self.n_steps, chunk))
+        yield "]" + middle + "["
+        yield from _joined(_dumps(self._epoch_dicts(e, e + 4 * chunk))[1:-1] for e in range(0, self.epochs, 4 * chunk))
         yield "]" + tail + "\n"
+
+    def _epoch_dicts(self, start: int, stop: int) -> list[dict[str, Any]]:
+        return [{"epoch": e, "loss": v} for e, v in enumerate(self.epoch_loss[start:stop].tolist(), start)
+                if math.isfinite(v)]
 
     def to_json(self) -> str:
         """The whole trace as one strict JSON string (see :meth:`json_chunks`)."""
@@ -336,7 +342,8 @@ class Trace:
         return rows
 
 
-_STEPS = "\x00steps\x00"  # a placeholder no label can hold: config labels refuse control characters
+# placeholders no label can hold (labels refuse control characters)
+_STEPS, _EPOCHS = "\x00steps\x00", "\x00epochs\x00"
 
 
 def _dumps(v: Any) -> str:
@@ -344,6 +351,15 @@ def _dumps(v: Any) -> str:
         return json.dumps(v, separators=(",", ":"), allow_nan=False)
     except ValueError:  # rare: only a diverging run gets here, so the common case pays nothing
         return json.dumps(_nulls(v), separators=(",", ":"), allow_nan=False)
+
+
+def _joined(pieces: Iterator[str]) -> Iterator[str]:
+    """The non-empty pieces of a JSON list's body, with commas between them."""
+    first = True
+    for piece in pieces:
+        if piece:
+            yield piece if first else "," + piece
+            first = False
 
 
 def _nulls(v: Any) -> Any:
@@ -365,7 +381,7 @@ CHUNK = 4096  # kept steps per chunk of a streamed trace
 
 def _meta(trace: Trace) -> dict[str, Any]:
     """Everything of the trace JSON but the steps (and the epochs, stored as an array)."""
-    d = trace.to_dict(steps=False)
+    d = trace.to_dict(steps=False, epochs=False)
     d.pop("epochs")
     return d
 
