@@ -147,18 +147,23 @@ def test_most_steps_bounds_the_kept_count_without_building_it(spec):
     assert T.parse_policy("every:10").most_steps(10**15) == 10**14
 
 
-def test_json_trace_is_written_in_pieces_without_holding_the_file_in_memory(tmp_path):
+def _write_measuring_peak(trace: T.Trace, out) -> tuple[int, int]:
+    """Write ``trace`` as JSON to ``out``; the peak of memory allocated meanwhile, and the file's size."""
     import tracemalloc
 
     from tracer import files
 
-    trace, _ = record(config.load(FOUR).replace(epochs=5000))  # 20,000 steps, about 27 MB of JSON
-    out = tmp_path / "t.json"
     tracemalloc.start()
     files.atomic_write(out, trace.json_chunks())
     _, peak = tracemalloc.get_traced_memory()
     tracemalloc.stop()
-    size = out.stat().st_size
+    return peak, out.stat().st_size
+
+
+def test_json_trace_is_written_in_pieces_without_holding_the_file_in_memory(tmp_path):
+    trace, _ = record(config.load(FOUR).replace(epochs=5000))  # 20,000 steps, about 27 MB of JSON
+    out = tmp_path / "t.json"
+    peak, size = _write_measuring_peak(trace, out)
     assert peak < size / 5, (peak, size)  # the whole text (or its dicts) in memory would be several times size
     text = out.read_text()
     assert "".join(trace.json_chunks(chunk=7)) == text == trace.to_json()
@@ -167,17 +172,9 @@ def test_json_trace_is_written_in_pieces_without_holding_the_file_in_memory(tmp_
 
 
 def test_json_trace_of_many_epochs_is_written_in_pieces_too(tmp_path):
-    import tracemalloc
-
-    from tracer import files
-
     trace, _ = record(config.load(None).replace(epochs=100_000), "epochs")  # no steps, 100,000 epoch losses
     out = tmp_path / "t.json"
-    tracemalloc.start()
-    files.atomic_write(out, trace.json_chunks())
-    _, peak = tracemalloc.get_traced_memory()
-    tracemalloc.stop()
-    size = out.stat().st_size
+    peak, size = _write_measuring_peak(trace, out)
     assert peak < size / 3, (peak, size)
     got = json.loads(out.read_text())
     assert [e["epoch"] for e in got["epochs"]] == list(range(100_000))
