@@ -12,25 +12,10 @@ so unwritable outputs are paths whose parent is a regular file.
 
 from __future__ import annotations
 
-import shutil
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 
+from badinput import SEED, on_dataset, run_bad_input, seed_with
 from conftest import EXAMPLES
-
-SEED = (EXAMPLES / "seed" / "sigmoid.toml").read_text()
-
-
-def seed_with(old: str, new: str) -> str:
-    assert old in SEED, old
-    return SEED.replace(old, new)
-
-
-def on_dataset(name: str) -> str:
-    return seed_with('dataset = "dataset.csv"', f'dataset = "{name}"')
 
 
 # A JSON config whose learning rate is JSON's forbidden NaN; by hand: line 3
@@ -295,32 +280,7 @@ CASES = [
 ]
 
 
-def snapshot(folder: Path) -> dict[str, bytes | None]:
-    """Every file's bytes and every folder (None), so a file or folder created shows too."""
-    return {str(p.relative_to(folder)): p.read_bytes() if p.is_file() else None for p in sorted(folder.rglob("*"))}
-
-
 @pytest.mark.parametrize("name,files,argv,words", CASES, ids=[c[0] for c in CASES])
 def test_bad_input(tmp_path, name, files, argv, words):
-    for p in (EXAMPLES / "seed").iterdir():
-        if p.is_file():
-            shutil.copy(p, tmp_path / p.name)
-    for fname, content in files.items():
-        target = tmp_path / fname
-        target.parent.mkdir(parents=True, exist_ok=True)
-        if fname.endswith("/"):
-            target.mkdir()
-        else:
-            target.write_bytes(content if isinstance(content, bytes) else content.encode())
     argv = [str(EXAMPLES / "classification" / "trained-weights-biases.json") if a == "CLASSIFICATION_WEIGHTS" else a for a in argv]
-    before = snapshot(tmp_path)
-    r = subprocess.run([sys.executable, "-m", "tracer", *argv], cwd=tmp_path, capture_output=True, text=True)
-    assert r.returncode == 2, (r.stdout, r.stderr)
-    assert "Traceback" not in r.stderr
-    lines = r.stderr.splitlines()
-    assert len(lines) == 1, r.stderr
-    assert lines[0].startswith("mlptrace: error: ")
-    for word in words:
-        assert word in lines[0], (word, lines[0])
-    assert r.stdout == ""
-    assert snapshot(tmp_path) == before
+    run_bad_input(tmp_path, files, argv, words)
