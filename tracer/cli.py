@@ -178,7 +178,7 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run mlptrace with ``argv``; return the exit status."""
-    from .errors import Interrupted, MlptraceError
+    from .errors import Interrupted, MlptraceError, visible
 
     parser = build_parser()
     try:
@@ -190,7 +190,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return int(getattr(importlib.import_module(module), func)(args) or 0)
     except MlptraceError as exc:
         kind = "" if isinstance(exc, Interrupted) else "error: "
-        print(f"mlptrace: {kind}{exc}", file=sys.stderr)
+        # The whole line through the one filter: whatever module raised it, a
+        # file name, label or template message with an escape sequence or a
+        # newline is shown visibly, and the error stays one line.
+        print(visible(f"mlptrace: {kind}{exc}"), file=sys.stderr)
         return exc.exit_status
     except KeyboardInterrupt:
         print("mlptrace: interrupted", file=sys.stderr)

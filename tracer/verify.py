@@ -1165,7 +1165,9 @@ def main(args) -> int:
         else:
             files.atomic_write(json_path, payload)
     if json_path != "-":
-        print("\n\n".join(format_report(rep, getattr(args, "all", False)) for rep in reports))
+        from .errors import visible  # the report quotes the document: its escape codes are shown, not sent
+
+        print(visible("\n\n".join(format_report(rep, getattr(args, "all", False)) for rep in reports), newlines=True))
     bad = sum(len(rep.failures) for rep in reports)
     if bad:
         where = ", ".join(f"{rep.file} ({len(rep.failures)})" for rep in reports if rep.failures)
