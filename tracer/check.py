@@ -388,28 +388,30 @@ def _g(v: float) -> str:
 
 def _print(console: Any, table: Any) -> None:
     """Print a table at its natural width, wrapping rather than cutting numbers to "0.0113…"."""
-    from rich.console import Console
     from rich.measure import Measurement
 
+    from .terminal import console as make_console
+
     width = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    (Console(highlight=False, width=width) if width > console.width else console).print(table)
+    (make_console(width=width) if width > console.width else console).print(table)
 
 
 def main(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.table import Table
 
     from .commands import load_config
+    from .errors import visible
+    from .terminal import console as make_console
 
     steps = getattr(args, "steps", 1) or 1
     if steps > MAX_STEPS:
         raise InputError("command line", "--steps", f"at most {MAX_STEPS:,}, found {steps:,}")
     cfg = load_config(args)
     res = gradient_check(cfg, steps=steps)
-    console = Console(highlight=False)
+    console = make_console()
     sym_head = {"full": "sympy", "layered": "sympy (layer by layer)", "none": "sympy"}[res.symbolic]
     many = len(res.rows) > SUMMARY_OVER * res.steps
-    what = cfg.source if getattr(args, "config", None) else "the document's worked example"
+    what = visible(str(cfg.source)) if getattr(args, "config", None) else "the document's worked example"
     when = "the first training step" if res.steps == 1 else f"the first {res.steps} training steps"
     console.print(
         f"Gradients of the loss at {when} of {what}: the engine's backpropagation, "

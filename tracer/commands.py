@@ -14,7 +14,7 @@ from . import config as config_mod
 from . import files
 from .dataset import MinMax
 from .engine import MLP
-from .errors import InputError, Interrupted, NumericalError
+from .errors import InputError, Interrupted, NumericalError, visible
 
 __all__ = ["train", "test", "predict", "load_config"]
 
@@ -35,9 +35,9 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def _console():
-    from rich.console import Console
+    from .terminal import console
 
-    return Console(highlight=False)
+    return console()
 
 
 def _fmt(v: float, digits: int = 5) -> str:
@@ -137,20 +137,20 @@ def train(args: argparse.Namespace) -> int:
         out_dir.mkdir(exist_ok=True)
         files.write_weights(targets[0], net.params)
         files.write_minmax(targets[1], trace.minmax)
-        console.print(f"saved {targets[0]} and {targets[1]}")
+        console.print(f"saved {visible(str(targets[0]))} and {visible(str(targets[1]))}")
     if trace_path is not None:
         if stream_to is None:
             files.atomic_write(trace_path, trace.json_chunks())
-        console.print(f"saved the trace to {trace_path}")
+        console.print(f"saved the trace to {visible(str(trace_path))}")
     if stopped is not None:
         raise stopped
     return 0
 
 
 def _stderr_console():
-    from rich.console import Console
+    from .terminal import console
 
-    return Console(stderr=True)
+    return console(stderr=True)
 
 
 def _print_loss_table(console, cfg: config_mod.Config, trace) -> None:
@@ -229,7 +229,7 @@ def test(args: argparse.Namespace) -> int:
         pred = mm.denormalise_outputs(Y)
 
     console = _console()
-    table = Table(title=f"Testing {source}", title_justify="left")
+    table = Table(title=f"Testing {visible(str(source))}", title_justify="left")
     table.add_column("Row", justify="right")
     for label in cfg.input_labels:
         table.add_column(label, justify="right")
@@ -276,7 +276,9 @@ def predict(args: argparse.Namespace) -> int:
     with np.errstate(over="ignore", invalid="ignore"):
         pred = mm.denormalise_outputs(net.predict(Xn))
     out = sys.stdout
-    out.write(",".join(cfg.input_labels + cfg.output_labels) + "\n")
+    # The header is the only user text here: labels are checked at load, and
+    # visible() keeps a terminal safe from anything that slipped past.
+    out.write(visible(",".join(cfg.input_labels + cfg.output_labels)) + "\n")
     for x, p in zip(X, pred):
         out.write(",".join([f"{v:g}" for v in x] + [repr(float(v)) for v in p]) + "\n")
     return 0

@@ -607,9 +607,10 @@ def _cell(v: float | None, digits: int) -> str:
 
 
 def main(args: argparse.Namespace) -> int:
-    from rich.console import Console
     from rich.measure import Measurement
     from rich.table import Table
+
+    from .terminal import console as make_console
 
     expr, syms = parse(args.expr)
     start = parse_point(args.at, tuple(s.name for s in syms))
@@ -629,7 +630,7 @@ def main(args: argparse.Namespace) -> int:
 
         atomic_write(svg, figures.gd_svg(d, digits=digits))
 
-    console = Console(highlight=False)
+    console = make_console()
     for line in d.plain_lines():
         console.print(line, markup=False, soft_wrap=True)
     console.print()
@@ -645,6 +646,6 @@ def main(args: argparse.Namespace) -> int:
     # printed at its full width and left to wrap.
     width = Measurement.get(console, console.options.update_width(10_000), table).maximum
     if width > console.width:
-        console = Console(highlight=False, width=width)
+        console = make_console(width=width)
     console.print(table)
     return 0

@@ -602,8 +602,10 @@ def plain_console(file=None) -> Console:
     width = None
     if file.isatty():
         width = os.get_terminal_size(file.fileno()).columns
-    return Console(file=_StripLines(file), color_system=None, force_terminal=False, force_interactive=False,
-                   highlight=False, markup=False, emoji=False, no_color=True, width=width)
+    from .terminal import console
+
+    return console(file=_StripLines(file), color_system=None, force_terminal=False, force_interactive=False,
+                   no_color=True, width=width)
 
 
 # ---------------------------------------------------------------------------
@@ -680,12 +682,14 @@ def _is_default(cfg) -> bool:
 
 
 def _contents(walk: Walk, titles: Sequence[tuple[int, str]]) -> Page:
+    from .errors import visible  # a file name's newline would split the paragraph
+
     t, cfg = walk.trace, walk.cfg
     raw = cfg.raw[int(t.row[walk.k])]
     inputs = ", ".join(f"{lab} = {v:g}" for lab, v in zip(t.input_labels, raw[: cfg.n_in]))
     targets = ", ".join(f"{lab} = {v:g}" for lab, v in zip(t.output_labels, raw[cfg.n_in:]))
     acts = ", ".join(dict.fromkeys(t.activations))
-    source = "the document's worked example" if _is_default(cfg) else os.path.basename(str(cfg.source))
+    source = "the document's worked example" if _is_default(cfg) else visible(os.path.basename(str(cfg.source)))
     body: list[RenderableType] = [
         _para(f"One training step of {source}, worked out the way the document",
               '"The math behind training MLP neural networks" does it:',
@@ -907,7 +911,9 @@ def main(args: argparse.Namespace) -> int:
     walk = prepare(args, interactive)
     sections = build(walk)
     if interactive:
-        Pager(sections, Console(highlight=False, markup=False, emoji=False)).run()
+        from .terminal import console
+
+        Pager(sections, console()).run()
     else:
         print_all(plain_console(), sections)
     if walk.stopped is not None:
