@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
-from tests.conftest import require_tool
+from tests.conftest import EXAMPLES, require_tool
 from tracer import cli, config
 from tracer.engine import MLP
 from tracer.live import LossCurve, output_losses, plot, summary_table
@@ -165,3 +165,28 @@ def test_train_piped_has_no_live_display():
                          capture_output=True, text=True, check=True)
     assert "\x1b" not in out.stdout and "\x1b" not in out.stderr
     assert "log scale" not in out.stderr
+
+
+def test_train_in_a_terminal_prints_labels_literally_with_the_live_display(tmp_path):
+    # Both consoles are a terminal's here (colour, cursor movement): a label
+    # that is rich markup or an emoji code is still printed as written.
+    tmux = require_tool("tmux")
+    seed = EXAMPLES / "seed" / "sigmoid.toml"
+    label = "[/]:skull:[blink]b"
+    for p in seed.parent.iterdir():
+        if p.is_file():
+            (tmp_path / p.name).write_bytes(p.read_bytes())
+    (tmp_path / "c.toml").write_text(seed.read_text().replace('outputs = ["z0"]', f'outputs = ["{label}"]'))
+    sock = f"mlptrace-live-labels-{id(tmp_path)}"
+    cmd = f"cd {tmp_path} && {sys.executable} -m tracer train c.toml --epochs 100000; echo EXIT=$?; sleep 30"
+    subprocess.run([tmux, "-L", sock, "new-session", "-d", "-x", "80", "-y", "30", cmd], check=True)
+    try:
+        screen = ""
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and "EXIT=" not in screen:
+            time.sleep(0.3)
+            screen = subprocess.run([tmux, "-L", sock, "capture-pane", "-p"], capture_output=True, text=True).stdout
+        assert "EXIT=0" in screen, screen
+        assert f"│ {label}" in screen and "💀" not in screen, screen
+    finally:
+        subprocess.run([tmux, "-L", sock, "kill-server"], capture_output=True)
