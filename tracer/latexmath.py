@@ -36,8 +36,9 @@ from __future__ import annotations
 
 import math
 import re
+import sys
 from dataclasses import dataclass
-from typing import Callable
+from typing import Any, Callable
 
 __all__ = [
     "Num", "Var", "Neg", "Bin", "Pow", "Call", "Mat",
@@ -104,7 +105,15 @@ class Call:
 # numbers as printed
 
 
-_NUMBER = re.compile(r"(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?")
+# ASCII digits only: a superscript two is a digit to str.isdigit but not a number to float.
+_DIGITS = "0123456789"
+_NUMBER = re.compile(r"([0-9]+\.?[0-9]*|\.[0-9]+)([eE][-+]?[0-9]+)?")
+
+# float64 holds magnitudes up to about 1.8e308 and, as normal numbers, down to
+# 2.2e-308; a printed number's last digit stands for 10**-decimals, so that
+# must be a normal float too.  Beyond that a number is "not parsed".
+MAX_PLACES = 307
+_MAX_EXPONENT_DIGITS = 6  # an exponent this long is far outside the range; int() of 5,000 digits would refuse
 
 
 def decimals(text: str) -> int:
@@ -112,7 +121,28 @@ def decimals(text: str) -> int:
     text = text.lstrip("+-")
     mant, _, exp = text.partition("e") if "e" in text else text.partition("E")
     d = len(mant.partition(".")[2])
+    if len(exp.lstrip("+-").lstrip("0")) > _MAX_EXPONENT_DIGITS:
+        raise ParseError(f"{_shown(text)} is out of float64's range")
     return d - int(exp) if exp else d
+
+
+def _shown(text: str) -> str:
+    return text if len(text) <= 24 else text[:20] + "\u2026"
+
+
+def range_error(text: str) -> str | None:
+    """Why float64 cannot hold a printed number and its last digit, or None when it can."""
+    body = text.lstrip("+-")
+    try:
+        places = decimals(body)
+    except ParseError as exc:
+        return str(exc)
+    value = abs(float(body))
+    mantissa = re.split(r"[eE]", body)[0]
+    zero = mantissa.strip("0.") == ""
+    if not math.isfinite(value) or (not zero and value < sys.float_info.min) or abs(places) > MAX_PLACES:
+        return f"{_shown(body)} is out of float64's range"
+    return None
 
 
 def _significant(text: str) -> int:
@@ -126,6 +156,9 @@ def number_band(text: str) -> float:
 
 
 def make_num(text: str, negative: bool = False) -> Num:
+    why = range_error(text)
+    if why is not None:
+        raise ParseError(why)
     value = float(text)
     if negative:
         value = -value
@@ -174,10 +207,18 @@ def _group(text: str, i: int) -> int:
     raise ParseError("unbalanced braces")
 
 
+_SPACER = re.compile(r"\\q?quad\b|\\ ")
+_COMMAND = re.compile(r"\\([A-Za-z]+|.)")
+_DELIMITER = re.compile(r"\s*(\\\{|\\\}|\\langle|\\rangle|[()\[\].|])")
+
+
 def strip_annotation(text: str) -> str:
     """Drop words a writer put after the math: '... \\ for \\ sigmoid', '\\quad (rounded)', '\\text{...}'."""
     text = re.sub(r"\\(?:text|textrm|textit|mbox)\s*\{[^{}]*\}", " ", text)
-    m = re.search(r"(\\q?quad\b|\\ )(?=[^0-9]*$)", text)
+    # the first \quad or "\ " with no digit after it: searched for from the last
+    # digit on, not tried at every spacer with a look to the end (quadratic)
+    last_digit = max(text.rfind(d) for d in _DIGITS)
+    m = _SPACER.search(text, last_digit + 1)
     if m and re.search(r"[A-Za-z]{2,}", text[m.end():]):
         text = text[: m.start()]
     return text
@@ -203,16 +244,17 @@ def tokenize(text: str) -> list[Tok]:
             i += 1 if c == "&" else 2
         elif c.isspace() or c in "&~":
             i += 1
-        elif c.isdigit() or (c == "." and i + 1 < n and text[i + 1].isdigit()):
+        elif c in _DIGITS or (c == "." and i + 1 < n and text[i + 1] in _DIGITS):
             m = _NUMBER.match(text, i)
             toks.append(Tok("num", m.group(0)))
             i = m.end()
         elif c == "\\":
-            m = re.match(r"\\([A-Za-z]+|.)", text[i:])
+            # matched in place: slicing text[i:] would copy the rest of the span per command
+            m = _COMMAND.match(text, i)
             if not m:
                 raise ParseError("a lone backslash")
             name = m.group(1)
-            i += m.end()
+            i = m.end()
             if name in ("operatorname", "mathrm", "mathit"):
                 if i < n and text[i] == "{":
                     j = _group(text, i)
@@ -221,10 +263,10 @@ def tokenize(text: str) -> list[Tok]:
                 toks.append(Tok("cmd", name))
             elif name in ("left", "right", "bigl", "bigr", "Bigl", "Bigr", "biggl", "biggr", "big", "Big", "bigg", "Bigg"):
                 # \left( is just "(", \left. is nothing, \left\{ is a bracket
-                m2 = re.match(r"\s*(\\\{|\\\}|\\langle|\\rangle|[()\[\].|])", text[i:])
+                m2 = _DELIMITER.match(text, i)
                 if m2:
                     d = m2.group(1)
-                    i += m2.end()
+                    i = m2.end()
                     d = {"\\{": "(", "\\}": ")", ".": ""}.get(d, d)
                     if d:
                         toks.append(Tok("op", d))
@@ -239,8 +281,10 @@ def tokenize(text: str) -> list[Tok]:
             if i < n and text[i] == "{":
                 j = _group(text, i)
             elif i < n and text[i] == "\\":
-                m = re.match(r"\\([A-Za-z]+|.)", text[i:])
-                j = i + m.end()
+                m = _COMMAND.match(text, i)
+                if not m:
+                    raise ParseError("a lone backslash")
+                j = m.end()
             else:
                 j = min(i + 1, n)
             toks.append(Tok("sub", text[i:j]))
@@ -258,10 +302,26 @@ def tokenize(text: str) -> list[Tok]:
 # the parser
 
 
+# Brackets, groups, arguments, matrices and signs nest by recursion, a few
+# frames per level: past this depth the span is "not parsed", long before
+# Python's recursion limit.  Worked examples nest a handful of levels.
+MAX_NESTING = 64
+
+
 class _Parser:
     def __init__(self, toks: list[Tok]):
         self.toks = toks
         self.i = 0
+        self.depth = 0
+
+    def _nest(self, parse):
+        self.depth += 1
+        if self.depth > MAX_NESTING:
+            raise ParseError(f"brackets, groups or signs nested more than {MAX_NESTING} deep")
+        try:
+            return parse()
+        finally:
+            self.depth -= 1
 
     def peek(self, k: int = 0) -> Tok | None:
         j = self.i + k
@@ -285,8 +345,11 @@ class _Parser:
             raise ParseError(f"expected {text!r}, found {found}")
         self.i += 1
 
-    # expr := term (('+'|'-') term)*
+    # expr := term (('+'|'-') term)*; every bracket, group, argument and matrix entry is one
     def expr(self):
+        return self._nest(self._expr)
+
+    def _expr(self):
         node = self.term()
         while self.is_("op", "+") or self.is_("op", "-"):
             op = self.take().text
@@ -336,7 +399,7 @@ class _Parser:
             if self.is_("num"):
                 # a signed literal: the substituted value, so (-0.08438)^2
                 return self.postfix(make_num(self.take().text, negative=sign == "-"))
-            inner = self.unary()
+            inner = self._nest(self.unary)
             return Neg(inner) if sign == "-" else inner
         return self.power()
 
@@ -474,18 +537,60 @@ def parse(text: str):
     return node
 
 
-def variables(node) -> set[str]:
-    if isinstance(node, Var):
-        return {node.name}
-    if isinstance(node, Num):
-        return set()
-    if isinstance(node, Neg):
-        return variables(node.x)
-    if isinstance(node, Call):
-        return variables(node.x)
+def _children(node) -> tuple:
+    if isinstance(node, (Bin, Pow)):
+        return (node.a, node.b)
+    if isinstance(node, (Neg, Call)):
+        return (node.x,)
     if isinstance(node, Mat):
-        return set().union(*(variables(x) for row in node.rows for x in row))
-    return variables(node.a) | variables(node.b)
+        return tuple(x for row in node.rows for x in row)
+    return ()
+
+
+# Trees are walked with an explicit stack, never by recursion: a sum of 5,000
+# terms is a tree 5,000 deep (the parser reads ``a + b + c`` in a loop), and
+# mlptrace's own report of a 400-input network holds such sums.
+
+
+def _nodes(node):
+    """Every node of the tree once (a node shared by two parents once)."""
+    seen: set[int] = set()
+    stack = [node]
+    while stack:
+        n = stack.pop()
+        if id(n) in seen:
+            continue
+        seen.add(id(n))
+        yield n
+        stack.extend(_children(n))
+
+
+def _fold(node, combine: Callable, enter: Callable | None = None):
+    """``combine(n, values of n's children)`` for every node, children first and left to right.
+
+    ``enter(n)``, if given, runs before n's children are visited.  Each shared
+    node is combined once: a derivative shares its subtrees (d(ab) = da b + a db),
+    and evaluating it as a tree would repeat them exponentially often.
+    """
+    done: dict[int, Any] = {}
+    stack = [(node, False)]
+    while stack:
+        n, ready = stack.pop()
+        if id(n) in done:
+            continue
+        kids = _children(n)
+        if ready:
+            done[id(n)] = combine(n, [done[id(k)] for k in kids])
+            continue
+        if enter is not None:
+            enter(n)
+        stack.append((n, True))
+        stack.extend((k, False) for k in reversed(kids))
+    return done[id(node)]
+
+
+def variables(node) -> set[str]:
+    return {n.name for n in _nodes(node) if isinstance(n, Var)}
 
 
 def classify(text: str):
@@ -597,6 +702,9 @@ def _shape(v) -> tuple[int, int]:
     return len(v), len(v[0])
 
 
+MAX_MATRIX_PRODUCT = 1_000_000  # multiply-adds in one matrix product (about a second)
+
+
 class Evaluator:
     """Evaluate a tree as an Interval, or a matrix as a tuple of rows of Intervals.
 
@@ -609,7 +717,24 @@ class Evaluator:
         self.env = env or {}
 
     def __call__(self, node):
-        return getattr(self, "_" + type(node).__name__)(node)
+        return _fold(node, self._combine, self._enter)
+
+    def _enter(self, node) -> None:
+        # what stops a call before its argument is evaluated
+        if isinstance(node, Call):
+            if node.fn == "f" and self.activation is None:
+                raise EvalError("f is the activation in use, and the text does not say which")
+            if node.primes > 1:
+                raise EvalError("second derivatives are not supported")
+
+    def _combine(self, node, kids: list):
+        value = getattr(self, "_" + type(node).__name__)(node, *kids)
+        # An overflow to infinity (1e308 \cdot 10) or a NaN after it is no value
+        # a document can print; stopping here keeps both out of every result.
+        for x in (y for row in value for y in row) if is_matrix(value) else (value,):
+            if not (math.isfinite(x.lo) and math.isfinite(x.mid) and math.isfinite(x.hi)):
+                raise EvalError("the value is out of float64's range")
+        return value
 
     def _Num(self, n: Num) -> Interval:
         return Interval.of(n.value, n.half)
@@ -619,17 +744,16 @@ class Evaluator:
             return self.env[v.name]
         raise EvalError(f"{v.name} has no value")
 
-    def _Mat(self, m: Mat):
-        rows = tuple(tuple(self(x) for x in row) for row in m.rows)
-        if any(is_matrix(x) for row in rows for x in row):
+    def _Mat(self, m: Mat, *entries):
+        if any(is_matrix(x) for x in entries):
             raise EvalError("a matrix inside a matrix")
-        return rows
+        width = len(m.rows[0])
+        return tuple(tuple(entries[k : k + width]) for k in range(0, len(entries), width))
 
-    def _Neg(self, n: Neg):
-        return _each(_neg, self(n.x))
+    def _Neg(self, n: Neg, x):
+        return _each(_neg, x)
 
-    def _Bin(self, b: Bin):
-        x, y = self(b.a), self(b.b)
+    def _Bin(self, b: Bin, x, y):
         if not is_matrix(x) and not is_matrix(y):
             return {"+": _add, "-": lambda p, q: _add(p, _neg(q)), "*": _mul, "/": _div}[b.op](x, y)
         if b.op in "+-":
@@ -648,6 +772,10 @@ class Evaluator:
         (r, k), (k2, c) = _shape(x), _shape(y)
         if k != k2:
             raise EvalError(f"multiplying a {r}x{k} matrix by a {k2}x{c} one")
+        if r * k * c > MAX_MATRIX_PRODUCT:
+            # an n x 1 by 1 x n product is n * n entries from 2n printed ones
+            raise EvalError(f"the matrix product is too large to check ({r}x{k} by {k}x{c}; "
+                            f"at most {MAX_MATRIX_PRODUCT:,} multiplications)")
         out = []
         for i in range(r):
             row = []
@@ -659,8 +787,7 @@ class Evaluator:
             out.append(tuple(row))
         return tuple(out)
 
-    def _Pow(self, p: Pow) -> Interval:
-        x, e = self(p.a), self(p.b)
+    def _Pow(self, p: Pow, x, e) -> Interval:
         if is_matrix(x) or is_matrix(e):
             raise EvalError("powers of matrices are not supported")
         try:
@@ -679,15 +806,9 @@ class Evaluator:
         except OverflowError:
             raise EvalError("the power overflows") from None
 
-    def _Call(self, c: Call):
-        fn = c.fn
-        if fn == "f":
-            if self.activation is None:
-                raise EvalError("f is the activation in use, and the text does not say which")
-            fn = self.activation
-        if c.primes > 1:
-            raise EvalError("second derivatives are not supported")
-        return _each(lambda x: self._apply(fn, c.primes, x), self(c.x))
+    def _Call(self, c: Call, arg):
+        fn = self.activation if c.fn == "f" else c.fn  # _enter refused an f without one
+        return _each(lambda x: self._apply(fn, c.primes, x), arg)
 
     @staticmethod
     def _apply(fn: str, primes: int, x: Interval) -> Interval:
@@ -721,15 +842,7 @@ class Evaluator:
 
 def uses_f(node) -> bool:
     """Whether the tree calls ``f``, the activation in use."""
-    if isinstance(node, Call):
-        return node.fn == "f" or uses_f(node.x)
-    if isinstance(node, (Num, Var)):
-        return False
-    if isinstance(node, Neg):
-        return uses_f(node.x)
-    if isinstance(node, Mat):
-        return any(uses_f(x) for row in node.rows for x in row)
-    return uses_f(node.a) or uses_f(node.b)
+    return any(isinstance(n, Call) and n.fn == "f" for n in _nodes(node))
 
 
 # --------------------------------------------------------------------------
@@ -738,36 +851,42 @@ def uses_f(node) -> bool:
 
 def diff(node, var: str):
     """The derivative of a tree with respect to ``var``, as a tree."""
-    if isinstance(node, Num):
-        return Num(0.0)
-    if isinstance(node, Var):
-        return Num(1.0 if node.name == var else 0.0)
-    if isinstance(node, Neg):
-        return Neg(diff(node.x, var))
-    if isinstance(node, Bin):
-        da, db = diff(node.a, var), diff(node.b, var)
-        if node.op in "+-":
-            return Bin(node.op, da, db)
-        if node.op == "*":
-            return Bin("+", Bin("*", da, node.b), Bin("*", node.a, db))
-        return Bin("/", Bin("-", Bin("*", da, node.b), Bin("*", node.a, db)), Pow(node.b, Num(2.0)))
-    if isinstance(node, Pow):
-        if var in variables(node.b):
-            if node.a == Num(math.e):
-                return Bin("*", node, diff(node.b, var))
-            raise EvalError("a variable in an exponent is not supported")
-        return Bin("*", Bin("*", node.b, Pow(node.a, Bin("-", node.b, Num(1.0)))), diff(node.a, var))
-    if isinstance(node, Call):
-        inner = diff(node.x, var)
-        if node.fn in ("sigmoid", "tanh") and node.primes == 0:
-            outer = Call(node.fn, node.x, 1)
-        elif node.fn == "exp":
-            outer = node
-        elif node.fn == "ln":
-            outer = Bin("/", Num(1.0), node.x)
-        elif node.fn == "sqrt":
-            outer = Bin("/", Num(0.5), node)
-        else:
-            raise EvalError(f"cannot differentiate {node.fn}")
-        return Bin("*", outer, inner)
-    raise EvalError("cannot differentiate this")
+
+    def combine(n, kids):  # kids: (derivative, whether it holds var) of each child
+        if isinstance(n, Num):
+            return Num(0.0), False
+        if isinstance(n, Var):
+            return Num(1.0 if n.name == var else 0.0), n.name == var
+        if isinstance(n, Neg):
+            (dx, has), = kids
+            return Neg(dx), has
+        if isinstance(n, Bin):
+            (da, ha), (db, hb) = kids
+            if n.op in "+-":
+                return Bin(n.op, da, db), ha or hb
+            if n.op == "*":
+                return Bin("+", Bin("*", da, n.b), Bin("*", n.a, db)), ha or hb
+            return Bin("/", Bin("-", Bin("*", da, n.b), Bin("*", n.a, db)), Pow(n.b, Num(2.0))), ha or hb
+        if isinstance(n, Pow):
+            (da, ha), (db, hb) = kids
+            if hb:
+                if n.a == Num(math.e):
+                    return Bin("*", n, db), True
+                raise EvalError("a variable in an exponent is not supported")
+            return Bin("*", Bin("*", n.b, Pow(n.a, Bin("-", n.b, Num(1.0)))), da), ha
+        if isinstance(n, Call):
+            (inner, has), = kids
+            if n.fn in ("sigmoid", "tanh") and n.primes == 0:
+                outer = Call(n.fn, n.x, 1)
+            elif n.fn == "exp":
+                outer = n
+            elif n.fn == "ln":
+                outer = Bin("/", Num(1.0), n.x)
+            elif n.fn == "sqrt":
+                outer = Bin("/", Num(0.5), n)
+            else:
+                raise EvalError(f"cannot differentiate {n.fn}")
+            return Bin("*", outer, inner), has
+        raise EvalError("cannot differentiate this")
+
+    return _fold(node, combine)[0]
