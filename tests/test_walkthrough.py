@@ -542,3 +542,22 @@ def test_no_pause_in_a_terminal_prints_everything_without_escape_codes(terminal,
     data = raw.read_bytes().decode()
     assert "the weights and biases file" in data  # the last page: nothing waited for a key
     assert "\x1b" not in data
+
+
+def test_the_pager_shows_user_text_as_written_and_controls_visibly(terminal, tmp_path):
+    # The pager's own codes (alternate screen, colours) work; a label that is
+    # rich markup is printed as written, and an escape sequence in the config's
+    # name (set the window title, clear the screen) is shown, not obeyed.
+    seed = EXAMPLES / "seed" / "sigmoid.toml"
+    for p in seed.parent.iterdir():
+        if p.is_file():
+            (tmp_path / p.name).write_bytes(p.read_bytes())
+    label = "[/]:skull:[blink]b"
+    name = "s\x1b]0;pwned\x07\x1b[2J.toml"
+    (tmp_path / name).write_text(seed.read_text().replace('outputs = ["z0"]', f'outputs = ["{label}"]'))
+    t = terminal(f"cd {tmp_path} && {sys.executable} -m tracer walk s?]0*.toml; echo EXIT=$?; sleep 60", width=120)
+    start = t.wait_for(r"^0\. Start here")
+    assert "One training step of s\\x1b]0;pwned\\x07\\x1b[2J.toml" in start, start
+    assert f"target {label} = 91" in start and "💀" not in start, start
+    t.keys("q")
+    assert "EXIT=0" in t.wait_for(r"EXIT=\d+")
