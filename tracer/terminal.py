@@ -12,6 +12,11 @@ mlptrace wants styling it builds ``Text`` and ``Style`` objects itself; rich's
 own escape codes for those styles are untouched, because it is the text that
 is filtered, not the stream.
 
+One gap rich leaves: a ``Text`` table cell is measured by rich itself,
+before this console sees it, so a ``Text`` holding user text for a table
+is built from ``visible(...)`` first (the walkthrough's views do); a plain
+``str`` cell is measured through this console and needs nothing.
+
 rich is imported here, so only commands that already print through rich
 import this module (``mlptrace --help`` loads no rich).
 """

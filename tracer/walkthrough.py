@@ -32,6 +32,8 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
+from .errors import visible
+
 __all__ = ["main", "build", "Section", "Page", "Pager", "NetworkDiagram", "print_all"]
 
 
@@ -110,7 +112,11 @@ class NetworkDiagram:
 
     def __init__(self, layers: Sequence[int], names: Sequence[Sequence[str]], acts: Sequence[str],
                  output_labels: Sequence[str]):
-        self.layers, self.names, self.acts, self.output_labels = list(layers), names, list(acts), list(output_labels)
+        # Labels written out before the drawing is laid out by len(): a bidi
+        # override, one character to len(), is shown as the six of \u202e.
+        self.layers, self.acts = list(layers), list(acts)
+        self.names = [[visible(n) for n in col] for col in names]
+        self.output_labels = [visible(lab) for lab in output_labels]
 
     def _headers(self) -> list[tuple[str, str]]:
         n_hidden = len(self.layers) - 2
@@ -272,7 +278,7 @@ class EquationView:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         eq, width = self.eq, options.max_width
-        lead = eq.lhs.text if eq.lhs is not None else ""
+        lead = visible(eq.lhs.text) if eq.lhs is not None else ""
         pad = " " * len(lead)
         rows: list[tuple[str, str, str]] = []  # text, style, label
         previous = None
@@ -285,7 +291,7 @@ class EquationView:
             room = max(20, width - len(indent))
             label = KIND_LABEL.get(line.kind, "") if line.kind != previous else ""
             previous = line.kind
-            for i, part in enumerate(wrap_math(line.text, room)):
+            for i, part in enumerate(wrap_math(visible(line.text), room)):
                 rows.append(((prefix if i == 0 else indent) + part, KIND_STYLE.get(line.kind, ""), label if i == 0 else ""))
         at = max(len(text) for text, _, _ in rows) + 4
         show = self.labels and at + max(len(lab) for _, _, lab in rows) <= width
@@ -310,8 +316,9 @@ class TableView:
         self.table, self.styles = table, styles or {}
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
-        header = [str(h) for h in self.table.header]
-        rows = [[str(c) for c in row] for row in self.table.rows]
+        # Cells written out first: widths are measured on what is shown.
+        header = [visible(str(h)) for h in self.table.header]
+        rows = [[visible(str(c)) for c in row] for row in self.table.rows]
         numeric = [c > 0 and all(_NUMBER.match(r[c]) for r in rows if r[c]) for c in range(len(header))]
         widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) + 3 for c in range(len(header))]
         # Words may wrap (a text column can narrow to its header or 12 characters); numbers never do.
@@ -682,8 +689,6 @@ def _is_default(cfg) -> bool:
 
 
 def _contents(walk: Walk, titles: Sequence[tuple[int, str]]) -> Page:
-    from .errors import visible  # a file name's newline would split the paragraph
-
     t, cfg = walk.trace, walk.cfg
     raw = cfg.raw[int(t.row[walk.k])]
     inputs = ", ".join(f"{lab} = {v:g}" for lab, v in zip(t.input_labels, raw[: cfg.n_in]))
