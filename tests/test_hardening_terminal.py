@@ -278,3 +278,17 @@ def test_the_help_loads_no_console_module():
                         "print('tracer.terminal' in sys.modules, 'rich' in sys.modules)"],
                        capture_output=True, text=True, check=True)
     assert r.stdout.split() == ["False", "False"]
+
+
+def test_every_console_comes_from_the_factory():
+    # One mechanism: a rich Console made anywhere else would parse markup and
+    # pass control characters again.
+    root = Path(__file__).resolve().parent.parent / "tracer"
+    offenders = []
+    for path in root.rglob("*.py"):
+        if path.name == "terminal.py":
+            continue
+        for n, line in enumerate(path.read_text().splitlines(), 1):
+            if re.search(r"\bConsole\(|from_markup|render_markup", line):
+                offenders.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
+    assert offenders == []
