@@ -115,32 +115,38 @@ def train(args: argparse.Namespace) -> int:
             if e % every == 0 or e == cfg.epochs - 1:
                 progress.update(task, completed=e + 1, description=f"training  loss {loss:.5f}")
 
-    # Ctrl-C ends the run between two steps, and what was trained so far is saved.
-    stop = [False]
-    previous = signal.signal(signal.SIGINT, lambda *_: stop.__setitem__(0, True))
-    stopped = None
-    try:
-        if live is not None:
-            with live:
-                trace, net = record(cfg, policy, on_epoch, stream_to, stop)
-        else:
-            trace, net = record(cfg, policy, on_epoch, stream_to, stop)
-    except (NumericalError, Interrupted) as exc:
-        stopped = exc
-        trace, net = exc.trace, exc.net
-    finally:
-        signal.signal(signal.SIGINT, previous)
+    # The weights, the min-max and the trace are committed together or not at
+    # all (a full disk, a file-size limit, SIGTERM): see files.Outputs.
+    with files.Outputs() as outputs:
+        # Ctrl-C ends the run between two steps, and what was trained so far is saved.
+        stop = [False]
+        previous = signal.signal(signal.SIGINT, lambda *_: stop.__setitem__(0, True))
+        stopped = None
+        try:
+            if live is not None:
+                with live:
+                    trace, net = record(cfg, policy, on_epoch, stream_to, stop, outputs)
+            else:
+                trace, net = record(cfg, policy, on_epoch, stream_to, stop, outputs)
+        except (NumericalError, Interrupted) as exc:
+            stopped = exc
+            trace, net = exc.trace, exc.net
+        finally:
+            signal.signal(signal.SIGINT, previous)
 
+        if out_dir is not None:
+            outputs.mkdir(out_dir)
+            files.write_weights(targets[0], net.params, outputs)
+            files.write_minmax(targets[1], trace.minmax, outputs)
+        if trace_path is not None and stream_to is None:
+            outputs.write(trace_path, trace.json_chunks())
+        outputs.commit()
+    # printed once the files are in place: an output that fails prints one line and nothing else
     _print_loss_table(console, cfg, trace)
     _print_summary(console, cfg, trace, net)
     if out_dir is not None:
-        out_dir.mkdir(exist_ok=True)
-        files.write_weights(targets[0], net.params)
-        files.write_minmax(targets[1], trace.minmax)
         console.print(f"saved {visible(str(targets[0]))} and {visible(str(targets[1]))}")
     if trace_path is not None:
-        if stream_to is None:
-            files.atomic_write(trace_path, trace.json_chunks())
         console.print(f"saved the trace to {visible(str(trace_path))}")
     if stopped is not None:
         raise stopped

@@ -10,8 +10,10 @@ import json
 import math
 import os
 import re
+import signal
 import stat
 import tempfile
+import threading
 import unicodedata
 from pathlib import Path
 from typing import Any, Iterable, Sequence
@@ -23,6 +25,7 @@ from .errors import InputError
 
 __all__ = [
     "atomic_write",
+    "Outputs",
     "write_target",
     "read_json",
     "read_csv",
@@ -66,42 +69,138 @@ def write_target(path: str | os.PathLike) -> tuple[Path, bool]:
 def atomic_write(path: str | os.PathLike, data: str | bytes | Iterable[str]) -> None:
     """Write ``data`` to ``path`` so that readers see the old file or the whole new one.
 
-    The bytes go to a temporary file in the same directory, are flushed to
-    disk, and the file is renamed over the target (a rename within one
-    directory is atomic on POSIX).  An existing file keeps its permissions.
-    Devices and FIFOs are written in place (see :func:`write_target`).
-    ``data`` may be an iterable of strings, written as they come, so a large
-    file never has to be held in memory whole.
+    One file's :class:`Outputs`: the bytes go to a temporary file in the same
+    directory, are flushed to disk, and the file is renamed over the target
+    (a rename within one directory is atomic on POSIX).  An existing file
+    keeps its permissions.  Devices and FIFOs are written in place (see
+    :func:`write_target`).  ``data`` may be an iterable of strings, written
+    as they come, so a large file never has to be held in memory whole.
     """
-    path, atomic = write_target(path)
-    pieces = [data] if isinstance(data, (str, bytes)) else data
-    if not atomic:
+    with Outputs() as out:
+        out.write(path, data)
+        out.commit()
+
+
+class Outputs:
+    """A command's output files, committed together or not at all.
+
+    ::
+
+        with Outputs() as out:
+            out.write("r-network.svg", svg)     # to a temporary file beside its target
+            tmp = out.reserve("t.npz")          # a temporary name for a writer of its own
+            out.write("r.md", text)
+            out.commit()                        # every temporary renamed over its target
+
+    Leaving the block without :meth:`commit` -- an error, a full disk, a
+    file-size limit, Ctrl-C, SIGTERM -- removes every temporary file (and
+    every folder :meth:`mkdir` made), so no target is created or changed.
+    Inside the block SIGTERM raises SystemExit(143) for that cleanup to run.
+    A device or FIFO target cannot be staged: it is written at commit time.
+    """
+
+    def __init__(self) -> None:
+        self._staged: list[tuple[str, Path]] = []  # (temporary, target)
+        self._in_place: list[tuple[Path, str | bytes | Iterable[str]]] = []
+        self._made: list[Path] = []
+        self._previous_sigterm: Any = None
+        self._done = False
+
+    # ------------------------------------------------------------ the block
+    def __enter__(self) -> "Outputs":
+        if threading.current_thread() is threading.main_thread():
+            current = signal.getsignal(signal.SIGTERM)
+            if current in (signal.SIG_DFL, None):  # not inside another Outputs, nor a handler of the caller's
+                self._previous_sigterm = signal.signal(signal.SIGTERM, _terminated)
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
         try:
-            with open(path, "wb") as fh:
-                _write_all(fh, pieces)
+            if not self._done:
+                self.abort()
+        finally:
+            if self._previous_sigterm is not None:
+                signal.signal(signal.SIGTERM, self._previous_sigterm)
+
+    # ------------------------------------------------------------ staging
+    def mkdir(self, folder: str | os.PathLike) -> None:
+        """Make ``folder`` (its parent must exist) now, and remove it again if nothing is committed."""
+        folder = Path(folder)
+        if not folder.is_dir():
+            try:
+                folder.mkdir()
+            except OSError as exc:
+                raise InputError(str(folder), "", f"cannot make the folder: {exc.strerror or exc}") from None
+            self._made.append(folder)
+
+    def reserve(self, path: str | os.PathLike) -> tuple[str, Path]:
+        """A temporary file beside ``path`` for a writer of its own, and the target it becomes.
+
+        A device or FIFO target is returned as both (it is written in place).
+        """
+        target, atomic = write_target(path)
+        if not atomic:
+            return str(target), target
+        try:
+            fd, tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
         except OSError as exc:
-            raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
-        return
-    mode = stat.S_IMODE(path.stat().st_mode) if path.exists() else 0o644
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            _write_all(fh, pieces)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.chmod(tmp, mode)
-        os.replace(tmp, path)
-    except BaseException as exc:
+            raise InputError(str(target), "", f"cannot write: {exc.strerror or exc}") from None
+        os.close(fd)
+        self._staged.append((tmp, target))
+        return tmp, target
+
+    def write(self, path: str | os.PathLike, data: str | bytes | Iterable[str]) -> None:
+        """Stage ``data`` for ``path``: written and flushed to disk now, renamed into place at commit."""
+        target, atomic = write_target(path)
+        if not atomic:
+            self._in_place.append((target, data))
+            return
+        tmp, _ = self.reserve(target)
+        pieces = [data] if isinstance(data, (str, bytes)) else data
         try:
-            os.unlink(tmp)
-        except OSError:
-            pass
-        if isinstance(exc, OSError):
-            raise InputError(str(path), "", f"cannot write: {exc.strerror or exc}") from None
-        raise
+            with open(tmp, "wb") as fh:
+                _write_all(fh, pieces)
+                fh.flush()
+                os.fsync(fh.fileno())
+        except OSError as exc:
+            raise InputError(str(target), "", f"cannot write: {exc.strerror or exc}") from None
+
+    def commit(self) -> None:
+        """Rename every staged file over its target (keeping an existing file's permissions)."""
+        target: Path | None = None
+        try:
+            for tmp, target in self._staged:
+                if tmp != str(target):
+                    os.chmod(tmp, stat.S_IMODE(target.stat().st_mode) if target.exists() else 0o644)
+            for tmp, target in self._staged:
+                if tmp != str(target):
+                    os.replace(tmp, target)
+            for target, data in self._in_place:
+                with open(target, "wb") as fh:
+                    _write_all(fh, [data] if isinstance(data, (str, bytes)) else data)
+        except OSError as exc:
+            raise InputError(str(target), "", f"cannot write: {exc.strerror or exc}") from None
+        self._done = True
+
+    def abort(self) -> None:
+        """Remove every temporary file and every folder made; no target is touched."""
+        self._done = True
+        for tmp, target in self._staged:
+            if tmp != str(target):
+                try:
+                    os.unlink(tmp)
+                except OSError:
+                    pass
+        for folder in reversed(self._made):
+            try:
+                folder.rmdir()
+            except OSError:
+                pass
+
+
+def _terminated(signum: int, frame: Any) -> None:
+    # Raised where the program is, so the with-blocks around it clean up.
+    raise SystemExit(128 + signum)
 
 
 def _write_all(fh: Any, pieces: Iterable[str | bytes]) -> None:
@@ -234,7 +333,8 @@ def one_line(text: str) -> bool:
     A label is printed into Markdown tables, TeX and the terminal, where a
     newline ends a row and an escape sequence recolours the screen.
     """
-    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp") for c in text)
+    # Cs: a lone surrogate (JSON's "\udc80") is no character at all; UTF-8 cannot write it
+    return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in text)
 
 
 def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[str], np.ndarray]:
@@ -385,8 +485,13 @@ def weights_to_mapping(params: Sequence[tuple[np.ndarray, np.ndarray]]) -> dict[
     }
 
 
-def write_weights(path: str | os.PathLike, params: Sequence[tuple[np.ndarray, np.ndarray]]) -> None:
-    atomic_write(path, _dump(weights_to_mapping(params)))
+def write_weights(path: str | os.PathLike, params: Sequence[tuple[np.ndarray, np.ndarray]],
+                  outputs: "Outputs | None" = None) -> None:
+    """Write a weights file, alone or (``outputs``) staged with a command's other outputs."""
+    if outputs is None:
+        atomic_write(path, _dump(weights_to_mapping(params)))
+    else:
+        outputs.write(path, _dump(weights_to_mapping(params)))
 
 
 MINMAX_KEYS = ("minInput", "maxInput", "minOutput", "maxOutput")
@@ -416,5 +521,10 @@ def read_minmax(path: str | os.PathLike, n_in: int, n_out: int) -> dict[str, np.
     return minmax_from_mapping(read_json(path), n_in, n_out, str(path))
 
 
-def write_minmax(path: str | os.PathLike, minmax: dict[str, np.ndarray]) -> None:
-    atomic_write(path, _dump({k: np.asarray(minmax[k]).tolist() for k in MINMAX_KEYS}))
+def write_minmax(path: str | os.PathLike, minmax: dict[str, np.ndarray], outputs: "Outputs | None" = None) -> None:
+    """Write a min-max file, alone or (``outputs``) staged with a command's other outputs."""
+    text = _dump({k: np.asarray(minmax[k]).tolist() for k in MINMAX_KEYS})
+    if outputs is None:
+        atomic_write(path, text)
+    else:
+        outputs.write(path, text)

@@ -31,23 +31,32 @@ from __future__ import annotations
 
 import argparse
 import functools
+import math
+import os
 import re
 import shutil
+import signal
 import subprocess
 import sys
 import tempfile
+import threading
+import time
+import types
+from collections.abc import ItemsView, KeysView, Mapping, ValuesView
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
 import jinja2
 import jinja2.ext
 from jinja2.sandbox import SandboxedEnvironment
+import numpy as np
 from markupsafe import Markup, escape
 
 from .errors import InputError, MlptraceError
 from .resources import resource_dir
 from .mathml import MathMLError, to_mathml
-from .symbolic import Explanation, Math, Section, Table
+from .symbolic import Equation, Explanation, Line, Math, Section, Table
 
 __all__ = ["main", "report", "render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
 
@@ -60,12 +69,35 @@ _EXT_FORMAT = {".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".h
 # escaping user text (labels, file names) per format
 
 
+# Characters that must never reach a document raw: C0 and C1 controls (a
+# newline would end a table row or a code span, a blank line the paragraph),
+# line and paragraph separators, the bidi embeddings, overrides and isolates
+# (which reorder what the reader sees), and lone surrogates (which UTF-8
+# cannot encode).  Every escaper below shows them first as \n, \x1b, \u202e.
+_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
+_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
+
+
+def visible(text: Any) -> str:
+    """``text`` with every control, separator, bidi and surrogate character spelled as a Python escape."""
+    def spell(m: re.Match) -> str:
+        c = m.group()
+        return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
+
+    return _INVISIBLE.sub(spell, str(text))
+
+
 _MD_SPECIAL = set("\\`*_[]<>&|~$#")
 
 
 def escape_md(text: Any) -> str:
     """Backslash the characters Markdown (or its $ math) could read as syntax inside a line."""
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in str(text))
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in visible(text))
+
+
+def escape_html(text: Any) -> Markup:
+    """HTML entities for ``& < > " '``, control characters shown visibly (see :func:`visible`)."""
+    return escape(visible(text))
 
 
 def code_md(text: Any) -> str:
@@ -76,7 +108,7 @@ def code_md(text: Any) -> str:
     padded with a space (which Markdown strips) when the text starts or ends
     with a backtick.
     """
-    s = str(text)
+    s = visible(text)  # a newline, above all a blank line, would end the span
     fence = "`" * (max((len(run) for run in re.findall("`+", s)), default=0) + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
     return f"{fence}{pad}{s}{pad}{fence}"
@@ -96,7 +128,412 @@ _TEX = {
 
 def escape_tex(text: Any) -> str:
     """Text safe in LaTeX: the ten special characters (and < > |) spelled out."""
-    return "".join(_TEX.get(c, c) for c in str(text))
+    return "".join(_TEX.get(c, c) for c in visible(text))
+
+
+# --------------------------------------------------------------------------
+# what templates see: plain, frozen data
+#
+# A template gets copies, never the live objects: numpy arrays have methods
+# that write files (tofile, dump), lists and dicts methods that change what
+# later sections print.  ``template_context`` converts an Explanation once,
+# for the built-in templates and a user's alike, into tuples, numbers,
+# strings, read-only mappings and the small frozen records below, whose only
+# methods compute strings from their own fields.
+
+
+class FrozenDict(Mapping):
+    """A read-only mapping: ``facts`` and every dict inside it, as templates see them."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[Any, Any]):
+        object.__setattr__(self, "_items", dict(items))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a FrozenDict cannot be changed")
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
+@dataclass(frozen=True)
+class EquationData:
+    """An :class:`~tracer.symbolic.Equation`, frozen; ``latex()`` and ``text()`` as the original's."""
+
+    name: str
+    lhs: Math | None
+    lines: tuple[Line, ...]
+    value: float | None
+
+    _first = Equation._first
+    symbolic = Equation.symbolic
+    substituted = Equation.substituted
+    result = Equation.result
+    latex = Equation.latex
+    text = Equation.text
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A :class:`~tracer.symbolic.Table`, frozen: header and rows are tuples."""
+
+    key: str
+    caption: str
+    header: tuple[Any, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    aligns = Table.aligns
+
+
+@dataclass(frozen=True)
+class SectionData:
+    """A :class:`~tracer.symbolic.Section`, frozen."""
+
+    key: str
+    id: str
+    number: str
+    title: str
+    layer: int | None
+    general: tuple[EquationData, ...]
+    derivation: tuple[EquationData, ...]
+    equations: tuple[EquationData, ...]
+    matrix: tuple[EquationData, ...]
+    tables: tuple[TableData, ...]
+    facts: FrozenDict
+
+    appendix = Section.appendix
+
+    def all_equations(self) -> tuple[EquationData, ...]:
+        return (*self.general, *self.derivation, *self.equations, *self.matrix)
+
+
+@dataclass(frozen=True)
+class TraceData:
+    """What a template may know of the trace: the network and the run, no arrays of steps."""
+
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]
+    learning_rate: float
+    loss_name: str
+    input_labels: tuple[str, ...]
+    output_labels: tuple[str, ...]
+    minmax: FrozenDict
+    method: str
+    n_rows: int
+    epochs: int
+    n_steps: int
+    seed: int | None
+    final_loss: float
+    stopped: str | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """An :class:`~tracer.symbolic.Explanation` as templates see it (``r``)."""
+
+    sections: tuple[SectionData, ...]
+    trace: TraceData
+    step: int
+    digits: int
+    facts: FrozenDict
+
+    def section(self, key: str, layer: int | None = None) -> SectionData:
+        for sec in self.sections:
+            if sec.key == key and (layer is None or sec.layer == layer):
+                return sec
+        raise KeyError(key)
+
+
+RECORDS = (EquationData, TableData, SectionData, TraceData, ReportData)
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain, frozen data a template may see; TypeError for anything else."""
+    if value is None or type(value) in (bool, int, float, str, Markup):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, Markup):
+        return Markup(str(value))
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, Mapping):
+        return FrozenDict({plain(k): plain(v) for k, v in value.items()})
+    if isinstance(value, Math):
+        return Math(str(value.latex), str(value.text))
+    if isinstance(value, Line):
+        return Line(str(value.kind), str(value.latex), str(value.text), tuple(str(r) for r in value.rows))
+    if isinstance(value, Equation):
+        return EquationData(str(value.name), plain(value.lhs), plain(value.lines), plain(value.value))
+    if isinstance(value, Table):
+        return TableData(str(value.key), str(value.caption), plain(value.header), plain(value.rows))
+    if isinstance(value, Section):
+        return SectionData(str(value.key), str(value.id), str(value.number), str(value.title), plain(value.layer),
+                           plain(value.general), plain(value.derivation), plain(value.equations),
+                           plain(value.matrix), plain(value.tables), plain(value.facts))
+    if isinstance(value, Explanation):
+        t = value.trace
+        trace = TraceData(plain(t.layers), plain(t.activations), plain(t.learning_rate), plain(t.loss_name),
+                          plain(t.input_labels), plain(t.output_labels), plain(t.minmax), plain(t.method),
+                          plain(t.n_rows), plain(t.epochs), plain(t.n_steps), plain(t.seed), plain(t.final_loss),
+                          plain(t.stopped))
+        return ReportData(plain(value.sections), trace, plain(value.step), plain(value.digits), plain(value.facts))
+    raise TypeError(f"a {type(value).__name__} is not plain data; templates see only plain data")
+
+
+def template_context(expl: Explanation, standalone: bool = True, figures: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The names every report template sees, converted once to plain frozen data (see :func:`plain`)."""
+    r = plain(expl)
+    return {"r": r, "sections": r.sections, "facts": r.facts, "digits": r.digits, "standalone": standalone,
+            "figs": plain(dict(figures or {}))}
+
+
+# --------------------------------------------------------------------------
+# the sandbox for a user's templates
+#
+# The second wall behind the plain context: an attribute or a call is allowed
+# only on plain data (and on Jinja's own loop, macro and namespace objects),
+# and a template's work is bounded.  None of these numbers is near what a
+# real report needs.
+
+MAX_ITEMS = 10_000_000  # characters of one string, items of one list made by one operation
+MAX_DIGITS = 10_000  # digits of an integer made by ** or *
+MAX_OUTPUT = 64 * 2**20  # characters a template may write (the largest built-in report is far below)
+CPU_SECONDS = 60  # CPU time rendering may take
+MEMORY = 2 * 2**30  # bytes of address space rendering may add (Linux: RLIMIT_AS)
+MAX_LIPSUM = 100  # paragraphs of lipsum(), and 1,000 words at most in each
+
+_PLAIN_TYPES = (type(None), bool, int, float, str, tuple, list, dict, range, FrozenDict, Math, Line, *RECORDS,
+                type({}.items()), type({}.keys()), type({}.values()), KeysView, ItemsView, ValuesView)
+
+
+def _jinja_types() -> tuple[type, ...]:
+    from jinja2 import runtime, utils
+    from jinja2.environment import TemplateModule
+
+    return (runtime.Macro, runtime.LoopContext, runtime.BlockReference, runtime.TemplateReference,
+            runtime.Undefined, utils.Namespace, utils.Cycler, utils.Joiner, TemplateModule)
+
+
+class BudgetExceeded(Exception):
+    """A template asked for more work than rendering allows."""
+
+
+def _too_big(n: int, what: str) -> None:
+    if n > MAX_ITEMS:
+        raise BudgetExceeded(f"{what} of {n:,} characters or items; a template may make at most {MAX_ITEMS:,}")
+
+
+def _int_digits(v: int) -> int:
+    return int(v.bit_length() * 0.30103) + 1
+
+
+_PERCENT_WIDTH = re.compile(r"%[-#0 +]*(\d*)(?:\.(\d*))?")
+
+
+def _check_binop(op: str, left: Any, right: Any) -> None:
+    """Refuse an operator whose result would be huge, before Python builds it."""
+    seq = (str, list, tuple)
+    if op == "*":
+        for a, b in ((left, right), (right, left)):
+            if isinstance(a, seq) and isinstance(b, int) and not isinstance(b, bool):
+                _too_big(len(a) * max(b, 0), f"'*' would make a {'string' if isinstance(a, str) else 'list'}")
+        if type(left) is int and type(right) is int and _int_digits(left) + _int_digits(right) > MAX_DIGITS:
+            raise BudgetExceeded(f"'*' would make a number of more than {MAX_DIGITS:,} digits")
+    elif op == "+":
+        if isinstance(left, seq) and isinstance(right, seq):
+            _too_big(len(left) + len(right), "'+' would make a sequence")
+    elif op == "**":
+        if type(left) is int and type(right) is int and right > 0 and abs(left) > 1:
+            digits = right * math.log10(abs(left))
+            if digits > MAX_DIGITS:
+                raise BudgetExceeded(f"the power {left} ** {right} has about {digits:,.0f} digits; "
+                                     f"a template may compute numbers of at most {MAX_DIGITS:,} digits")
+    elif op == "%" and isinstance(left, str):
+        for m in _PERCENT_WIDTH.finditer(left):
+            for n in m.groups():
+                if n and len(n) > 7 and int(n) > MAX_ITEMS:
+                    _too_big(int(n), "a width in '%' formatting")
+
+
+_WIDTH_METHODS = {"center", "ljust", "rjust", "zfill", "expandtabs"}
+
+
+def _check_call(obj: Any, args: tuple, kwargs: dict) -> None:
+    """Refuse a str method whose result would be huge (a width, a replacement repeated everywhere)."""
+    owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
+    if not isinstance(owner, str):
+        return
+    if name in _WIDTH_METHODS:
+        for n in (*args, *kwargs.values()):
+            if isinstance(n, int):
+                _too_big(n * (len(owner) if name == "expandtabs" else 1), f"str.{name} would make a string")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
+        _too_big(len(owner) + (len(owner) + 1) * len(args[1]), "str.replace could make a string")
+    elif name == "join" and args and isinstance(args[0], (list, tuple)):
+        _too_big(len(owner) * len(args[0]) + sum(len(x) for x in args[0] if isinstance(x, str)), "str.join would make a string")
+
+
+class _Sandbox(SandboxedEnvironment):
+    """Jinja's sandbox, narrowed to plain data and bounded work (see the numbers above)."""
+
+    intercepted_binops = frozenset({"*", "**", "+", "%"})
+
+    def __init__(self, *args: Any, **kwargs: Any) -> None:
+        super().__init__(*args, **kwargs)
+        self._jinja = _jinja_types()
+        lipsum = self.globals["lipsum"]
+
+        def bounded_lipsum(n: int = 5, html: bool = True, min: int = 20, max: int = 100) -> str:
+            if n > MAX_LIPSUM or max > 1000 or min > 1000:
+                raise BudgetExceeded(f"lipsum({n}) asks for too much text; at most {MAX_LIPSUM} paragraphs of 1,000 words")
+            return lipsum(n, html, min, max)
+
+        self.globals["lipsum"] = bounded_lipsum
+        for name in ("center", "indent", "format", "replace", "batch", "join"):
+            self.filters[name] = _bounded_filter(name, self.filters[name])
+
+    def _allowed(self, value: Any) -> bool:
+        if isinstance(value, _PLAIN_TYPES) or isinstance(value, self._jinja):
+            return True
+        owner = getattr(value, "__self__", None)  # a bound method: allowed on plain data only
+        if owner is not None and (isinstance(value, (types.MethodType, types.BuiltinMethodType))
+                                  or type(value).__name__ in ("method-wrapper", "builtin_function_or_method")):
+            return isinstance(owner, _PLAIN_TYPES) or isinstance(owner, self._jinja)
+        return any(value is g for g in self.globals.values()) or getattr(value, "_mlptrace_str_format", False)
+
+    def wrap_str_format(self, value: Any) -> Any:
+        # Jinja's own safe str.format (its formatter checks every field): a call _allowed lets through
+        fmt = super().wrap_str_format(value)
+        if fmt is not None:
+            fmt._mlptrace_str_format = True
+        return fmt
+
+    def is_safe_attribute(self, obj: Any, attr: str, value: Any) -> bool:
+        return super().is_safe_attribute(obj, attr, value) and self._allowed(value)
+
+    def is_safe_callable(self, obj: Any) -> bool:
+        return super().is_safe_callable(obj) and self._allowed(obj)
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        _check_binop(operator, left, right)
+        return super().call_binop(context, operator, left, right)
+
+    def call(__self, __context: Any, __obj: Any, *args: Any, **kwargs: Any) -> Any:  # noqa: N805
+        _check_call(__obj, args, kwargs)
+        _Budget.check()
+        return super().call(__context, __obj, *args, **kwargs)
+
+
+def _bounded_filter(name: str, f: Any) -> Any:
+    """A built-in filter that first refuses an argument that would make a huge string."""
+
+    @functools.wraps(f)
+    def bounded(*args: Any, **kwargs: Any) -> Any:
+        values = list(args) + list(kwargs.values())
+        value = args[0] if args else ""
+        if name == "center":
+            for n in values[1:]:
+                if isinstance(n, int):
+                    _too_big(n, "center would make a string")
+        elif name == "indent":
+            lines = str(value).count("\n") + 1
+            for w in values[1:2]:
+                _too_big(lines * (w if isinstance(w, int) else len(str(w))), "indent would make a string")
+        elif name == "format":
+            _check_binop("%", str(value), None)
+        elif name == "replace" and len(values) >= 3:
+            s = str(value)
+            _too_big(len(s) + (len(s) + 1) * len(str(values[2])), "replace could make a string")
+        elif name == "batch" and len(values) >= 2 and isinstance(values[1], int):
+            _too_big(values[1], "batch would make a list")
+        elif name == "join" and len(values) >= 2 and isinstance(value, (list, tuple)):
+            _too_big(len(str(values[1])) * len(value), "join would make a string")
+        return f(*args, **kwargs)
+
+    return bounded
+
+
+class _Budget:
+    """CPU time, output and memory for one rendering of a user's templates.
+
+    The CPU time is enforced by a profiling timer (SIGPROF) when rendering
+    runs in the main thread, else checked between calls and pieces of
+    output; memory by RLIMIT_AS where the platform has it.
+    """
+
+    deadline: float | None = None
+
+    def __init__(self) -> None:
+        self.previous_handler: Any = None
+        self.previous_limit: tuple[int, int] | None = None
+
+    @classmethod
+    def check(cls) -> None:
+        if cls.deadline is not None and time.process_time() > cls.deadline:
+            raise BudgetExceeded(f"rendering took more than {CPU_SECONDS} CPU seconds")
+
+    def __enter__(self) -> "_Budget":
+        _Budget.deadline = time.process_time() + CPU_SECONDS
+        if threading.current_thread() is threading.main_thread() and signal.getsignal(signal.SIGPROF) in (signal.SIG_DFL, None):
+            def expired(signum: int, frame: Any) -> None:
+                raise BudgetExceeded(f"rendering took more than {CPU_SECONDS} CPU seconds")
+
+            self.previous_handler = signal.signal(signal.SIGPROF, expired)
+            signal.setitimer(signal.ITIMER_PROF, CPU_SECONDS)
+        size = _address_space()
+        if size is not None:
+            import resource
+
+            soft, hard = resource.getrlimit(resource.RLIMIT_AS)
+            want = size + MEMORY
+            if soft == resource.RLIM_INFINITY or soft > want:
+                try:
+                    resource.setrlimit(resource.RLIMIT_AS, (want, hard))
+                    self.previous_limit = (soft, hard)
+                except (ValueError, OSError):
+                    pass
+        return self
+
+    def __exit__(self, *exc: Any) -> None:
+        if self.previous_handler is not None:
+            signal.setitimer(signal.ITIMER_PROF, 0)
+            signal.signal(signal.SIGPROF, self.previous_handler)
+        if self.previous_limit is not None:
+            import resource
+
+            resource.setrlimit(resource.RLIMIT_AS, self.previous_limit)
+        _Budget.deadline = None
+
+
+def _address_space() -> int | None:
+    """This process's virtual memory size in bytes (Linux), else None."""
+    try:
+        with open("/proc/self/statm") as fh:
+            return int(fh.read().split()[0]) * os.sysconf("SC_PAGE_SIZE")
+    except (OSError, ValueError, IndexError, AttributeError):
+        return None
 
 
 # --------------------------------------------------------------------------
@@ -104,7 +541,8 @@ def escape_tex(text: Any) -> str:
 
 
 def _basename(path: Any) -> str:
-    return Path(str(path)).name if path else ""
+    # a file name may hold any character but "/" and NUL: shown visibly, whatever the format
+    return visible(Path(str(path)).name) if path else ""
 
 
 class _InlineMath(jinja2.ext.Extension):
@@ -119,7 +557,7 @@ def _mathml(tex: Any, display: bool = False) -> Markup:
 
 
 def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
-    env.filters["esc"] = {"md": escape_md, "tex": escape_tex, "html": escape}[fmt]
+    env.filters["esc"] = {"md": escape_md, "tex": escape_tex, "html": escape_html}[fmt]
     if fmt == "md":
         env.filters["code"] = code_md
     if fmt == "html":
@@ -167,17 +605,44 @@ def _builtin_env(fmt: str) -> jinja2.Environment:
     return _setup(env, fmt)
 
 
+class OutsideFolder(jinja2.TemplateError):
+    """A user's template that, through a symbolic link, is a file outside the template folder."""
+
+
+class _FolderLoader(jinja2.FileSystemLoader):
+    """A FileSystemLoader that refuses a template whose real path (links followed) leaves its folder."""
+
+    def get_source(self, environment: jinja2.Environment, template: str) -> tuple[str, str, Any]:
+        source, filename, uptodate = super().get_source(environment, template)
+        _inside(filename, self.searchpath, template)
+        return source, filename, uptodate
+
+
+def _inside(filename: str, folders: Any, name: str) -> None:
+    real = os.path.realpath(filename)
+    for folder in folders:
+        root = os.path.realpath(folder)
+        if real.startswith(root.rstrip(os.sep) + os.sep):
+            return
+    raise OutsideFolder(f"template {name!r} is a link to a file outside the template folder; refused")
+
+
 def _user_env(fmt: str, directory: str) -> jinja2.Environment:
     d = Path(directory)
     if not d.is_dir():
         raise InputError(directory, "", "--template must be a directory of templates")
     sub = d / FORMATS[fmt][0]
     mine = sub if sub.is_dir() else d
-    if not (mine / f"report.{FORMATS[fmt][1]}.j2").is_file():
-        raise InputError(str(mine), "", f"no report.{FORMATS[fmt][1]}.j2 (the entry template for --format {fmt})")
+    entry = f"report.{FORMATS[fmt][1]}.j2"
+    if not (mine / entry).is_file():
+        raise InputError(str(mine), "", f"no {entry} (the entry template for --format {fmt})")
+    try:
+        _inside(str(mine / entry), [str(mine)], entry)
+    except OutsideFolder as exc:
+        raise InputError(directory, entry, str(exc)) from None
     builtin = resource_dir("templates") / FORMATS[fmt][0]
-    loader = jinja2.ChoiceLoader([jinja2.FileSystemLoader(str(mine)), jinja2.FileSystemLoader(str(builtin))])
-    return _setup(SandboxedEnvironment(loader=loader, **_options(fmt)), fmt)
+    loader = jinja2.ChoiceLoader([_FolderLoader(str(mine)), jinja2.FileSystemLoader(str(builtin))])
+    return _setup(_Sandbox(loader=loader, **_options(fmt)), fmt)
 
 
 # --------------------------------------------------------------------------
@@ -200,29 +665,60 @@ def render(expl: Explanation, fmt: str = "md", template_dir: str | None = None, 
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
     env = _user_env(fmt, template_dir) if template_dir else _builtin_env(fmt)
     name = f"report.{FORMATS[fmt][1]}.j2"
-    context = {
-        "r": expl, "sections": expl.sections, "facts": expl.facts, "digits": expl.digits,
-        "standalone": standalone,
-        "figs": _inline_figures(expl) if figures is None and fmt == "html" else (figures or {}),
-    }
+    context = template_context(expl, standalone,
+                               _inline_figures(expl) if figures is None and fmt == "html" else (figures or {}))
     try:
-        text = env.get_template(name).render(context)
-        return re.sub(r"\n{3,}", "\n\n", text)  # the partials' blank lines, collapsed
+        if template_dir:
+            with _Budget():
+                text = _generate(env.get_template(name), context)
+        else:
+            text = env.get_template(name).render(context)
+        text = re.sub(r"\n{3,}", "\n\n", text)  # the partials' blank lines, collapsed
     except jinja2.TemplateSyntaxError as exc:
         raise InputError(exc.filename or exc.name or name, f"line {exc.lineno}", exc.message or "syntax error") from None
     except MlptraceError:
         raise
     except Exception as exc:
         # A user's template can fail any way Python can (the sandbox refusing,
-        # a missing include, 1/0): bad input, on one line.
+        # a missing include, 1/0, a budget exceeded): bad input, on one line.
         if not template_dir:
             raise  # a bug in the shipped templates must not pass as bad input
-        raise InputError(template_dir, _template_line(exc), _template_error(exc)) from None
+        raise InputError(template_dir, _template_line(exc) or name, _template_error(exc)) from None
+    _check_encodable(text, template_dir or "the built-in templates", name)
+    return text
+
+
+def _generate(template: jinja2.Template, context: dict[str, Any]) -> str:
+    """Render piece by piece, stopping at the output and CPU budgets."""
+    pieces, size = [], 0
+    for piece in template.generate(context):
+        size += len(piece)
+        if size > MAX_OUTPUT:
+            raise BudgetExceeded(f"the output would be longer than {MAX_OUTPUT:,} characters")
+        _Budget.check()
+        pieces.append(piece)
+    return "".join(pieces)
+
+
+_SURROGATE = re.compile("[\ud800-\udfff]")
+
+
+def _check_encodable(text: str, source: str, name: str) -> None:
+    """A report is UTF-8: a lone surrogate (which a template can print) is one line of bad input."""
+    m = _SURROGATE.search(text)
+    if m is not None:
+        line = text.count("\n", 0, m.start()) + 1
+        raise InputError(source, name, f"renders U+{ord(m.group()):04X} (a lone surrogate) on line {line} of the "
+                         "report, which UTF-8 cannot encode")
 
 
 def _template_error(exc: Exception) -> str:
     """What went wrong in a user's template, on one line."""
-    if isinstance(exc, jinja2.TemplateNotFound):
+    if isinstance(exc, MemoryError):
+        what = f"rendering needed more than {MEMORY // 2**30} GiB of memory"
+    elif isinstance(exc, BudgetExceeded):
+        what = str(exc)
+    elif isinstance(exc, jinja2.TemplateNotFound):
         what = f"template {exc.name!r} not found (looked for in the folder, then the built-in templates)"
     elif isinstance(exc, (jinja2.TemplateError, MathMLError)):
         what = str(exc)
@@ -450,7 +946,7 @@ def main(args: argparse.Namespace) -> int:
 
     from . import config as config_mod
     from .commands import _output_file
-    from .files import atomic_write, check_not_input, write_target
+    from .files import Outputs, check_not_input, write_target
 
     fmt = _format(args)
     if fmt == "pdf" and not args.output:
@@ -486,12 +982,16 @@ def main(args: argparse.Namespace) -> int:
         figs = {k: quote(p.name) if fmt == "md" else p.name for k, p in paths.items()}
     text = render(expl, "tex" if fmt == "pdf" else fmt, template_dir=args.template, figures=figs)
 
-    if fmt == "pdf":
-        atomic_write(target, to_pdf(text, files=drawn))
-    elif target is not None:
-        for path, data in drawn.items():  # the figures first: the report never links to a missing file
-            atomic_write(path, data)
-        atomic_write(target, text)
+    if target is not None:
+        # the report and its figures are committed together, or none of them is
+        with Outputs() as out:
+            if fmt == "pdf":
+                out.write(target, to_pdf(text, files=drawn))
+            else:
+                for path, data in drawn.items():
+                    out.write(path, data)
+                out.write(target, text)
+            out.commit()
     else:
         sys.stdout.write(text)
         sys.stdout.flush()

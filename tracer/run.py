@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Callable
+from typing import Any, Callable
 
 import numpy as np
 
@@ -22,12 +22,15 @@ def record(
     on_epoch: Callable[[int, float], None] | None = None,
     stream_to: str | None = None,
     stop: list[bool] | None = None,
+    outputs: Any = None,
 ) -> tuple[Trace, MLP]:
     """Train ``config`` and return its trace (the steps ``policy`` keeps) and the trained network.
 
     With ``stream_to`` (a ``.npz`` path) the kept steps go to that file a
     chunk at a time and the returned trace holds none of them: memory stays
-    flat however long the run.
+    flat however long the run.  ``outputs`` (a :class:`tracer.files.Outputs`)
+    holds that file's temporary until the command commits all its outputs;
+    without it the file is renamed into place when the run ends.
 
     On a NumericalError or an Interrupted (``stop[0]`` set by a signal
     handler) the trace and the network so far travel on the exception as
@@ -60,25 +63,28 @@ def record(
     )
     writer = None
     if stream_to:
-        writer = trace.sink = NpzWriter(stream_to)
+        writer = trace.sink = NpzWriter(stream_to, outputs)
         trace.schedule = policy.iter_steps(total)
     try:
-        train(net, X, Z, config.learning_rate, config.epochs, trace, on_epoch, stop)
-    except (NumericalError, Interrupted) as exc:
-        trace.stopped = str(exc)
+        try:
+            train(net, X, Z, config.learning_rate, config.epochs, trace, on_epoch, stop)
+        except (NumericalError, Interrupted) as exc:
+            trace.stopped = str(exc)
+            trace.final = net.params
+            if writer:
+                writer.close(trace)  # what was trained so far is kept
+            exc.trace, exc.net = trace, net
+            raise
         trace.final = net.params
+        trace.final_loss = float(np.mean(net.losses(X, Z)))
         if writer:
             writer.close(trace)
-        exc.trace, exc.net = trace, net
+    except (NumericalError, Interrupted):
         raise
-    except BaseException:
+    except BaseException:  # an error, a full disk, SIGTERM: no partial trace is left
         if writer:
             writer.abort()
         raise
-    trace.final = net.params
-    trace.final_loss = float(np.mean(net.losses(X, Z)))
-    if writer:
-        writer.close(trace)
     return trace, net
 
 

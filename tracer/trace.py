@@ -16,7 +16,6 @@ import json
 import math
 import os
 import re
-import tempfile
 import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
@@ -392,26 +391,30 @@ class NpzWriter:
     Each chunk ``c`` is a group of arrays ``c000000/x``, ``c000000/w0``, ...
     (the stored quantities only, full float64); ``meta.json`` and
     ``epoch_loss`` are written last.  The file is built under a temporary
-    name beside the target and renamed into place when closed, so a reader
-    never sees a partial trace.
+    name beside the target, reserved in ``outputs`` (a
+    :class:`tracer.files.Outputs`: the command's other files are committed
+    with it, or none is); without one it is renamed into place when closed.
+    Either way a reader never sees a partial trace.
     """
 
-    def __init__(self, path: str | os.PathLike):
-        from .files import write_target
+    def __init__(self, path: str | os.PathLike, outputs: Any = None):
+        from .files import Outputs
 
-        target, self.atomic = write_target(path)
+        self.own = outputs is None
+        self.outputs = Outputs() if self.own else outputs
+        self.tmp, target = self.outputs.reserve(path)
         self.path = os.fspath(target)
-        if self.atomic:
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{target.name}.", suffix=".tmp", dir=target.parent)
-            os.close(fd)
-        else:  # a FIFO or a device: written in place, never replaced
-            self.tmp = self.path
         self.zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
         self.chunks = 0
 
     def _put(self, name: str, array: np.ndarray) -> None:
-        with self.zip.open(name + ".npy", "w", force_zip64=True) as fh:
-            np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
+        try:
+            with self.zip.open(name + ".npy", "w", force_zip64=True) as fh:
+                np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
+        except OSError as exc:  # a full disk, a file-size limit: one line, and the temporary goes
+            from .errors import InputError
+
+            raise InputError(self.path, "", f"cannot write: {exc.strerror or exc}") from None
 
     def __call__(self, trace: Trace, n: int) -> None:
         prefix = f"c{self.chunks:06d}/"
@@ -426,21 +429,28 @@ class NpzWriter:
     def close(self, trace: Trace) -> None:
         meta = _meta(trace)
         meta["chunks"] = self.chunks
-        self.zip.writestr("meta.json", json.dumps(meta, allow_nan=False))
-        self._put("epoch_loss", trace.epoch_loss)
-        self.zip.close()
-        if self.atomic:
-            with open(self.tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.chmod(self.tmp, 0o644)
-            os.replace(self.tmp, self.path)
+        try:
+            self.zip.writestr("meta.json", json.dumps(meta, allow_nan=False))
+            self._put("epoch_loss", trace.epoch_loss)
+            self.zip.close()
+            if self.tmp != self.path:
+                with open(self.tmp, "rb+") as fh:
+                    os.fsync(fh.fileno())
+        except OSError as exc:
+            from .errors import InputError
+
+            raise InputError(self.path, "", f"cannot write: {exc.strerror or exc}") from None
+        if self.own:
+            self.outputs.commit()
 
     def abort(self) -> None:
         try:
             self.zip.close()
+        except (OSError, ValueError):
+            pass  # the file is thrown away: a failure to finish it changes nothing
         finally:
-            if self.atomic and os.path.exists(self.tmp):
-                os.unlink(self.tmp)
+            if self.own:
+                self.outputs.abort()
 
 
 def _from_meta(meta: dict[str, Any], k: int) -> Trace:

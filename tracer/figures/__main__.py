@@ -25,8 +25,10 @@ def main(argv: list[str]) -> int:
     try:
         cfg = config.load(argv[1] if len(argv) > 1 else None)
         trace, _ = run.record(cfg, policy="first:1")
-        for name, canvas in [("network", network(trace)), ("loss", loss(trace)), ("gd", descent())]:
-            files.atomic_write(out / f"{name}.svg", canvas.svg())
+        with files.Outputs() as outputs:  # the three pictures together, or none
+            for name, canvas in [("network", network(trace)), ("loss", loss(trace)), ("gd", descent())]:
+                outputs.write(out / f"{name}.svg", canvas.svg())
+            outputs.commit()
     except InputError as exc:
         print(f"python -m tracer.figures: error: {exc}", file=sys.stderr)
         return 2
