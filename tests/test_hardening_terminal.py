@@ -16,6 +16,7 @@ literally (or, for a control character, in its visible ``\\x1b`` form).
 
 from __future__ import annotations
 
+import json
 import os
 import re
 import subprocess
@@ -114,8 +115,6 @@ def test_verify_json_on_standard_output_has_no_raw_control(tmp_path):
     r = run(tmp_path, ["verify", "d.md", "--json", "-"])
     assert r.returncode == 0, r
     assert_no_raw_control(r.stdout, r.stderr)
-    import json
-
     assert ESC_TITLE in json.loads(r.stdout)[0]["expression"]  # JSON keeps the text, escaped
 
 
