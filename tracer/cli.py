@@ -54,11 +54,12 @@ def _int_at_least(minimum: int, maximum: int | None = None):
     """An argparse type: a whole number of at least ``minimum`` (and at most ``maximum``)."""
 
     def parse(text: str) -> int:
+        from .files import parse_integer  # here, not at the top: --help must not load numpy
+
         shown = repr(text if len(text) <= 40 else text[:37] + "...")
-        try:
-            value = int(text)
-        except ValueError:
-            raise argparse.ArgumentTypeError(f"{shown} is not a whole number") from None
+        value = parse_integer(text)
+        if value is None:
+            raise argparse.ArgumentTypeError(f"{shown} is not a whole number (plain ASCII digits, e.g. 10)")
         if value < minimum:
             raise argparse.ArgumentTypeError(
                 f"{shown} must be at least 1" if minimum == 1 else f"{shown} must not be negative")
@@ -67,6 +68,18 @@ def _int_at_least(minimum: int, maximum: int | None = None):
         return value
 
     return parse
+
+
+def _positive_float(text: str) -> float:
+    """An argparse type: a positive finite number, written as a plain ASCII decimal (0.1, 1e-3)."""
+    from .files import parse_number
+
+    shown = repr(text if len(text) <= 40 else text[:37] + "...")
+    value = parse_number(text)
+    if value is None or value <= 0:
+        raise argparse.ArgumentTypeError(
+            f"must be a positive finite number (a plain ASCII decimal such as 0.1), found {shown}")
+    return value
 
 
 def _name(text: str) -> str:
@@ -151,7 +164,7 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("gd", help="gradient descent on any function, as the document's table")
     p.add_argument("expr", metavar="EXPR", help='a function, e.g. "x**2 + y**2"')
     p.add_argument("--at", required=True, metavar="POINT", help="start point, e.g. x=3,y=4")
-    p.add_argument("--lr", type=float, default=0.1, metavar="ETA", help="learning rate (default 0.1)")
+    p.add_argument("--lr", type=_positive_float, default=0.1, metavar="ETA", help="learning rate (default 0.1)")
     p.add_argument("--steps", type=_positive_int, default=10, metavar="N", help="number of steps (default 10)")
     p.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4, at most 30)")
     p.add_argument("--svg", "--plot", dest="svg", type=_name, metavar="FILE",

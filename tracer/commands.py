@@ -31,6 +31,9 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
         if args.epochs > config_mod.MAX_EPOCHS:
             raise InputError("command line", "--epochs", config_mod.too_many_epochs(args.epochs))
         cfg = cfg.replace(epochs=args.epochs)
+    command = getattr(args, "command", None)
+    if command in ("walk", "check"):  # before training: a network too large to explain is refused now
+        config_mod.check_explainable(cfg, command, getattr(args, "steps", 1) if command == "check" else 1)
     return cfg
 
 

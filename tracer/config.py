@@ -63,6 +63,18 @@ LOSSES = ("mse",)
 # several copies (initial, current, last finite, gradient, final).
 MAX_EPOCHS = 10_000_000
 MAX_PARAMS = 10_000_000
+# The engine, the trace and the report walk the layers one by one in Python:
+# a million layers of one node each took minutes and gigabytes before failing.
+MAX_HIDDEN_LAYERS = 100
+# The commands that explain a network write (report, walk) or check (check)
+# every node and weight, which is far slower than training it: the sizes
+# below finish in about ten seconds or less (a 1,000-node report took 7 s,
+# its walkthrough 15 s; a 100,000-node one never finished).  check also takes
+# four finite differences per parameter per step, each a forward pass.
+EXPLAIN_NODES = 500  # report and walk: nodes of every layer, inputs included
+EXPLAIN_PARAMS = 10_000  # report and walk: weights and biases
+EXPLAIN_LAYERS = 20  # report and walk: hidden layers (100 layers of 2 nodes took 23 s to report, 39 s to walk)
+CHECK_GRADIENTS = 50_000  # check: weights and biases times --steps
 SIDES = ("calculate", "file", "off")
 INITS = ("file", "random", "inline")
 
@@ -171,6 +183,34 @@ def _check_ranges(raw: np.ndarray, source: str, labels: list[str]) -> None:
                          f"max - min ({hi[j]:g} - {lo[j]:g}) overflows float64; scale the column down")
 
 
+def check_explainable(cfg: "Config", command: str, steps: int = 1) -> None:
+    """Refuse, before any training, a network too large for ``command`` (report, walk or check) to explain.
+
+    The error names the config and the key that sets the size
+    (``network.hidden``, or ``network.inputs`` for a network without hidden
+    layers); for check, ``--steps`` when the network alone would fit.
+    """
+    n_params = sum(m * n + n for m, n in zip(cfg.layers[:-1], cfg.layers[1:]))
+    n_nodes = sum(cfg.layers)
+    where = "network.hidden" if cfg.hidden else "network.inputs"
+    size = f"this one has {files.count(n_nodes)} nodes and {files.count(n_params)} weights and biases"
+    if command == "check":
+        if n_params > CHECK_GRADIENTS:
+            raise InputError(cfg.source, where, f"check compares at most {CHECK_GRADIENTS:,} gradients "
+                             f"(weights and biases times --steps); {size} (train takes up to {MAX_PARAMS:,})")
+        if n_params * steps > CHECK_GRADIENTS:
+            raise InputError("command line", "--steps", f"check compares at most {CHECK_GRADIENTS:,} gradients "
+                             f"(weights and biases times --steps): at most {CHECK_GRADIENTS // n_params:,} steps "
+                             f"for {cfg.source}'s {n_params:,} weights and biases, found {steps:,}")
+        return
+    if len(cfg.hidden) > EXPLAIN_LAYERS:
+        raise InputError(cfg.source, "network.hidden", f"{command} explains networks of at most {EXPLAIN_LAYERS} "
+                         f"hidden layers; this one has {len(cfg.hidden):,} (train takes up to {MAX_HIDDEN_LAYERS})")
+    if n_nodes > EXPLAIN_NODES or n_params > EXPLAIN_PARAMS:
+        raise InputError(cfg.source, where, f"{command} explains networks of at most {EXPLAIN_NODES:,} nodes "
+                         f"and {EXPLAIN_PARAMS:,} weights and biases; {size} (train takes up to {MAX_PARAMS:,})")
+
+
 def too_many_epochs(epochs: int) -> str:
     return f"at most {MAX_EPOCHS:,} (every epoch's loss is kept in memory), found {files.count(epochs)}"
 
@@ -246,11 +286,11 @@ class _Reader:
 
 def _parse(path: Path) -> dict[str, Any]:
     if path.suffix.lower() == ".json":
-        data = files.read_json(path)
+        data = files.read_json(path, "config")
         if not isinstance(data, dict):
             raise InputError(str(path), "top level", "expected an object of sections")
         return data
-    text = files.read_text(path)
+    text = files.read_text(path, "config")
     try:
         return tomllib.loads(text)
     except RecursionError:
@@ -305,6 +345,8 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     hidden = r.get("network", "hidden")
     if not isinstance(hidden, list):
         raise r.fail("network.hidden", "expected a list of node counts, [] for none")
+    if len(hidden) > MAX_HIDDEN_LAYERS:
+        raise r.fail("network.hidden", f"at most {MAX_HIDDEN_LAYERS} hidden layers, found {files.count(len(hidden))}")
     for i, n in enumerate(hidden):
         if isinstance(n, bool) or not isinstance(n, int) or n < 1:
             raise r.fail(f"network.hidden[{i}]", f"expected a node count of at least 1, found {files.shown(n)}")

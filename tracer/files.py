@@ -36,6 +36,10 @@ __all__ = [
     "minmax_from_mapping",
     "write_minmax",
     "check_not_input",
+    "READ_LIMITS",
+    "read_text",
+    "parse_number",
+    "parse_integer",
 ]
 
 
@@ -220,16 +224,44 @@ def check_not_input(targets: Sequence[str | os.PathLike], inputs: Sequence[str |
 # reading
 
 
-def read_text(path: str | os.PathLike) -> str:
+MiB = 2**20
+# The most bytes mlptrace reads from one input file, per kind of file.  Far
+# beyond any real input (a config of a few KiB, the weights of a network at
+# the 10,000,000-parameter limit are about 300 MiB of JSON), and small enough
+# that the text and what is parsed from it fit in memory: a larger file, or a
+# stream that never ends, is refused instead of read until memory runs out.
+READ_LIMITS = {
+    "config": 16 * MiB,
+    "weights": 512 * MiB,  # weights and min-max files (Go-format JSON)
+    "dataset": 256 * MiB,  # CSV datasets
+    "document": 16 * MiB,  # Markdown or LaTeX documents to verify
+}
+
+
+def read_text(path: str | os.PathLike, kind: str) -> str:
+    """The text of an input file of ``kind`` (a key of READ_LIMITS), as UTF-8 without a byte-order mark.
+
+    A character or block device (/dev/zero, /dev/urandom, a terminal) is
+    refused: it never ends.  A FIFO is read like a file, at most the limit
+    plus one byte, so a writer that never stops is refused too (a FIFO with
+    no writer waits for one, as ``cat`` does).
+    """
     path = Path(path)
+    limit = READ_LIMITS[kind]
     try:
-        raw = path.read_bytes()
+        with open(path, "rb") as fh:
+            mode = os.fstat(fh.fileno()).st_mode
+            if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
+                raise InputError(str(path), "", f"is a device, not a regular file; expected a {kind} file")
+            raw = fh.read(limit + 1)  # bounded: never more than one byte past the limit is held
     except FileNotFoundError:
         raise InputError(str(path), "", "no such file") from None
     except IsADirectoryError:
         raise InputError(str(path), "", "is a directory, not a file") from None
     except OSError as exc:
         raise InputError(str(path), "", f"cannot read: {exc.strerror or exc}") from None
+    if len(raw) > limit:
+        raise InputError(str(path), "", f"larger than {limit // MiB:,} MiB, the most mlptrace reads from a {kind} file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
@@ -257,11 +289,59 @@ def _constant_place(text: str) -> str:
     return ""
 
 
-def read_json(path: str | os.PathLike) -> Any:
-    """Parse a JSON file; syntax errors name the line and column."""
-    text = read_text(path)
+class _Repeated(dict):
+    """A JSON object in which ``key`` appeared more than once (the dict keeps the last value)."""
+
+    key: str
+
+
+def _objects(repeats: list[str]):
+    """An object_pairs_hook: each object as a dict, marked (and noted in ``repeats``) when a key repeats."""
+
+    def hook(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+        out = dict(pairs)
+        if len(out) == len(pairs):
+            return out
+        marked = _Repeated(out)
+        marked.key = first_repeat([k for k, _ in pairs]) or ""
+        repeats.append(marked.key)
+        return marked
+
+    return hook
+
+
+def _repeated_key(data: Any) -> str | None:
+    """Key path (``training.epochs``, ``a[2].b``) of the first repeated key, walking without recursion."""
+    todo: list[tuple[str, Any]] = [("", data)]
+    while todo:
+        path, value = todo.pop()
+        if isinstance(value, dict):
+            dot = f"{path}." if path else ""
+            if isinstance(value, _Repeated):
+                return dot + value.key
+            todo.extend(reversed([(dot + k, v) for k, v in value.items()]))
+        elif isinstance(value, list):
+            todo.extend(reversed([(f"{path}[{i}]", v) for i, v in enumerate(value) if isinstance(v, (dict, list))]))
+    return None
+
+
+def read_json(path: str | os.PathLike, kind: str) -> Any:
+    """Parse a JSON file of ``kind`` (see READ_LIMITS); syntax errors name the line and column.
+
+    A key given twice in one object is refused, as TOML refuses it: Python
+    keeps the last value, other JSON readers the first, so either reading
+    may not be what the author meant.
+    """
+    text = read_text(path, kind)
     try:
-        return json.loads(text, parse_constant=_reject_constant)
+        repeats: list[str] = []
+        data = json.loads(text, parse_constant=_reject_constant, object_pairs_hook=_objects(repeats))
+        # The hook sees objects innermost first and cannot know where they sit:
+        # only when a key did repeat is the tree walked for its path.
+        repeated = _repeated_key(data) if repeats else None
+        if repeated is not None:
+            raise InputError(str(path), repeated, "this key is given twice in one object; keep one")
+        return data
     except json.JSONDecodeError as exc:
         raise InputError(str(path), f"line {exc.lineno}, column {exc.colno}", exc.msg) from None
     except ValueError as exc:
@@ -302,19 +382,31 @@ def as_float(v: int | float) -> float:
         return math.inf
 
 
-def parse_number(text: str) -> float | None:
-    """A finite decimal number as the Go package reads one, else None.
+# Plain ASCII decimals, the one number syntax mlptrace reads from a data file
+# or a command line.  Python's float() and int() also take "1_000", digits of
+# other scripts ("١٢", fullwidth "１２"), surrounding whitespace, "nan" and
+# "infinity": a file or an option holding those has a typo or an encoding
+# slip, not a number.
+_DECIMAL = re.compile(r"[+-]?(?:[0-9]+\.?[0-9]*|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
+_INTEGER = re.compile(r"[+-]?[0-9]+")
 
-    Python's float() also takes "1_000" and digits of other scripts ("١٢");
-    a data file holding those has a typo or an encoding slip, not a number.
-    """
-    if "_" in text or not text.isascii():
+
+def parse_number(text: str) -> float | None:
+    """A finite plain decimal number (``3``, ``-0.5``, ``1e-3``) as the Go package reads one, else None."""
+    if not _DECIMAL.fullmatch(text):
+        return None
+    v = float(text)
+    return v if math.isfinite(v) else None
+
+
+def parse_integer(text: str) -> int | None:
+    """A plain decimal whole number (``10``, ``-3``), else None (also beyond Python's 4300-digit limit)."""
+    if not _INTEGER.fullmatch(text):
         return None
     try:
-        v = float(text)
+        return int(text)
     except ValueError:
         return None
-    return v if math.isfinite(v) else None
 
 
 def first_repeat(names: Sequence[str]) -> str | None:
@@ -346,7 +438,7 @@ def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[
     one row per data line.  ``columns``, when given, is the number of fields
     every row must have.
     """
-    text = read_text(path)
+    text = read_text(path, "dataset")
     # Only \n, \r\n and \r end a line (str.splitlines also splits at form
     # feeds and other separators, which would put later errors on the wrong line).
     lines = re.split(r"\r\n|\r|\n", text)
@@ -467,7 +559,7 @@ def weights_from_mapping(data: Any, layers: Sequence[int], source: str, prefix: 
 
 def read_weights(path: str | os.PathLike, layers: Sequence[int]) -> list[tuple[np.ndarray, np.ndarray]]:
     """Read a Go-format weights-and-biases file for a network of ``layers``."""
-    return weights_from_mapping(read_json(path), layers, str(path))
+    return weights_from_mapping(read_json(path, "weights"), layers, str(path))
 
 
 def _dump(data: Any) -> str:
@@ -518,7 +610,7 @@ def minmax_from_mapping(data: Any, n_in: int, n_out: int, source: str, prefix: s
 
 def read_minmax(path: str | os.PathLike, n_in: int, n_out: int) -> dict[str, np.ndarray]:
     """Read a Go-format min-max file for ``n_in`` inputs and ``n_out`` outputs."""
-    return minmax_from_mapping(read_json(path), n_in, n_out, str(path))
+    return minmax_from_mapping(read_json(path, "weights"), n_in, n_out, str(path))
 
 
 def write_minmax(path: str | os.PathLike, minmax: dict[str, np.ndarray], outputs: "Outputs | None" = None) -> None:

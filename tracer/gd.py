@@ -47,6 +47,7 @@ from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from .errors import InputError, NumericalError
+from .files import parse_number
 
 __all__ = [
     "FUNCTIONS",
@@ -89,7 +90,16 @@ MAX_LENGTH = 500
 MAX_DEPTH = 60
 MAX_EXPONENT = 1000
 MAX_DIGITS = 400
-MAX_STEPS = 100_000  # a table longer than this is not read, and its rows are kept in memory
+# Every step is a row of the printed table, and rich lays out about 500 rows a
+# second: 1,000 steps print in a few seconds, 100,000 took minutes.
+MAX_STEPS = 1_000
+# Symbolic work: f and each derivative may have at most MAX_NODES nodes (a
+# derivation longer than that is not read, and printing, collecting and
+# compiling it is what takes the time), and an update rule is expanded only
+# when the expansion has at most MAX_TERMS terms, else it is shown as written:
+# expanding ((x+1)^12 + (y+1)^12)^11 would make 10^8 terms and gigabytes.
+MAX_NODES = 5_000
+MAX_TERMS = 500
 
 _ALLOWED = "numbers, variables, + - * / ^ **, parentheses and the functions " + ", ".join(FUNCTIONS)
 
@@ -312,12 +322,10 @@ def parse_point(text: str, names: tuple[str, ...]) -> dict[str, float]:
             raise InputError("command line", "--at", f"{name!r} is not a variable of EXPR (variables: {', '.join(names)})")
         if name in point:
             raise InputError("command line", "--at", f"{name} is given twice")
-        try:
-            v = float(value)
-        except ValueError:
-            raise InputError("command line", "--at", f"{name}={value!r} is not a number") from None
-        if not math.isfinite(v):
-            raise InputError("command line", "--at", f"{name}={value} is not a finite number")
+        v = parse_number(value)  # plain ASCII decimals, as every number mlptrace reads
+        if v is None:
+            raise InputError("command line", "--at",
+                             f"{name}={value!r} is not a finite number (a plain ASCII decimal such as 3 or -0.5)")
         point[name] = v
     missing = [n for n in names if n not in point]
     if missing:
@@ -443,13 +451,65 @@ class Descent:
         raise KeyError(f"{var!r} is not a variable of {self.text!r}")
 
 
+def _nodes(e: Any, budget: int) -> int:
+    """Nodes of ``e`` as a tree (what printing walks), counted without recursion; stops past ``budget``."""
+    n, todo = 0, [e]
+    while todo and n <= budget:
+        node = todo.pop()
+        n += 1
+        todo.extend(node.args)
+    return n
+
+
+def _check_size(e: Any, what: str) -> None:
+    if _nodes(e, MAX_NODES) > MAX_NODES:
+        raise InputError("command line", "EXPR", f"{what} has more than {MAX_NODES:,} terms and operations; "
+                         "mlptrace derives functions small enough to print")
+
+
+def _expanded_terms(e: Any, budget: int) -> int:
+    """An upper bound on the terms sp.expand(e) makes (saturating just past ``budget``), without expanding.
+
+    A sum adds its terms, a product multiplies them, (t terms)^n makes at
+    most C(t + n - 1, n); a function's argument is expanded in place, so it
+    counts as its argument's terms.  Computed bottom-up without recursion.
+    """
+    cap = budget + 1
+    order, todo = [], [e]
+    while todo:
+        node = todo.pop()
+        order.append(node)
+        todo.extend(node.args)
+    terms: dict[int, int] = {}
+    for node in reversed(order):  # children before parents
+        kids = [terms[id(a)] for a in node.args]
+        if not kids:
+            t = 1
+        elif node.is_Add or (node.is_Pow and not node.exp.is_Integer):
+            t = sum(kids)
+        elif node.is_Mul:
+            t = 1
+            for k in kids:
+                t = min(cap, t * k)
+        elif node.is_Pow:
+            base, n = kids[0], abs(int(node.exp))
+            t = 1 if base == 1 else (cap if base >= cap or n >= cap else math.comb(base + n - 1, n))
+        else:
+            t = sum(kids)
+        terms[id(node)] = min(cap, t)
+    return terms[id(e)]
+
+
 def _update_rule(v: sp.Symbol, g: Any) -> Any:
-    """x - eta*g with the terms in x collected: the document's x(1 - 2 eta)."""
+    """x - eta*g with the terms in x collected: the document's x(1 - 2 eta).
+
+    A rule whose expansion would exceed MAX_TERMS terms stays as written.
+    """
     new = v - ETA * g
-    # Expanding (x + y + z)^900 would take minutes; such a rule stays as it is.
-    if any(p.base.is_Add and p.exp.is_Integer and abs(p.exp) > 12 for p in new.atoms(sp.Pow)):
+    if _expanded_terms(new, MAX_TERMS) > MAX_TERMS:
         return new
-    return sp.collect(sp.expand(new), v)
+    rule = sp.collect(sp.expand(new), v)
+    return rule if _nodes(rule, MAX_NODES) <= MAX_NODES else new
 
 
 def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> Descent:
@@ -473,7 +533,10 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
     if steps > MAX_STEPS:
         raise InputError("command line", "--steps", f"at most {MAX_STEPS:,} steps, found {steps:,}")
 
+    _check_size(expr, "f")
     grad = {s.name: sp.diff(expr, s) for s in syms}
+    for n, g in grad.items():
+        _check_size(g, f"∂f/∂{n}")
     rules = {s.name: _update_rule(s, grad[s.name]) for s in syms}
     at_lr = {n: r.subs(ETA, sp.Float(lr)) for n, r in rules.items()}
     x0 = {n: float(start[n]) for n in names}

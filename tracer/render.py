@@ -954,6 +954,7 @@ def main(args: argparse.Namespace) -> int:
     if fmt == "pdf" and not shutil.which("pdflatex"):
         to_pdf("")  # raises the missing-pdflatex error before any work
     cfg = config_mod.load(args.config)
+    config_mod.check_explainable(cfg, "report")  # before training: a network too large to explain is refused now
     target = _output_file(args.output, cfg.files_read) if args.output else None
     if args.template:
         _user_env("tex" if fmt == "pdf" else fmt, args.template)  # check the folder before training

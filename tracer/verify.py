@@ -1106,7 +1106,7 @@ def verify_text(path: str, text: str, config: str | None = None, traces: _Traces
 
 def verify_file(path: str | Path, config: str | None = None) -> Report:
     """Check one document (and, with ``config``, its named numbers against that config)."""
-    return verify_text(str(path), files.read_text(path), config)
+    return verify_text(str(path), files.read_text(path, "document"), config)
 
 
 # --------------------------------------------------------------------------
@@ -1155,7 +1155,7 @@ def main(args) -> int:
     json_path = getattr(args, "json", None)
     if json_path and json_path != "-":
         files.check_not_input([json_path], docs + ([args.config] if args.config else []))
-    texts = [(d, files.read_text(d)) for d in docs]  # every input read before anything is written
+    texts = [(d, files.read_text(d, "document")) for d in docs]  # every input read before anything is written
     traces = _Traces(args.config) if args.config else None
     reports = [verify_text(d, t, traces=traces) for d, t in texts]
     if json_path:
