@@ -19,6 +19,7 @@ step compares a numeric term with the previous numeric term of its chain.
 from __future__ import annotations
 
 import bisect
+import itertools
 import json
 import math
 import re
@@ -31,7 +32,7 @@ from . import files
 from .errors import CheckFailed
 from .latexmath import (
     Bin, Call, Evaluator, EvalError, Interval, Mat, Neg, Num, classify, diff, is_matrix, make_num, number_band,
-    uses_f, variables,
+    range_error, uses_f, variables,
 )
 
 __all__ = ["Result", "Report", "verify_file", "verify_text", "format_report", "main"]
@@ -55,7 +56,15 @@ class Result:
     def to_json(self, file: str) -> dict[str, Any]:
         d = asdict(self)
         del d["lines"]
+        d["recomputed"] = _finite_or_none(d["recomputed"])
         return {"file": file, **d}
+
+
+def _finite_or_none(x):
+    """A value for strict JSON: a config's diverged run can hold NaN or an infinity, which JSON cannot."""
+    if isinstance(x, list):
+        return [_finite_or_none(v) for v in x]
+    return x if x is None or math.isfinite(x) else None
 
 
 @dataclass
@@ -86,6 +95,7 @@ class Term:
     line: int
     last_line: int
     start: int  # offset in the document
+    more: list[str] = field(default_factory=list, repr=False)  # rows that continue it, joined once at the end
 
 
 @dataclass
@@ -113,27 +123,82 @@ _BREAK = re.compile(
 )
 
 
-def _blank(text: str, start: int, end: int) -> str:
-    """Replace text[start:end] by spaces, keeping newlines (so offsets and lines stay put)."""
-    return text[:start] + re.sub(r"[^\n]", " ", text[start:end]) + text[end:]
+def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Replace each text[start:end] by spaces, keeping newlines (so offsets and lines stay put).
+
+    One pass for all the spans (in order, not overlapping): blanking them one
+    at a time would copy the whole document once per span.
+    """
+    pieces, at = [], 0
+    for start, end in spans:
+        pieces += [text[at:start], re.sub(r"[^\n]", " ", text[start:end])]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+_FENCE = re.compile(r"^([ \t]*)(```+|~~~+)[^\n]*\n.*?^[ \t]*\2[^\n]*$", re.M | re.S)
+
+
+def _code_spans(text: str) -> Iterable[tuple[int, int]]:
+    """The inline code spans, as ``(`+)[^`\\n].*?\\1`` finds them, in time linear in the text.
+
+    That regex retries inside a run of backticks it could not close, and each
+    try reads to the end of the line: quadratic on a line of ever shorter runs.
+    From a run of r backticks it fails for r, r - 1, ... until some later run on
+    the line is that long; so the span starts max(r - M, 0) into the run, M the
+    longest later run, and ends in the first later run at least that long.
+    """
+    base = 0
+    for line in text.split("\n"):
+        runs = [(m.start(), m.end() - m.start()) for m in re.finditer(r"`+", line)]
+        longest_after = [0] * (len(runs) + 1)
+        for k in range(len(runs) - 1, -1, -1):
+            longest_after[k] = max(runs[k][1], longest_after[k + 1])
+        i, part = 0, None  # part: what is left of run i after a span ended inside it
+        while i < len(runs):
+            p, r = part or runs[i]
+            part = None
+            m = min(r, longest_after[i + 1])
+            if p + r >= len(line) or m == 0:  # nothing after the run, or no run after it
+                i += 1
+                continue
+            j = i + 1
+            while runs[j][1] < m:
+                j += 1
+            yield base + p + r - m, base + runs[j][0] + m
+            if runs[j][1] > m:
+                part, i = (runs[j][0] + m, runs[j][1] - m), j
+            else:
+                i = j + 1
+        base += len(line) + 1
 
 
 def _hide_code_and_comments(text: str, latex: bool) -> str:
     if latex:
         # % starts a comment unless escaped
         return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
-    out = text
-    for m in re.finditer(r"^([ \t]*)(```+|~~~+)[^\n]*\n.*?^[ \t]*\2[^\n]*$", text, re.M | re.S):
-        out = _blank(out, m.start(), m.end())
-    for m in re.finditer(r"(`+)[^`\n].*?\1", out):
-        out = _blank(out, m.start(), m.end())
-    return out
+    out = _blank(text, (m.span() for m in _FENCE.finditer(text)))
+    return _blank(out, list(_code_spans(out)))
 
 
 def math_spans(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, display) of the content of every math span, in order."""
     spans = []
     i = 0
+    # Each closer is looked for once per occurrence: where the last search for
+    # it found it (or that there is none) still holds for a later opener, so
+    # 200,000 unclosed \[ do not each read the rest of the document.
+    found: dict[str, tuple[int, int]] = {}  # closer -> (searched from, found at or -1)
+
+    def find(close: str, start: int) -> int:
+        hit = found.get(close)
+        if hit is not None and hit[0] <= start and (hit[1] < 0 or hit[1] >= start):
+            return hit[1]
+        at = text.find(close, start)
+        found[close] = (start, at)
+        return at
+
     while True:
         m = _OPEN.search(text, i)
         if not m:
@@ -160,12 +225,15 @@ def math_spans(text: str) -> list[tuple[int, int, bool]]:
                     break
                 end += 1
         else:
-            end = text.find(close, m.end())
+            end = find(close, m.end())
         if end < 0 or end == m.end():
             i = m.end()
             continue
         spans.append((m.end(), end, display))
         i = end + len(close)
+
+
+_BEGIN_END = re.compile(r"\\(begin|end)\{[^{}]*\}")
 
 
 def _depth_split(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
@@ -176,9 +244,9 @@ def _depth_split(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int, st
         if c == "\\" and i + 1 < len(text) and text[i + 1] in "{}()[]":
             i += 2
             continue
-        if c == "\\" and (m := re.match(r"\\(begin|end)\{[^{}]*\}", text[i:])):
+        if c == "\\" and (m := _BEGIN_END.match(text, i)):  # in place: text[i:] copies the rest per backslash
             depth = depth + 1 if m.group(1) == "begin" else max(depth - 1, 0)
-            i += m.end()
+            i = m.end()
             continue
         if c in "{([":
             depth += 1
@@ -209,12 +277,24 @@ class _Lines:
         return bisect.bisect_right(self.starts, offset)
 
 
+_MATRIX_EDGE = re.compile(r"\\(begin|end)\{[pbBvV]?matrix\}")
+
+
 def _clean_term(text: str) -> str:
-    # alignment & goes; a matrix keeps the & between its entries
-    parts = re.split(r"(\\begin\{[pbBvV]?matrix\}.*?\\end\{[pbBvV]?matrix\})", text, flags=re.S)
-    text = "".join(p if k % 2 else p.replace("&", " ") for k, p in enumerate(parts)).strip()
-    text = re.sub(r"(?<![.])[.,;:]+$", "", text).strip()  # sentence punctuation, not "..."
-    return text
+    # alignment & goes; a matrix (from a \begin to the first \end after it) keeps the & between its entries.
+    # Found by one scan: a lazy regex to the \end reads the rest of the term per unclosed \begin.
+    pieces, at, inside = [], 0, None
+    for m in _MATRIX_EDGE.finditer(text):
+        if inside is None and m.group(1) == "begin":
+            inside = m.start()
+        elif inside is not None and m.group(1) == "end":
+            pieces += [text[at:inside].replace("&", " "), text[inside : m.end()]]
+            at, inside = m.end(), None
+    pieces.append(text[at:].replace("&", " "))
+    text = "".join(pieces).strip()
+    # sentence punctuation at the end (the text ends there: "0.5." -> "0.5"); rstrip, not a
+    # regex anchored at $, which is tried at every comma of a long run
+    return text.rstrip(".,;:").strip()
 
 
 def chains_in(content: str, base: int, line_of: _Lines) -> list[Chain]:
@@ -244,11 +324,13 @@ def chains_in(content: str, base: int, line_of: _Lines) -> list[Chain]:
                     term = Term(text, line_of(off), line_of(max(end, off)), off)
                     first = k == 0
                     if first and text and si == 0 and pi == 0 and current and current.terms and (
-                        (len(pieces) == 1 and _OPERATOR_START.match(text)) or _OPERATOR_END.search(current.terms[-1].text)
+                        (len(pieces) == 1 and _OPERATOR_START.match(text))
+                        or _OPERATOR_END.search((current.terms[-1].more or [current.terms[-1].text])[-1])
                     ):
-                        # a long term broken over rows: "&\quad {} + 0.81 \cdot 0.96 + ..."
+                        # a long term broken over rows: "&\quad {} + 0.81 \cdot 0.96 + ...";
+                        # the rows are joined when the span is read, not once per row (quadratic)
                         last = current.terms[-1]
-                        last.text += " " + text
+                        last.more.append(text)
                         last.last_line = term.last_line
                     elif first:
                         continues = (not text) and si == 0 and pi == 0 and current is not None
@@ -265,6 +347,10 @@ def chains_in(content: str, base: int, line_of: _Lines) -> list[Chain]:
             # a separator ("\quad or \quad") ends the chain
             if si < len(segments) - 1:
                 current = None
+    for c in chains:
+        for t in c.terms:
+            if t.more:
+                t.text, t.more = " ".join([t.text, *t.more]), []
     return [c for c in chains if c.terms]
 
 
@@ -308,6 +394,9 @@ class Document:
     line_starts: list[int] = field(default_factory=list)
     marks: tuple[list[int], list[str | None]] = ((), ())  # where the prose names an activation
     math_lines: set[int] = field(default_factory=set)  # lines inside display math
+    # indexes built once per document (captions, named ranges, layers, definitions): looked
+    # up per table, never searched for again from each table
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
 
     def activation_at(self, line: int) -> str | None:
         """The activation the prose last named before ``line``."""
@@ -322,11 +411,10 @@ def parse_document(path: str, text: str) -> Document:
     line_of = _Lines(visible)
     spans = math_spans(visible)
     chains: list[Chain] = []
-    prose = visible
+    prose = _blank(visible, ((start, end) for start, end, _ in spans))
     math_lines: set[int] = set()
     for start, end, display in spans:
         chains.extend(chains_in(visible[start:end], start, line_of))
-        prose = _blank(prose, start, end)
         if display:
             math_lines.update(range(line_of(start) - 1, line_of(end) + 2))  # with the $$ lines
     offsets, names = _activation_marks(prose, line_of)
@@ -454,12 +542,30 @@ def check_chains(doc: Document) -> list[Result]:
     return results
 
 
-# "... \ for \ sigmoid = ... \quad for \ tanh": two cases side by side, not an equality
-_ALTERNATIVE = re.compile(r"(?:\\q?quad|\\ |\\text\{)\s*(?:\\ \s*)*(?:for|if|when|otherwise)\b")
+# "... \ for \ sigmoid = ... \quad for \ tanh": two cases side by side, not an equality.
+# A case word after \quad, \qquad, "\ " or \text{, with spaces and "\ " between, as the regex
+# (?:\\q?quad|\\ |\\text\{)\s*(?:\\ \s*)*(?:for|if|when|otherwise)\b says; but searched for from
+# each case word back: the regex, tried from every "\ " of a long run of them, reads to the run's end each time.
+_CASE_WORD = re.compile(r"(?=(?:for|if|when|otherwise)\b)")
+
+
+def _names_a_case(text: str) -> bool:
+    for m in _CASE_WORD.finditer(text):
+        k, spacer = m.start(), False
+        while k > 0:
+            if text[k - 1] == " " and k >= 2 and text[k - 2] == "\\":
+                k, spacer = k - 2, True
+            elif text[k - 1].isspace():
+                k -= 1
+            else:
+                break
+        if spacer or text.endswith(("\\quad", "\\qquad", "\\text{"), 0, k):
+            return True
+    return False
 
 
 def _alternatives(a: Term, b: Term) -> bool:
-    return bool(_ALTERNATIVE.search(a.text) or _ALTERNATIVE.search(b.text))
+    return _names_a_case(a.text) or _names_a_case(b.text)
 
 
 # Symbols that are operators, not quantities: a formula holding one is not evaluated.
@@ -515,6 +621,12 @@ def _slip_note(recomputed: Interval, printed: Interval) -> str:
 _NUMBER_TEXT = r"-?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?"
 _NUM_CELL = re.compile(rf"^\s*({_NUMBER_TEXT})\s*$")
 
+
+def _num_cell(text: str) -> re.Match[str] | None:
+    """A cell holding one number that float64 holds with its last digit (1e400 is no number to check)."""
+    m = _NUM_CELL.match(text)
+    return m if m and range_error(m.group(1)) is None else None
+
 Cell = tuple[str, int]  # (text, line)
 
 
@@ -537,22 +649,37 @@ def _single_cell(line: str) -> str | None:
     return None
 
 
-_HEADING = re.compile(r"^\s*#+\s|^\s*\\(?:sub)*section\*?\{|^[^a-z]*[A-Z]{3,}[^a-z]*$")
+_HEADING = re.compile(r"^\s*#+\s|^\s*\\(?:sub)*section\*?\{")
 _LAYOUT = re.compile(r"^\s*\\(?:(?:begin|end)\{(?:center|table\*?|figure)\}|centering|(?:top|mid|bottom)rule|hline)")
+
+
+def _is_heading(line: str) -> bool:
+    # or a line in capitals: no lower-case letter and three capitals in a row.  As one
+    # regex, ^[^a-z]*[A-Z]{3,}[^a-z]*$, its three overlapping runs took cubic time on
+    # a long line of capitals ending in a lower-case letter.
+    return bool(_HEADING.match(line)) or (not re.search(r"[a-z]", line) and bool(re.search(r"[A-Z]{3}", line)))
 
 
 def _caption(doc: Document, i: int) -> str:
     """The prose just before line index ``i`` (math skipped), and the heading of its section."""
-    caption = heading = ""
-    for k in range(i - 1, -1, -1):
-        line = doc.lines[k].strip()
-        if not line or (k + 1) in doc.math_lines or _LAYOUT.match(line):
-            continue
-        if _HEADING.match(line):
-            heading = line
-            break
-        caption = caption or line
-    return f"{caption}\n{heading}"
+    if "captions" not in doc.cache:
+        # for every line, the nearest prose line above it and the nearest heading above it,
+        # found in one pass: searched back from each table, 30,000 tables take quadratic time
+        near, headings, last, heading = [], [], None, None
+        for k, raw in enumerate(doc.lines):
+            near.append(last)
+            headings.append(heading)
+            line = raw.strip()
+            if not line or (k + 1) in doc.math_lines or _LAYOUT.match(line):
+                continue
+            last = k
+            if _is_heading(line):
+                heading = k
+        doc.cache["captions"] = near, headings
+    near, headings = doc.cache["captions"]
+    c, h = near[i], headings[i]
+    caption = "" if c is None or c == h else doc.lines[c].strip()
+    return f"{caption}\n{'' if h is None else doc.lines[h].strip()}"
 
 
 def find_tables(doc: Document) -> list[Table]:
@@ -576,7 +703,9 @@ def find_tables(doc: Document) -> list[Table]:
             i = j + 1
             continue
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
-        if lines[i].strip().startswith("|") and "-" in nxt and re.fullmatch(r"\s*\|?[\s:|-]+\|?\s*", nxt):
+        # the rule line: only spaces, colons, bars and dashes (once \s*\|?[\s:|-]+\|?\s*,
+        # whose overlapping runs took cubic time on a long line of spaces that is no rule)
+        if lines[i].strip().startswith("|") and "-" in nxt and re.fullmatch(r"[\s:|-]+", nxt):
             rows, j = [], i + 2
             while j < len(lines) and lines[j].strip().startswith("|"):
                 rows.append([(c, j + 1) for c in split(lines[j])])
@@ -588,9 +717,12 @@ def find_tables(doc: Document) -> list[Table]:
         while j < len(lines) and _single_cell(lines[j]) is not None:
             header.append(_single_cell(lines[j]))
             j += 1
+        if len(header) < 2:  # no table starts here; its numbers (if any) are not read again from every line
+            i = max(j, i + 1)
+            continue
         k, cells = j, []
-        while k < len(lines) and (_NUM_CELL.match(lines[k]) or lines[k].strip() in ("...", "\u2026", r"\vdots")):
-            if _NUM_CELL.match(lines[k]):
+        while k < len(lines) and (_num_cell(lines[k]) or lines[k].strip() in ("...", "\u2026", r"\vdots")):
+            if _num_cell(lines[k]):
                 cells.append((lines[k].strip(), k + 1))
             k += 1
         if len(header) >= 2 and len(cells) >= len(header):
@@ -641,23 +773,35 @@ def _gd_columns(header: list[str]) -> dict[str, Any] | None:
 
 def _definitions(doc: Document, before_line: int):
     """The latest f(x, ...) = expression and eta = number the document gives before a line."""
-    f_def, eta = None, None
-    for c in doc.chains:
-        if c.terms[0].line >= before_line:
-            break
-        head = _norm(c.head)
-        if m := re.fullmatch(r"f\(([a-z](?:,[a-z])*)\)", head):
-            names = set(m.group(1).split(","))
-            for t in c.terms[1:]:
-                kind = classify(t.text)
-                if kind and kind[0] == "symbolic" and kind[1] is not None and variables(kind[1]) <= names:
-                    f_def = kind[1]
-                    break
-        elif head == r"\eta":
-            for t in c.terms[1:]:
-                kind = classify(t.text)
-                if kind and kind[0] == "numeric" and _is_bare_number(kind[1]):
-                    eta = kind[1]
+    if "definitions" not in doc.cache:
+        # the definitions in force after each chain, found in one pass: read again for
+        # every gradient-descent table, they take quadratic time
+        lines, states, f_def, eta = [], [], None, None
+        for c in doc.chains:
+            f_def, eta = _definition(c, f_def, eta)
+            lines.append(max(c.terms[0].line, lines[-1] if lines else 0))  # the chains before a line
+            states.append((f_def, eta))
+        doc.cache["definitions"] = lines, states
+    lines, states = doc.cache["definitions"]
+    k = bisect.bisect_left(lines, before_line)
+    return states[k - 1] if k else (None, None)
+
+
+def _definition(c: Chain, f_def, eta):
+    """f(x, ...) and eta after one chain."""
+    head = _norm(c.head)
+    if m := re.fullmatch(r"f\(([a-z](?:,[a-z])*)\)", head):
+        names = set(m.group(1).split(","))
+        for t in c.terms[1:]:
+            kind = classify(t.text)
+            if kind and kind[0] == "symbolic" and kind[1] is not None and variables(kind[1]) <= names:
+                f_def = kind[1]
+                break
+    elif head == r"\eta":
+        for t in c.terms[1:]:
+            kind = classify(t.text)
+            if kind and kind[0] == "numeric" and _is_bare_number(kind[1]):
+                eta = kind[1]
     return f_def, eta
 
 
@@ -698,7 +842,7 @@ def check_gd_table(doc: Document, table: Table) -> list[Result]:
                 start = {key: c for key, c in row.items() if c[0]}
             else:
                 rows.append(row)
-    if any(not _NUM_CELL.match(c[0]) for row in rows for c in row.values()):
+    if any(not _num_cell(c[0]) for row in rows + [start or {}] for c in row.values()):
         return [Result(table.line, "gradient-descent table", None, None, UNPARSED, "a cell is not a number",
                        (table.line,))]
     f_def, eta = _definitions(doc, table.line)
@@ -729,8 +873,13 @@ def check_gd_table(doc: Document, table: Table) -> list[Result]:
                 except EvalError:
                     pass
             if eta is not None:
-                update = Evaluator()(Bin("-", _cell_num(x), Bin("*", eta, _cell_num(g))))
-                results.append(_cell_result(x1, update, f"{x[0]} - {_bare_text(eta)} \\cdot {g[0]}", [x[1], g[1]]))
+                expression = f"{x[0]} - {_bare_text(eta)} \\cdot {g[0]}"
+                try:
+                    update = Evaluator()(Bin("-", _cell_num(x), Bin("*", eta, _cell_num(g))))
+                except EvalError as exc:  # 1e308 - 10 \cdot 1e308 overflows
+                    results.append(Result(x1[1], expression, x1[0], None, UNPARSED, str(exc), (x1[1], x[1], g[1])))
+                else:
+                    results.append(_cell_result(x1, update, expression, [x[1], g[1]]))
         if has_f and f_def is not None:
             f_at({v: row["new " + v] for v in names}, row["f"], "at the new point")
         prev = {v: row["new " + v] for v in names}
@@ -745,17 +894,33 @@ def _cell_num(cell: Cell) -> Num:
 # normalisation: "i0 -> Normalized" tables of "70 -> 1.0" rows, pipe tables of
 # (label, normalised) column pairs, and "value | min | max | fed in" rows (mlptrace's; once "fed to the network")
 
-_ARROW_ROW = re.compile(rf"^\s*(?:{_NUMBER_TEXT}\s*->\s*{_NUMBER_TEXT}\s*)+$")
+# Each number is an atomic group: without one, "1->111->111->..." lets every
+# number give digits to the next, and a line that is no row takes exponential time.
+_ARROW_ROW = re.compile(rf"^\s*(?:(?>{_NUMBER_TEXT})\s*->\s*(?>{_NUMBER_TEXT})\s*)+$")
 _ARROW_PAIR = re.compile(rf"({_NUMBER_TEXT})\s*->\s*({_NUMBER_TEXT})")
+
+
+def _arrow_row(line: str) -> bool:
+    return bool(_ARROW_ROW.match(line)) and all(
+        range_error(x) is None for pair in _ARROW_PAIR.findall(line) for x in pair)
 _MINMAX_LINE = re.compile(rf"^\s*(\w+)\s*->\s*Min:\s*({_NUMBER_TEXT})\s*,\s*Max:\s*({_NUMBER_TEXT})\s*$", re.I)
 _SCALED = re.compile(r"normali[sz]ed|scaled|fed (?:in|to the network)", re.I)
 
 
 def _scaling(doc: Document, line: int, printed: Iterable[str]) -> str:
     """zero-to-one or minus-one-to-one: the last range the text names before ``line``, else the numbers' sign."""
-    marks = re.findall(r"\[\s*(-1|0)\s*,\s*1\s*\]", "\n".join(doc.lines[: line - 1]))
-    if marks:
-        return "minus-one-to-one" if marks[-1] == "-1" else "zero-to-one"
+    if "ranges" not in doc.cache:
+        # every "[0, 1]" and "[-1, 1]" once, by where it ends: joining the text before each
+        # table again would be quadratic in the number of tables
+        text = "\n".join(doc.lines)
+        found = [(m.end(), m.group(1)) for m in re.finditer(r"\[\s*(-1|0)\s*,\s*1\s*\]", text)]
+        doc.cache["ranges"] = [e for e, _ in found], [g for _, g in found], [0] + list(
+            itertools.accumulate(len(x) + 1 for x in doc.lines))
+    ends, marks, starts = doc.cache["ranges"]
+    cut = starts[line - 1] - 1 if line > 1 else 0  # the end of the text of lines 1 .. line - 1
+    k = bisect.bisect_right(ends, cut)
+    if k:
+        return "minus-one-to-one" if marks[k - 1] == "-1" else "zero-to-one"
     return "minus-one-to-one" if any(float(p) < 0 for p in printed) else "zero-to-one"
 
 
@@ -769,6 +934,8 @@ def _normalise_result(v: float, lo: float, hi: float, method: str, cell: Cell, l
     if method == "minus-one-to-one":
         u = 2 * u - 1
         expr += r" \times 2 - 1"
+    if not math.isfinite(u):  # max - min overflows float64 (-1e308 .. 1e308)
+        return Result(cell[1], expr, cell[0], None, UNPARSED, "max - min is out of float64's range", (cell[1],))
     return _cell_result(cell, Interval.of(u), expr, ())
 
 
@@ -777,15 +944,16 @@ def check_normalisation(doc: Document, tables: list[Table]) -> list[Result]:
     columns: list[tuple[int, str, list[tuple[float, Cell]]]] = []  # (table line, label, [(raw, printed)])
     lines, i = doc.lines, 0
     while i < len(lines):  # arrow tables
-        if not _ARROW_ROW.match(lines[i]):
+        if not _arrow_row(lines[i]):
             i += 1
             continue
         j = i
-        while j < len(lines) and _ARROW_ROW.match(lines[j]):
+        while j < len(lines) and _arrow_row(lines[j]):
             j += 1
         rows = [(_ARROW_PAIR.findall(lines[k]), k + 1) for k in range(i, j)]
         ncols = len(rows[0][0])
-        labels = re.findall(r"(\w+)\s*->\s*Normali[sz]ed", lines[i - 1], re.I) if i else []
+        # \b: a label starts a word; tried at every letter of a long word, the search is quadratic
+        labels = re.findall(r"\b(\w+)\s*->\s*Normali[sz]ed", lines[i - 1], re.I) if i else []
         if len(labels) != ncols:
             labels = [f"column {c + 1}" for c in range(ncols)]
         for c in range(ncols):
@@ -799,10 +967,10 @@ def check_normalisation(doc: Document, tables: list[Table]) -> list[Result]:
         if t.rows and {"value", "min", "max"} <= set(low) and any(_SCALED.search(x) for x in h):
             fed = next(k for k, x in enumerate(h) if _SCALED.search(x))
             vk, lk, hk = low.index("value"), low.index("min"), low.index("max")
-            method = _scaling(doc, t.line, [r[fed][0] for r in t.rows if _NUM_CELL.match(r[fed][0])])
+            method = _scaling(doc, t.line, [r[fed][0] for r in t.rows if _num_cell(r[fed][0])])
             for r in t.rows:
-                if all(_NUM_CELL.match(r[k][0]) for k in (vk, lk, hk, fed)):
-                    label = r[0][0] if r[0][0] and not _NUM_CELL.match(r[0][0]) else "value"
+                if all(_num_cell(r[k][0]) for k in (vk, lk, hk, fed)):
+                    label = r[0][0] if r[0][0] and not _num_cell(r[0][0]) else "value"
                     results.append(_normalise_result(float(r[vk][0]), float(r[lk][0]), float(r[hk][0]),
                                                      method, r[fed], label))
             continue
@@ -810,10 +978,12 @@ def check_normalisation(doc: Document, tables: list[Table]) -> list[Result]:
         if t.rows and pairs and len(pairs) * 2 == len(h):
             for k, label in pairs:
                 cells = [(float(r[k][0]), r[k + 1]) for r in t.rows
-                         if len(r) == len(h) and _NUM_CELL.match(r[k][0]) and _NUM_CELL.match(r[k + 1][0])]
+                         if len(r) == len(h) and _num_cell(r[k][0]) and _num_cell(r[k + 1][0])]
                 columns.append((t.line, label, cells))
     for line, label, cells in columns:
         values = [v for v, _ in cells]
+        if not values:  # a column with no number in it ("| a | b |" under "| v | normalised |")
+            continue
         lo, hi = min(values), max(values)
         method = _scaling(doc, line, [c[0] for _, c in cells])
         results.extend(_normalise_result(v, lo, hi, method, c, label) for v, c in cells)
@@ -829,7 +999,7 @@ def _listings(doc: Document) -> list[tuple[int, list[str], list[list[tuple[float
             rows, j = [], i + 1
             while j < len(lines):
                 cells = [c.strip() for c in lines[j].split(",")]
-                if len(cells) != len(labels) or not all(_NUM_CELL.match(c) for c in cells):
+                if len(cells) != len(labels) or not all(_num_cell(c) for c in cells):
                     break
                 rows.append([(float(c), j + 1) for c in cells])
                 j += 1
@@ -844,17 +1014,28 @@ def _listings(doc: Document) -> list[tuple[int, list[str], list[list[tuple[float
 def check_minmax_lines(doc: Document) -> list[Result]:
     """'i0 -> Min: 25, Max: 70' against the latest dataset listing with that column."""
     results, listings = [], _listings(doc)
+    # one sweep down the document: the latest listing of each label, and each column's
+    # range worked out once (searching every listing for every line is quadratic)
+    latest: dict[str, tuple[int, int]] = {}  # label -> (listing, column)
+    columns: dict[tuple[int, int], tuple[list[tuple[float, int]], float, float]] = {}
+    seen = 0
     for k, line in enumerate(doc.lines, start=1):
+        while seen < len(listings) and listings[seen][0] < k:
+            for c, label in reversed(list(enumerate(listings[seen][1]))):  # the first column of a label
+                latest[label] = (seen, c)
+            seen += 1
         m = _MINMAX_LINE.match(line)
-        if not m:
+        if not m or range_error(m.group(2)) or range_error(m.group(3)):
             continue
         label = m.group(1)
-        found = [(at, labels, rows) for at, labels, rows in listings if at < k and label in labels]
-        if not found:
+        if label not in latest:
             continue
-        at, labels, rows = found[-1]
-        col = [r[labels.index(label)] for r in rows]
-        for word, printed, true in (("min", m.group(2), min(v for v, _ in col)), ("max", m.group(3), max(v for v, _ in col))):
+        at, rows = listings[latest[label][0]][0], listings[latest[label][0]][2]
+        if latest[label] not in columns:
+            col = [r[latest[label][1]] for r in rows]
+            columns[latest[label]] = col, min(v for v, _ in col), max(v for v, _ in col)
+        col, lo, hi = columns[latest[label]]
+        for word, printed, true in (("min", m.group(2), lo), ("max", m.group(3), hi)):
             results.append(_cell_result((printed, k), Interval.of(true), f"{word} of {label} in the dataset at line {at}",
                                         [l for _, l in col]))
     return results
@@ -864,13 +1045,17 @@ def check_minmax_lines(doc: Document) -> list[Result]:
 
 def _layer_activation(doc: Document, layer: str, line: int) -> str | None:
     """The activation of a layer ('h', 'h1', 'o'): what its chains a_{h[j]} = \\sigma(...) use, else the prose."""
-    found = set()
-    for c in doc.chains:
-        q = _quantity(c.head)
-        if q and q[0] in ("a", "y") and q[1] == layer:
-            found |= {name for name, rx in _ACT_SYMBOLS.items() if any(rx.search(t.text) for t in c.terms)}
+    if "layers" not in doc.cache:  # every chain read once, not once per table
+        layers: dict[str, set[str]] = {}
+        for c in doc.chains:
+            q = _quantity(c.head)
+            if q and q[0] in ("a", "y"):
+                layers.setdefault(q[1], set()).update(
+                    name for name, rx in _ACT_SYMBOLS.items() if any(rx.search(t.text) for t in c.terms))
+        doc.cache["layers"] = layers
+    found = doc.cache["layers"].get(layer, set())
     if len(found) == 1:
-        return found.pop()
+        return next(iter(found))
     return doc.activation_at(line) if not found else None
 
 
@@ -900,13 +1085,18 @@ def check_node_tables(doc: Document, tables: list[Table]) -> list[Result]:
             act = _layer_activation(doc, tag, t.line)
             for r in t.rows:
                 s_cell, a_cell = r[ks["s"]], r[ks["a"]]
-                if not (_NUM_CELL.match(s_cell[0]) and _NUM_CELL.match(a_cell[0])):
+                if not (_num_cell(s_cell[0]) and _num_cell(a_cell[0])):
                     continue
                 if act is None:
                     results.append(Result(a_cell[1], f"a = f(s) for {tag}", a_cell[0], None, UNPARSED,
                                           "the text does not say which activation", (a_cell[1],)))
                     continue
-                value = Evaluator(act)(Call("f", _cell_num(s_cell)))
+                try:
+                    value = Evaluator(act)(Call("f", _cell_num(s_cell)))
+                except EvalError as exc:  # "linear" in the prose is no activation f reads
+                    results.append(Result(a_cell[1], f"a = f(s) for {tag}", a_cell[0], None, UNPARSED, str(exc),
+                                          (a_cell[1],)))
+                    continue
                 results.append(_cell_result(a_cell, value, f"f({s_cell[0]}) for {tag}", [s_cell[1]], f"f read as {act}"))
     return results
 
@@ -1041,7 +1231,7 @@ def check_config(doc: Document, traces: _Traces, tables: list[Table]) -> list[Re
                 continue
             j = r[node_col][0]
             for k, head in cols.items():
-                if not _NUM_CELL.match(r[k][0]):
+                if not _num_cell(r[k][0]):
                     continue
                 name = head.replace("[j]", f"[{j}]")
                 q = _quantity(name)
@@ -1062,7 +1252,7 @@ def _check_loss_table(doc: Document, traces: _Traces, t: Table) -> list[Result]:
     rows = t.rows or [t.cells[i : i + 2] for i in range(0, len(t.cells) - 1, 2)]
     results = []
     for row in rows:
-        if len(row) != 2 or not re.fullmatch(r"\d+", row[0][0]) or not _NUM_CELL.match(row[1][0]):
+        if len(row) != 2 or not re.fullmatch(r"\d+", row[0][0]) or not _num_cell(row[1][0]):
             continue
         it, cell = int(row[0][0]), row[1]
         if it < trace.epochs:
@@ -1159,7 +1349,8 @@ def main(args) -> int:
     traces = _Traces(args.config) if args.config else None
     reports = [verify_text(d, t, traces=traces) for d, t in texts]
     if json_path:
-        payload = json.dumps([r.to_json(rep.file) for rep in reports for r in rep.results], indent=1) + "\n"
+        payload = json.dumps([r.to_json(rep.file) for rep in reports for r in rep.results], indent=1,
+                             allow_nan=False) + "\n"
         if json_path == "-":
             sys.stdout.write(payload)
         else:
