@@ -88,12 +88,14 @@ def test_no_figures_writes_and_links_none(tmp_path):
 
 def test_figures_are_written_atomically(tmp_path, monkeypatch):
     written = []
-    real = files.atomic_write
-    monkeypatch.setattr(files, "atomic_write", lambda path, data: (written.append(Path(path).name), real(path, data)))
+    write, commit = files.Outputs.write, files.Outputs.commit
+    monkeypatch.setattr(files.Outputs, "write", lambda self, path, data: (written.append(Path(path).name), write(self, path, data)))
+    monkeypatch.setattr(files.Outputs, "commit", lambda self: (written.append("commit"), commit(self)))
     assert cli.main(["report", "-o", str(tmp_path / "r.md")]) == 0
-    # every file through atomic_write, the figures before the report that links them
-    assert written == ["r-network.svg", "r-loss.svg", "r-gd.svg", "r.md"]
-    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written)  # and no temporary file left
+    # every file staged in one output transaction, the figures before the report
+    # that links them, and all renamed into place together at the end
+    assert written == ["r-network.svg", "r-loss.svg", "r-gd.svg", "r.md", "commit"]
+    assert sorted(p.name for p in tmp_path.iterdir()) == sorted(written[:-1])  # and no temporary file left
 
 
 def test_a_figure_never_overwrites_an_input(tmp_path):

@@ -53,7 +53,7 @@ from jinja2.sandbox import SandboxedEnvironment
 import numpy as np
 from markupsafe import Markup, escape
 
-from .errors import InputError, MlptraceError
+from .errors import InputError, MlptraceError, visible
 from .resources import resource_dir
 from .mathml import MathMLError, to_mathml
 from .symbolic import Equation, Explanation, Line, Math, Section, Table
@@ -69,22 +69,10 @@ _EXT_FORMAT = {".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".h
 # escaping user text (labels, file names) per format
 
 
-# Characters that must never reach a document raw: C0 and C1 controls (a
-# newline would end a table row or a code span, a blank line the paragraph),
-# line and paragraph separators, the bidi embeddings, overrides and isolates
-# (which reorder what the reader sees), and lone surrogates (which UTF-8
-# cannot encode).  Every escaper below shows them first as \n, \x1b, \u202e.
-_INVISIBLE = re.compile("[\x00-\x1f\x7f-\x9f\u2028\u2029\u202a-\u202e\u2066-\u2069\ud800-\udfff]")
-_NAMED = {"\n": "\\n", "\r": "\\r", "\t": "\\t"}
-
-
-def visible(text: Any) -> str:
-    """``text`` with every control, separator, bidi and surrogate character spelled as a Python escape."""
-    def spell(m: re.Match) -> str:
-        c = m.group()
-        return _NAMED.get(c) or (f"\\x{ord(c):02x}" if ord(c) < 0x100 else f"\\u{ord(c):04x}")
-
-    return _INVISIBLE.sub(spell, str(text))
+# Every escaper below first spells out what must never reach a document raw,
+# with the filter the terminal uses (tracer.errors.visible): control
+# characters (a newline would end a table row or a code span, a blank line
+# the paragraph), line separators, bidi overrides, lone surrogates.
 
 
 _MD_SPECIAL = set("\\`*_[]<>&|~$#")
@@ -92,12 +80,12 @@ _MD_SPECIAL = set("\\`*_[]<>&|~$#")
 
 def escape_md(text: Any) -> str:
     """Backslash the characters Markdown (or its $ math) could read as syntax inside a line."""
-    return "".join("\\" + c if c in _MD_SPECIAL else c for c in visible(text))
+    return "".join("\\" + c if c in _MD_SPECIAL else c for c in visible(str(text)))
 
 
 def escape_html(text: Any) -> Markup:
-    """HTML entities for ``& < > " '``, control characters shown visibly (see :func:`visible`)."""
-    return escape(visible(text))
+    """HTML entities for ``& < > " '``, control characters spelled out (see :func:`tracer.errors.visible`)."""
+    return escape(visible(str(text)))
 
 
 def code_md(text: Any) -> str:
@@ -108,7 +96,7 @@ def code_md(text: Any) -> str:
     padded with a space (which Markdown strips) when the text starts or ends
     with a backtick.
     """
-    s = visible(text)  # a newline, above all a blank line, would end the span
+    s = visible(str(text))  # a newline, above all a blank line, would end the span
     fence = "`" * (max((len(run) for run in re.findall("`+", s)), default=0) + 1)
     pad = " " if s.startswith("`") or s.endswith("`") else ""
     return f"{fence}{pad}{s}{pad}{fence}"
@@ -128,7 +116,7 @@ _TEX = {
 
 def escape_tex(text: Any) -> str:
     """Text safe in LaTeX: the ten special characters (and < > |) spelled out."""
-    return "".join(_TEX.get(c, c) for c in visible(text))
+    return "".join(_TEX.get(c, c) for c in visible(str(text)))
 
 
 # --------------------------------------------------------------------------
