@@ -365,20 +365,36 @@ def _check_binop(op: str, left: Any, right: Any) -> None:
                     _too_big(int(n), "a width in '%' formatting")
 
 
+def _replaced_size(s: str, old: str, new: str) -> int:
+    """The length of ``s.replace(old, new)``, without making it (an empty ``old`` matches between every character)."""
+    count = len(s) + 1 if not old else s.count(old)
+    return len(s) + count * (len(new) - len(old))
+
+
 _WIDTH_METHODS = {"center", "ljust", "rjust", "zfill", "expandtabs"}
 
 
 def _check_call(obj: Any, args: tuple, kwargs: dict) -> None:
     """Refuse a str method whose result would be huge (a width, a replacement repeated everywhere)."""
     owner, name = getattr(obj, "__self__", None), getattr(obj, "__name__", "")
+    if getattr(obj, "_mlptrace_str_format", False):  # '{:>999999999}'.format(1): a width in the field or an argument
+        spec = getattr(getattr(obj, "__wrapped__", None), "__self__", "")
+        for field in re.findall(r"\{[^{}]*:([^{}]*)\}", spec if isinstance(spec, str) else ""):
+            for n in re.findall(r"\d{8,}", field):
+                _too_big(int(n), "a width in str.format")
+        if isinstance(spec, str) and re.search(r"\{[^{}]*:[^{}]*\{", spec):  # a width from an argument
+            for n in (*args, *kwargs.values()):
+                if isinstance(n, int):
+                    _too_big(n, "a width in str.format")
+        return
     if not isinstance(owner, str):
         return
     if name in _WIDTH_METHODS:
         for n in (*args, *kwargs.values()):
             if isinstance(n, int):
                 _too_big(n * (len(owner) if name == "expandtabs" else 1), f"str.{name} would make a string")
-    elif name == "replace" and len(args) >= 2 and isinstance(args[1], str):
-        _too_big(len(owner) + (len(owner) + 1) * len(args[1]), "str.replace could make a string")
+    elif name == "replace" and len(args) >= 2 and isinstance(args[0], str) and isinstance(args[1], str):
+        _too_big(_replaced_size(owner, args[0], args[1]), "str.replace would make a string")
     elif name == "join" and args and isinstance(args[0], (list, tuple)):
         _too_big(len(owner) * len(args[0]) + sum(len(x) for x in args[0] if isinstance(x, str)), "str.join would make a string")
 
@@ -437,10 +453,12 @@ class _Sandbox(SandboxedEnvironment):
 def _bounded_filter(name: str, f: Any) -> Any:
     """A built-in filter that first refuses an argument that would make a huge string."""
 
+    skip = 1 if hasattr(f, "jinja_pass_arg") else 0  # replace and join get the eval context first
+
     @functools.wraps(f)
     def bounded(*args: Any, **kwargs: Any) -> Any:
-        values = list(args) + list(kwargs.values())
-        value = args[0] if args else ""
+        values = list(args[skip:]) + list(kwargs.values())
+        value = values[0] if values else ""
         if name == "center":
             for n in values[1:]:
                 if isinstance(n, int):
@@ -452,8 +470,7 @@ def _bounded_filter(name: str, f: Any) -> Any:
         elif name == "format":
             _check_binop("%", str(value), None)
         elif name == "replace" and len(values) >= 3:
-            s = str(value)
-            _too_big(len(s) + (len(s) + 1) * len(str(values[2])), "replace could make a string")
+            _too_big(_replaced_size(str(value), str(values[1]), str(values[2])), "replace would make a string")
         elif name == "batch" and len(values) >= 2 and isinstance(values[1], int):
             _too_big(values[1], "batch would make a list")
         elif name == "join" and len(values) >= 2 and isinstance(value, (list, tuple)):
