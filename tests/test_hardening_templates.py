@@ -15,7 +15,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from badinput import lay_out, run, run_bad_input, seed_with, snapshot
-from conftest import ROOT
+from conftest import ROOT, require_tool
 
 T = "tpl/report.md.j2"
 
@@ -207,6 +207,13 @@ def test_a_file_name_in_latex_is_escaped():
     from tracer.render import escape_tex
 
     assert escape_tex(HOSTILE_NAME) == r"w\textbackslash{}n\textbackslash{}n\textless{}img src=x onerror=alert(1)\textgreater{}\textbackslash{}n\textbackslash{}nx.json"
+
+
+def test_a_file_name_with_blank_lines_compiles_in_latex(tmp_path):
+    """Raw, the blank line would end the paragraph inside \\texttt and stop pdflatex."""
+    require_tool("pdflatex")
+    _report(tmp_path, "-o", "r.pdf", "--no-figures")
+    assert (tmp_path / "r.pdf").read_bytes().startswith(b"%PDF")
 
 
 def test_every_escaper_shows_control_characters_visibly():
