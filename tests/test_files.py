@@ -210,3 +210,80 @@ def test_many_columns_load_in_linear_time(tmp_path):
     loaded = config.load(cfg)
     assert time.perf_counter() - start < 10
     assert loaded.n_in == n and loaded.raw.shape == (1, n + 1)
+
+
+# --- bounded reads, strict numbers, unique keys (issue 11, classes 4 and 12)
+
+
+def test_a_device_is_refused_without_reading_it():
+    with pytest.raises(files.InputError, match="is a device, not a regular file"):
+        files.read_text("/dev/zero", "dataset")
+
+
+def test_a_pipe_that_never_ends_is_read_only_to_the_limit(monkeypatch):
+    import os
+    import threading
+
+    monkeypatch.setitem(files.READ_LIMITS, "config", 1000)
+    r, w = os.pipe()
+
+    def write_forever():
+        try:
+            while True:
+                os.write(w, b"#" * 4096)
+        except OSError:  # the reader closed its end
+            pass
+        finally:
+            os.close(w)
+
+    writer = threading.Thread(target=write_forever, daemon=True)
+    writer.start()
+    try:
+        with pytest.raises(files.InputError, match="larger than 1,000 bytes, the most mlptrace reads from a config file"):
+            files.read_text(f"/dev/fd/{r}", "config")
+    finally:
+        os.close(r)
+    writer.join(5)
+
+
+def test_a_file_at_the_limit_is_read_and_one_byte_more_is_not(tmp_path, monkeypatch):
+    monkeypatch.setitem(files.READ_LIMITS, "dataset", 2 * files.MiB)
+    p = tmp_path / "d.csv"
+    p.write_bytes(b"a\n" * files.MiB)
+    assert len(files.read_text(p, "dataset")) == 2 * files.MiB
+    p.write_bytes(b"a\n" * files.MiB + b"\n")
+    with pytest.raises(files.InputError, match="larger than 2 MiB"):
+        files.read_text(p, "dataset")
+
+
+@pytest.mark.parametrize("text", ["1_0", "١٠", "１０", " 10", "10 ", "", "+", "1e3", "0x10", "10.0"])
+def test_parse_integer_takes_plain_ascii_digits_only(text):
+    assert files.parse_integer(text) is None
+
+
+@pytest.mark.parametrize("text,value", [("10", 10), ("-3", -3), ("+7", 7), ("007", 7)])
+def test_parse_integer_values(text, value):
+    assert files.parse_integer(text) == value
+
+
+@pytest.mark.parametrize("text", ["0_1", "٠٫١", "０.１", "nan", "inf", "-Infinity", "1e999", " 1", "1e", ".", "0x1p3"])
+def test_parse_number_takes_plain_finite_decimals_only(text):
+    assert files.parse_number(text) is None
+
+
+@pytest.mark.parametrize("text,value", [("3", 3.0), ("-0.5", -0.5), ("1.", 1.0), (".5", 0.5), ("1E+3", 1000.0)])
+def test_parse_number_values(text, value):
+    assert files.parse_number(text) == value
+
+
+@pytest.mark.parametrize("text,where", [
+    ('{"a": 1, "a": 2}', "a"),
+    ('{"a": {"b": [1, {"c": 1, "c": 1}]}}', "a.b[1].c"),
+    ('[{"x": 1}, {"y": 1, "y": 2}]', "[1].y"),
+])
+def test_read_json_names_a_repeated_key(tmp_path, text, where):
+    p = tmp_path / "w.json"
+    p.write_text(text)
+    with pytest.raises(files.InputError) as info:
+        files.read_json(p, "weights")
+    assert info.value.where == where and "twice" in info.value.what

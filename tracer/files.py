@@ -227,13 +227,13 @@ def check_not_input(targets: Sequence[str | os.PathLike], inputs: Sequence[str |
 MiB = 2**20
 # The most bytes mlptrace reads from one input file, per kind of file.  Far
 # beyond any real input (a config of a few KiB, the weights of a network at
-# the 10,000,000-parameter limit are about 300 MiB of JSON), and small enough
+# the 10,000,000-parameter limit are about 280 MiB of JSON), and small enough
 # that the text and what is parsed from it fit in memory: a larger file, or a
 # stream that never ends, is refused instead of read until memory runs out.
 READ_LIMITS = {
     "config": 16 * MiB,
     "weights": 512 * MiB,  # weights and min-max files (Go-format JSON)
-    "dataset": 256 * MiB,  # CSV datasets
+    "dataset": 64 * MiB,  # CSV datasets: ~5 million rows of three columns, ~1.6 GB and ~15 s to parse
     "document": 16 * MiB,  # Markdown or LaTeX documents to verify
 }
 
@@ -261,7 +261,8 @@ def read_text(path: str | os.PathLike, kind: str) -> str:
     except OSError as exc:
         raise InputError(str(path), "", f"cannot read: {exc.strerror or exc}") from None
     if len(raw) > limit:
-        raise InputError(str(path), "", f"larger than {limit // MiB:,} MiB, the most mlptrace reads from a {kind} file")
+        size = f"{limit // MiB:,} MiB" if limit % MiB == 0 else f"{limit:,} bytes"
+        raise InputError(str(path), "", f"larger than {size}, the most mlptrace reads from a {kind} file")
     try:
         text = raw.decode("utf-8")
     except UnicodeDecodeError as exc:
