@@ -197,7 +197,7 @@ def check_explainable(cfg: "Config", command: str, steps: int = 1) -> None:
     if command == "check":
         if n_params > CHECK_GRADIENTS:
             raise InputError(cfg.source, where, f"check compares at most {CHECK_GRADIENTS:,} gradients "
-                             f"(weights and biases times --steps); {size} (train takes up to {MAX_PARAMS:,})")
+                             f"(weights and biases times --steps); {size} (train takes up to {MAX_PARAMS:,} weights and biases)")
         if n_params * steps > CHECK_GRADIENTS:
             raise InputError("command line", "--steps", f"check compares at most {CHECK_GRADIENTS:,} gradients "
                              f"(weights and biases times --steps): at most {CHECK_GRADIENTS // n_params:,} steps "
@@ -205,10 +205,10 @@ def check_explainable(cfg: "Config", command: str, steps: int = 1) -> None:
         return
     if len(cfg.hidden) > EXPLAIN_LAYERS:
         raise InputError(cfg.source, "network.hidden", f"{command} explains networks of at most {EXPLAIN_LAYERS} "
-                         f"hidden layers; this one has {len(cfg.hidden):,} (train takes up to {MAX_HIDDEN_LAYERS})")
+                         f"hidden layers; this one has {len(cfg.hidden):,} (train takes up to {MAX_HIDDEN_LAYERS} hidden layers)")
     if n_nodes > EXPLAIN_NODES or n_params > EXPLAIN_PARAMS:
         raise InputError(cfg.source, where, f"{command} explains networks of at most {EXPLAIN_NODES:,} nodes "
-                         f"and {EXPLAIN_PARAMS:,} weights and biases; {size} (train takes up to {MAX_PARAMS:,})")
+                         f"and {EXPLAIN_PARAMS:,} weights and biases; {size} (train takes up to {MAX_PARAMS:,} weights and biases)")
 
 
 def too_many_epochs(epochs: int) -> str:
