@@ -291,3 +291,46 @@ def test_every_console_comes_from_the_factory():
             if re.search(r"\bConsole\(|from_markup|render_markup", line):
                 offenders.append(f"{path.relative_to(root)}:{n}: {line.strip()}")
     assert offenders == []
+
+
+def test_a_templates_escape_codes_are_shown_on_a_terminal_and_kept_in_a_pipe(tmp_path):
+    """A --template may write raw control codes; a terminal sees them written out, a pipe gets the bytes."""
+    import pty
+
+    tpl = tmp_path / "tpl"
+    tpl.mkdir()
+    (tpl / "report.md.j2").write_text("before" + ESC_TITLE + "after\n")
+    lay_out(tmp_path, {})
+    piped = run(tmp_path, ["report", "--no-figures", "--template", "tpl"])
+    assert piped.returncode == 0 and piped.stdout == "before" + ESC_TITLE + "after\n"
+    leader, follower = pty.openpty()
+    try:
+        proc = subprocess.run([sys.executable, "-m", "tracer", "report", "--no-figures", "--template", "tpl"],
+                              cwd=tmp_path, stdout=follower, stderr=subprocess.PIPE, stdin=subprocess.DEVNULL,
+                              timeout=120)
+        os.close(follower)
+        follower = -1
+        shown = b""
+        while True:
+            try:
+                chunk = os.read(leader, 65536)
+            except OSError:  # the pty is closed once the program and its output are gone
+                break
+            if not chunk:
+                break
+            shown += chunk
+    finally:
+        os.close(leader)
+        if follower >= 0:
+            os.close(follower)
+    assert proc.returncode == 0, proc.stderr
+    text = shown.decode()
+    assert "before" + SHOWN_TITLE + "after" in text
+    assert_no_raw_control(text.replace("\r", ""))
+
+
+def test_the_figures_script_shows_a_file_name_visibly(tmp_path):
+    r = subprocess.run([sys.executable, "-m", "tracer.figures", str(tmp_path / "out"), "no\x1b[2Jsuch.toml"],
+                       cwd=tmp_path, capture_output=True, text=True, timeout=120)
+    assert r.returncode == 2 and "no\\x1b[2Jsuch.toml" in r.stderr
+    assert_no_raw_control(r.stderr)

@@ -999,6 +999,8 @@ def main(args: argparse.Namespace) -> int:
                 out.write(target, text)
             out.commit()
     else:
-        sys.stdout.write(text)
+        # A terminal gets what a template wrote with its control characters
+        # shown (a --template can hold raw escape codes); a pipe gets the bytes.
+        sys.stdout.write(visible(text, newlines=True) if sys.stdout.isatty() else text)
         sys.stdout.flush()
     return 0

@@ -13,7 +13,7 @@ import sys
 from pathlib import Path
 
 from .. import config, files, run
-from ..errors import InputError
+from ..errors import InputError, visible
 from . import descent, loss, network
 
 
@@ -30,7 +30,7 @@ def main(argv: list[str]) -> int:
                 outputs.write(out / f"{name}.svg", canvas.svg())
             outputs.commit()
     except InputError as exc:
-        print(f"python -m tracer.figures: error: {exc}", file=sys.stderr)
+        print(visible(f"python -m tracer.figures: error: {exc}"), file=sys.stderr)
         return 2
     return 0
 
