@@ -197,6 +197,16 @@ def test_verify_text_never_raises_on_numbers(tmp_path):
             json.dumps([r.to_json("d.md") for r in report.results], allow_nan=False)
 
 
+@pytest.mark.parametrize("doc, found", [
+    ("$$ \\pi = 3.14 $$\n$$ -\\pi = -3.142 $$\n", {"ok": 2}),  # a number with no digits printed
+    ("$$ 1 - - -0.0836 = 0.9164 $$\n$$ - -0.0836 = 0.0836 $$\n", {"ok": 2}),  # a negated signed number
+    ("$$ 1 + 2_\\\n = 3 $$\n", {"unparsed": 1}),  # a subscript on a lone backslash
+])
+def test_terms_that_raised(tmp_path, doc, found):
+    status, checks, _ = verify(tmp_path, doc)
+    assert status == 0 and verdicts(checks) == found, checks
+
+
 def test_unicode_digits_are_not_a_traceback(tmp_path):
     status, checks, _ = verify(tmp_path, "$x\u00b2 = 1$\n\n$$ 2\u00b3 = 8 $$\n\n$$ \u0663 + 1 = 4 $$\n")
     assert status == 0
@@ -240,6 +250,11 @@ HANGS = {
                                         + "| x | \\nabla f(x) | x_{new} |\n|---|---|---|\n| 1 | 2 | 0.8 |\n\n" * 3000),
     "normalisation tables": lambda: "[0, 1]\n" + "| v | normalised |\n|---|---|\n| 1 | 0.0 |\n| 2 | 1.0 |\n\n" * 8000,
     "min-max lines": lambda: "a, b\n1, 2\n" * 20000 + "a -> Min: 1, Max: 1\n" * 20000,
+    # a label search tried at every letter of a long word before an arrow table
+    "a long word over a normalisation table": lambda: "a" * 200000 + "\n70 -> 1.0\n25 -> 0.0\n",
+    # a term broken over rows, joined (and its end searched) once per row
+    "a term continued over 20,000 rows": lambda: ("$$\\begin{aligned} a &= 1 \\\\\n" + "&\\quad {} + 1 \\\\\n" * 20000
+                                                 + "&= 20001 \\end{aligned}$$\n"),
     # an outer product: n entries in, n * n out
     "a matrix product": lambda: ("$$ \\begin{bmatrix} " + " \\\\ ".join(["1"] * 3000) + " \\end{bmatrix}"
                                  " \\begin{bmatrix} " + " & ".join(["1"] * 3000) + " \\end{bmatrix} = 1 $$\n"),
@@ -261,6 +276,8 @@ def test_no_hang_keeps_the_checks(tmp_path):
     assert status == 0 and verdicts(checks) == {"ok": 10000}
     status, checks, _ = verify(tmp_path, HANGS["normalisation tables"]())
     assert status == 0 and verdicts(checks) == {"ok": 16000}
+    status, checks, _ = verify(tmp_path, HANGS["a term continued over 20,000 rows"]())
+    assert status == 0 and verdicts(checks) == {"ok": 1}
     status, checks, _ = verify(tmp_path, HANGS["a matrix product"]())
     assert status == 0 and verdicts(checks) == {"unparsed": 1}
     assert "too large" in checks[0]["note"]

@@ -233,33 +233,47 @@ def math_spans(text: str) -> list[tuple[int, int, bool]]:
         i = end + len(close)
 
 
-_BEGIN_END = re.compile(r"\\(begin|end)\{[^{}]*\}")
+# What changes the depth: an escaped bracket (which does not), \begin{..} and \end{..}, a bracket.
+_STRUCTURE = re.compile(r"\\[{}()\[\]]|\\(begin|end)\{[^{}]*\}|[{}()\[\]]")
+
+
+def _next_split(pattern: re.Pattern[str], text: str, i: int) -> re.Match[str] | None:
+    m = pattern.search(text, i)
+    while m is not None and m.end() == m.start():  # an empty match splits nothing
+        m = pattern.search(text, m.start() + 1) if m.start() < len(text) else None
+    return m
 
 
 def _depth_split(text: str, pattern: re.Pattern[str]) -> list[tuple[int, int, str]]:
-    """Split at matches of ``pattern`` outside braces and brackets; (start, end, separator before)."""
-    pieces, depth, start, sep, i = [], 0, 0, "", 0
-    while i < len(text):
-        c = text[i]
-        if c == "\\" and i + 1 < len(text) and text[i + 1] in "{}()[]":
-            i += 2
-            continue
-        if c == "\\" and (m := _BEGIN_END.match(text, i)):  # in place: text[i:] copies the rest per backslash
-            depth = depth + 1 if m.group(1) == "begin" else max(depth - 1, 0)
-            i = m.end()
-            continue
-        if c in "{([":
-            depth += 1
-        elif c in "})]":
-            depth = max(depth - 1, 0)
-        elif depth == 0:
-            m = pattern.match(text, i)
-            if m and m.end() > i:
-                pieces.append((start, i, sep))
-                sep, start, i = m.group(0), m.end(), m.end()
+    """Split at matches of ``pattern`` outside braces and brackets; (start, end, separator before).
+
+    It jumps from one bracket or separator to the next, each found by a regex
+    search and kept until it is passed (a search again per bracket would read
+    to a far separator each time): stepping through every character in Python,
+    four times per span, made a 1 MB span take many seconds.
+    """
+    pieces, depth, start, sep, i, n = [], 0, 0, "", 0, len(text)
+    brace = split = None  # the next bracket (or \begin, \end) and the next split at or after i
+    brace_from = split_from = n + 1  # where each was searched from (None found: none after there)
+    while i < n:
+        if not (brace_from <= i and (brace is None or brace.start() >= i)):
+            brace, brace_from = _STRUCTURE.search(text, i), i
+        if depth == 0:
+            if not (split_from <= i and (split is None or split.start() >= i)):
+                split, split_from = _next_split(pattern, text, i), i
+            if split is not None and split.start() < (brace.start() if brace else n):
+                pieces.append((start, split.start(), sep))
+                sep, start, i = split.group(0), split.end(), split.end()
                 continue
-        i += 1
-    pieces.append((start, len(text), sep))
+        if brace is None:
+            break
+        token = brace.group(0)
+        if brace.group(1):
+            depth = depth + 1 if brace.group(1) == "begin" else max(depth - 1, 0)
+        elif len(token) == 1:
+            depth = depth + 1 if token in "{([" else max(depth - 1, 0)
+        i = brace.end()
+    pieces.append((start, n, sep))
     return pieces
 
 
@@ -433,7 +447,10 @@ def _squash(text: str) -> str:
 
 
 def _is_bare_number(tree) -> bool:
-    return isinstance(tree, Num) or (isinstance(tree, Neg) and isinstance(tree.x, Num))
+    """A number as printed; \\pi is a Num too, but with no digits printed it is a value to compute."""
+    num = tree.x if isinstance(tree, Neg) else tree
+    # "- -0.0836" negates a signed number: computed, not printed as one number
+    return isinstance(num, Num) and bool(num.text) and not (num is not tree and num.text.startswith("-"))
 
 
 def _bare_text(tree) -> str:
