@@ -137,7 +137,37 @@ def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
     return "".join(pieces)
 
 
-_FENCE = re.compile(r"^([ \t]*)(```+|~~~+)[^\n]*\n.*?^[ \t]*\2[^\n]*$", re.M | re.S)
+def _fences(text: str) -> Iterable[tuple[int, int]]:
+    """The fenced code blocks, as ``^([ \\t]*)(```+|~~~+)[^\\n]*\\n.*?^[ \\t]*\\2[^\\n]*$`` (re.M, re.S) finds them.
+
+    That regex, when a fence of r backticks is not closed, tries r, r - 1, ... 3
+    and reads to the end of the document each time.  Here: the fence used is the
+    longest the lines below can close, min(r, the longest fence below), closed by
+    the first line below with a fence at least that long; one pass over the lines.
+    """
+    lines = text.split("\n")
+    runs = []  # (fence character, length) at the start of each line, after spaces and tabs
+    for line in lines:
+        body = line.lstrip(" \t")
+        c = body[:1]
+        runs.append((c, len(body) - len(body.lstrip(c))) if c in ("`", "~") else ("", 0))
+    longest_below = {"`": [0] * (len(lines) + 1), "~": [0] * (len(lines) + 1)}
+    for k in range(len(lines) - 1, -1, -1):
+        for c, below in longest_below.items():
+            below[k] = max(below[k + 1], runs[k][1] if runs[k][0] == c else 0)
+    starts = [0] + list(itertools.accumulate(len(line) + 1 for line in lines))
+    i = 0
+    while i < len(lines) - 1:  # the last line has no newline after it, so opens nothing
+        c, r = runs[i]
+        m = min(r, longest_below[c][i + 1]) if r >= 3 else 0
+        if m < 3:
+            i += 1
+            continue
+        j = i + 1
+        while not (runs[j][0] == c and runs[j][1] >= m):
+            j += 1
+        yield starts[i], starts[j] + len(lines[j])
+        i = j + 1
 
 
 def _code_spans(text: str) -> Iterable[tuple[int, int]]:
@@ -178,7 +208,7 @@ def _hide_code_and_comments(text: str, latex: bool) -> str:
     if latex:
         # % starts a comment unless escaped
         return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
-    out = _blank(text, (m.span() for m in _FENCE.finditer(text)))
+    out = _blank(text, _fences(text))
     return _blank(out, list(_code_spans(out)))
 
 
