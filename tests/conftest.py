@@ -23,16 +23,16 @@ def require_tool(name: str) -> str:
 
 
 def engine_step(params, acts, x, z, lr=0.1):
-    """One step of the engine's own training loop (``tracer.engine.train``) on one row, as recorded.
+    """One step of the engine's own training loop (``tracer.core.engine.train``) on one row, as recorded.
 
     ``params`` is ``[(W, b), ...]`` hidden layers first; the row is fed as
     given (normalisation "none").  Returns the Trace: ``trace.delta[l][0]``
     and ``trace.grad_w(l)[0]`` are what the engine computed.
     """
-    from tracer.config import _resolve
-    from tracer.run import record
+    from tracer.config import from_mapping
+    from tracer.config.run import record
 
-    cfg = _resolve({
+    cfg = from_mapping({
         "network": {"inputs": len(x), "hidden": [len(b) for _, b in params[:-1]], "outputs": len(z),
                     "activation": list(acts)},
         "training": {"learning_rate": lr, "epochs": 1, "data": [[*map(float, x), *map(float, z)]]},

@@ -11,16 +11,18 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tracer import activations, check, config
+from tracer.core import activations
+from tracer.explain import gradcheck as check
+from tracer.config import schema as config
 from tracer.cli import main
-from tracer.run import record
+from tracer.config.run import record
 
 
 def make_config(layers, acts, method="zero-to-one", rows=3, seed=0, init=None):
     """A config for ``layers`` with random data and weights, built from a dict as a TOML file would be."""
     rng = np.random.default_rng(seed)
     data = rng.uniform(-3, 3, size=(rows, layers[0] + layers[-1])).round(3).tolist()
-    return config._resolve({
+    return config.from_mapping({
         "network": {"inputs": layers[0], "hidden": layers[1:-1], "outputs": layers[-1], "activation": acts},
         "training": {"data": data, "learning_rate": 0.1, "epochs": 1},
         "normalize": {"method": method},
@@ -180,7 +182,7 @@ def test_relu_kinks(capsys):
     # derivative (the engine and the check both take relu'(0) = 0).
     init = {"method": "inline", "hiddenWeights": [[[0.3, -0.15], [0.5, -0.25]]], "hiddenBias": [[1e-4, 0.0]],
             "outputWeights": [[0.7, -0.4]], "outputBias": [0.1]}
-    cfg = config._resolve({
+    cfg = config.from_mapping({
         "network": {"inputs": 2, "hidden": [2], "outputs": 1, "activation": ["relu", "linear"]},
         "training": {"data": [[1.0, 2.0, 0.5]]}, "normalize": {"method": "none"}, "init": init,
     }, "<test>", Path("."))

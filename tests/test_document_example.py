@@ -10,9 +10,9 @@ from __future__ import annotations
 import numpy as np
 import pytest
 
-from tracer import config
-from tracer.dataset import column_minmax, normalise
-from tracer.run import record
+from tracer.config import schema as config
+from tracer.core.dataset import column_minmax, normalise
+from tracer.config.run import record
 
 from conftest import EXAMPLES
 

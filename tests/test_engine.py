@@ -8,10 +8,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tracer import config
+from tracer.config import schema as config
 from tracer.cli import main
-from tracer.engine import MLP
-from tracer.run import record
+from tracer.core.engine import MLP
+from tracer.config.run import record
 
 import reference
 from conftest import engine_step
@@ -139,7 +139,7 @@ def test_derived_quantities_equal_the_engines_next_weights():
 
 
 def test_sigmoid_is_finite_for_huge_sums():
-    from tracer.activations import get
+    from tracer.core.activations import get
 
     with np.errstate(over="raise", invalid="raise", divide="raise"):  # underflow to 0 is fine
         a = get("sigmoid").f(np.array([-1e308, -800.0, 0.0, 800.0, 1e308]))
@@ -149,7 +149,7 @@ def test_sigmoid_is_finite_for_huge_sums():
 
 @pytest.mark.parametrize("name", ["sigmoid", "tanh", "relu", "linear"])
 def test_activations_write_into_out_and_agree_with_the_formula(name):
-    from tracer.activations import get
+    from tracer.core.activations import get
 
     act = get(name)
     s = np.linspace(-30, 30, 61)
@@ -186,7 +186,7 @@ def test_random_init_is_seeded_and_uniform():
     ("first:10", 3, [0, 1, 2]),
 ])
 def test_policies_keep_the_steps_they_name(spec, total, expected):
-    from tracer.trace import parse_policy
+    from tracer.core.trace import parse_policy
 
     assert parse_policy(spec).steps(total).tolist() == expected
 
@@ -268,7 +268,7 @@ def test_a_step_whose_update_overflows_is_written_as_null_in_strict_json(tmp_pat
     assert step["loss"] == 5000.0 and step["layers"][1]["delta"] == [-100.0]
     assert step["layers"][1]["grad_w"] == [[-50.0]]
     assert step["layers"][1]["w_new"] == [[None]] and step["layers"][1]["b_new"] == [None]
-    from tracer.trace import load
+    from tracer.core.trace import load
 
     back = load(out)
     assert back.loss.tolist() == [5000.0] and np.isinf(back.w_new(1)[0, 0, 0])

@@ -28,7 +28,7 @@ import pytest
 from markdown_it import MarkdownIt
 
 from conftest import require_tool
-from tracer import render
+from tracer.render import report as render
 
 SECRET = "SENTINEL7c1e"  # the content of a file a label tries to \input
 

@@ -19,9 +19,13 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tracer import config, figures, gd
-from tracer.figures import contour, curve, diagram
-from tracer.run import record
+from tracer.config import schema as config
+from tracer.render import figures
+from tracer.explain import descent as gd
+from tracer.render.figures import contour
+from tracer.render.figures import curve
+from tracer.render.figures import diagram
+from tracer.config.run import record
 
 from conftest import EXAMPLES, require_tool
 
@@ -391,9 +395,9 @@ def test_every_svg_is_well_formed(seed, big):
 
 
 def test_readme_pictures_are_current(tmp_path):
-    from tracer.figures.__main__ import main
+    from tracer.render.figures.__main__ import main
 
     assert main([str(tmp_path)]) == 0
     for name in ("network", "loss", "gd"):
         committed = (EXAMPLES / "seed" / "figures" / f"{name}.svg").read_text()
-        assert (tmp_path / f"{name}.svg").read_text() == committed, "run: python -m tracer.figures examples/seed/figures"
+        assert (tmp_path / f"{name}.svg").read_text() == committed, "run: python -m tracer.render.figures examples/seed/figures"

@@ -10,7 +10,8 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from tracer import config, files
+from tracer.config import schema as config
+from tracer.config import files
 from tracer.cli import main
 
 import reference
@@ -53,7 +54,7 @@ def test_train_save_load_round_trip_restores_every_float(tmp_path):
     saved = json.loads((out / "trained-weights-biases.json").read_text())
     assert set(saved) == {"hiddenWeights", "hiddenBias", "outputWeights", "outputBias"}
     # the file holds exactly the engine's floats ...
-    from tracer.run import record
+    from tracer.config.run import record
 
     _, net = record(config.load(GO / "train.toml").replace(epochs=7), "epochs")
     loaded = files.read_weights(out / "trained-weights-biases.json", [2, 15, 15, 1])

@@ -7,7 +7,7 @@ import sys
 
 import pytest
 
-from tracer import gd
+from tracer.explain import descent as gd
 from tracer.cli import main
 from tracer.errors import InputError, NumericalError
 

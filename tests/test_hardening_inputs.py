@@ -123,7 +123,7 @@ def test_gd_deeper_nest_stays_bounded(tmp_path):
 
 
 def test_gd_documented_maximum_of_steps_is_quick(tmp_path):
-    from tracer.gd import MAX_STEPS
+    from tracer.explain.descent import MAX_STEPS
 
     r = run(tmp_path, ["gd", "x^2 + y^2", "--at", "x=3,y=4", "--lr", "0.0001", "--steps", str(MAX_STEPS)],
             timeout=30)
@@ -132,14 +132,14 @@ def test_gd_documented_maximum_of_steps_is_quick(tmp_path):
 
 
 def test_check_at_its_documented_maximum_of_steps_is_quick(tmp_path):
-    from tracer.check import MAX_STEPS
+    from tracer.explain.gradcheck import MAX_STEPS
 
     r = run(tmp_path, ["check", "--steps", str(MAX_STEPS)], timeout=60)
     assert r.returncode == 0, r.stderr[-2000:]
 
 
 def test_train_keeps_networks_of_many_layers_within_the_limit(tmp_path):
-    from tracer.config import MAX_HIDDEN_LAYERS
+    from tracer.config.schema import MAX_HIDDEN_LAYERS
 
     (tmp_path / "c.toml").write_text(inline("[" + ", ".join(["2"] * MAX_HIDDEN_LAYERS) + "]"))
     r = run(tmp_path, ["train", "c.toml"], timeout=60)

@@ -44,8 +44,8 @@ def test_a_template_cannot_reach_live_objects(tmp_path, body):
 
 def test_the_context_is_plain_frozen_data():
     """Every value reachable from what templates get is plain data (walked by attribute and item)."""
-    from tracer import render
-    from tracer.symbolic import Line, Math
+    from tracer.render import report as render
+    from tracer.explain.symbolic import Line, Math
 
     expl = render.report(None)
     ctx = render.template_context(expl, standalone=True, figures={})
@@ -204,7 +204,7 @@ def test_a_file_name_in_html_is_escaped(tmp_path):
 
 
 def test_a_file_name_in_latex_is_escaped():
-    from tracer.render import escape_tex
+    from tracer.render.report import escape_tex
 
     assert escape_tex(HOSTILE_NAME) == r"w\textbackslash{}n\textbackslash{}n\textless{}img src=x onerror=alert(1)\textgreater{}\textbackslash{}n\textbackslash{}nx.json"
 
@@ -217,7 +217,7 @@ def test_a_file_name_with_blank_lines_compiles_in_latex(tmp_path):
 
 
 def test_every_escaper_shows_control_characters_visibly():
-    from tracer.render import code_md, escape_md, escape_tex
+    from tracer.render.report import code_md, escape_md, escape_tex
 
     for esc in (escape_md, code_md, escape_tex):
         out = esc("a\nb\rc\x1bd\u202ee\u2028f")

@@ -250,7 +250,7 @@ def test_the_console_never_parses_markup_or_emits_raw_controls():
     from rich.table import Table
     from rich.text import Text
 
-    from tracer.terminal import console
+    from tracer.render.terminal import console
 
     buf = io.StringIO()
     c = console(file=buf, force_terminal=True, color_system="truecolor", width=120)
@@ -274,7 +274,7 @@ def test_the_console_never_parses_markup_or_emits_raw_controls():
 
 def test_the_help_loads_no_console_module():
     r = subprocess.run([sys.executable, "-c", "import sys; from tracer import cli, errors; "
-                        "print('tracer.terminal' in sys.modules, 'rich' in sys.modules)"],
+                        "print('tracer.render.terminal' in sys.modules, 'rich' in sys.modules)"],
                        capture_output=True, text=True, check=True)
     assert r.stdout.split() == ["False", "False"]
 
@@ -330,7 +330,7 @@ def test_a_templates_escape_codes_are_shown_on_a_terminal_and_kept_in_a_pipe(tmp
 
 
 def test_the_figures_script_shows_a_file_name_visibly(tmp_path):
-    r = subprocess.run([sys.executable, "-m", "tracer.figures", str(tmp_path / "out"), "no\x1b[2Jsuch.toml"],
+    r = subprocess.run([sys.executable, "-m", "tracer.render.figures", str(tmp_path / "out"), "no\x1b[2Jsuch.toml"],
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "no\\x1b[2Jsuch.toml" in r.stderr
     assert_no_raw_control(r.stderr)

@@ -22,7 +22,7 @@ import pytest
 
 from badinput import assert_no_raw_control, run
 
-from tracer.verify import verify_text
+from tracer.verify.verifier import verify_text
 
 HANG_LIMIT = 20  # seconds per case; the fixed code needs well under 2 on each
 

@@ -28,8 +28,8 @@ import pytest
 
 from conftest import EXAMPLES, require_tool
 from tracer import cli
-from tracer.mathml import MathMLError, to_mathml
-from tracer.render import render, report
+from tracer.render.mathml import MathMLError, to_mathml
+from tracer.render.report import render, report
 
 M = "{http://www.w3.org/1998/Math/MathML}"
 S = "{http://www.w3.org/2000/svg}"
@@ -448,7 +448,7 @@ def test_a_screenshot_is_not_blank(browser, seed):
     pixels = [r[x:x + 3] for r in rows for x in range(0, w * bpp, bpp)]
     white = sum(p == b"\xff\xff\xff" for p in pixels)
     assert 0.02 < 1 - white / len(pixels) < 0.8  # ink on paper
-    # the network's blue and red edges (tracer.figures.diagram's colours, anti-aliased: near them)
+    # the network's blue and red edges (tracer.render.figures.diagram's colours, anti-aliased: near them)
     near = lambda p, c: all(abs(a - b) < 40 for a, b in zip(p, c))
     assert any(near(p, (0x21, 0x66, 0xAC)) for p in pixels) and any(near(p, (0xC0, 0x39, 0x2B)) for p in pixels)
     assert len(set(pixels)) > 50

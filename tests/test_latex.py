@@ -12,7 +12,7 @@ import pytest
 
 from conftest import EXAMPLES, require_tool
 from tracer import cli
-from tracer.render import render, report
+from tracer.render.report import render, report
 
 CONFIGS = {
     "seed": None,

@@ -1,4 +1,4 @@
-"""tracer.live: the loss curve and train's end-of-training summary."""
+"""tracer.render.live: the loss curve and train's end-of-training summary."""
 
 from __future__ import annotations
 
@@ -13,9 +13,10 @@ import pytest
 from rich.console import Console
 
 from tests.conftest import EXAMPLES, require_tool
-from tracer import cli, config
-from tracer.engine import MLP
-from tracer.live import LossCurve, output_losses, plot, summary_table
+from tracer import cli
+from tracer.config import schema as config
+from tracer.core.engine import MLP
+from tracer.render.live import LossCurve, output_losses, plot, summary_table
 
 
 def _render(renderable, width=80) -> str:

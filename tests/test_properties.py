@@ -7,9 +7,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra.numpy import arrays
 
-from tracer import files
-from tracer.dataset import denormalise, normalise
-from tracer.engine import MLP
+from tracer.config import files
+from tracer.core.dataset import denormalise, normalise
+from tracer.core.engine import MLP
 
 from conftest import engine_step
 

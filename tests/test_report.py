@@ -17,8 +17,9 @@ import sys
 import pytest
 
 from conftest import EXAMPLES, ROOT
-from tracer import cli, config
-from tracer.render import escape_md, escape_tex, render, report
+from tracer import cli
+from tracer.config import schema as config
+from tracer.render.report import escape_md, escape_tex, render, report
 
 DEEP = EXAMPLES / "deep" / "deep.toml"
 WIDE = EXAMPLES / "wide" / "wide.toml"
@@ -271,7 +272,7 @@ def test_every_substituted_equation_evaluates_to_its_result(path):
 def _tiny(layers, act="sigmoid"):
     """A network of any depth from a dict, as a TOML file would give it."""
     data = [[0.1 * (i + r) for i in range(layers[0] + layers[-1])] for r in range(3)]
-    return config._resolve({
+    return config.from_mapping({
         "network": {"inputs": layers[0], "hidden": layers[1:-1], "outputs": layers[-1], "activation": act},
         "training": {"data": data, "learning_rate": 0.1, "epochs": 2},
         "normalize": {"method": "zero-to-one"}, "init": {"method": "random", "seed": 1},

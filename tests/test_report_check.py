@@ -7,8 +7,8 @@ import re
 import numpy as np
 import pytest
 
-from tracer import config
-from tracer.render import render, report
+from tracer.config import schema as config
+from tracer.render.report import render, report
 
 import reference
 from conftest import EXAMPLES
@@ -82,7 +82,7 @@ def test_large_networks_get_one_row_per_layer():
 def test_a_broken_derivative_shows_in_the_appendix(monkeypatch):
     import dataclasses
 
-    from tracer import activations
+    from tracer.core import activations
 
     good = activations.ACTIVATIONS["sigmoid"]
     broken = dataclasses.replace(good, df=lambda s, a, out=None: np.multiply(good.df(s, a, out=out), 1.01, out=out))
@@ -114,7 +114,7 @@ def test_reports_render_when_the_template_cache_cannot_be_written(tmp_path):
 
 
 def test_a_trace_displays_itself_in_a_notebook():
-    from tracer.run import record
+    from tracer.config.run import record
 
     trace, _ = record(config.load(None), "first:1")
     md = trace._repr_markdown_()

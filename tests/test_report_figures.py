@@ -18,7 +18,8 @@ from urllib.parse import unquote
 import pytest
 
 from conftest import EXAMPLES, ROOT, require_tool
-from tracer import cli, files
+from tracer import cli
+from tracer.config import files
 
 S = "{http://www.w3.org/2000/svg}"
 DEEP = EXAMPLES / "deep" / "deep.toml"

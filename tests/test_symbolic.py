@@ -13,9 +13,10 @@ import pytest
 
 import reference
 from conftest import EXAMPLES
-from tracer import config, symbolic
-from tracer.run import record
-from tracer.symbolic import ROW_WIDTH, explain, fmt
+from tracer.config import schema as config
+from tracer.explain import symbolic
+from tracer.config.run import record
+from tracer.explain.symbolic import ROW_WIDTH, explain, fmt
 
 SEED = None  # the embedded default
 DEEP = EXAMPLES / "deep" / "deep.toml"
@@ -341,7 +342,7 @@ def test_output_form_of_each_derivative_is_sympys_derivative(name):
     """The derivation prints f'(s) in terms of the output (a(1-a), 1-a^2): it must be sympy's own f'."""
     import sympy as sp
 
-    from tracer.activations import get
+    from tracer.core.activations import get
 
     s = sp.Symbol("s")
     act = get(name)

@@ -12,10 +12,10 @@ import time
 import numpy as np
 import pytest
 
-from tracer import config
-from tracer import trace as T
+from tracer.config import schema as config
+from tracer.core import trace as T
 from tracer.cli import main
-from tracer.run import record
+from tracer.config.run import record
 
 from conftest import EXAMPLES, ROOT
 
@@ -70,9 +70,9 @@ def test_derived_quantities_equal_the_engines_at_every_step():
 @pytest.mark.parametrize("spec", ["all", "every:3,last:2"])
 def test_streamed_trace_loads_back_equal_to_the_in_memory_one(tmp_path, spec, monkeypatch):
     monkeypatch.setattr(T, "CHUNK", 5)  # several chunks, the last one partial
-    import tracer.run
+    import tracer.config.run
 
-    monkeypatch.setattr(tracer.run, "CHUNK", 5)
+    monkeypatch.setattr(tracer.config.run, "CHUNK", 5)
     cfg = config.load(FOUR).replace(epochs=7)
     streamed, _ = record(cfg, spec, stream_to=str(tmp_path / "t.npz"))
     assert streamed.n_steps == 0  # nothing held in memory
@@ -131,7 +131,7 @@ def test_help_imports_neither_numpy_nor_sympy():
 
 def test_train_never_imports_sympy():
     mods = _imported_modules("from tracer.cli import main; main(['train', '--epochs', '3'])")
-    assert "tracer.engine" in mods and "numpy" in mods
+    assert "tracer.core.engine" in mods and "numpy" in mods
     assert "sympy" not in mods and "jinja2" not in mods
 
 
@@ -151,7 +151,7 @@ def _write_measuring_peak(trace: T.Trace, out) -> tuple[int, int]:
     """Write ``trace`` as JSON to ``out``; the peak of memory allocated meanwhile, and the file's size."""
     import tracemalloc
 
-    from tracer import files
+    from tracer.config import files
 
     tracemalloc.start()
     files.atomic_write(out, trace.json_chunks())

@@ -22,10 +22,10 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tracer import cli
-from tracer.latexmath import Evaluator, Interval, ParseError, classify, diff, make_num, parse
-from tracer.resources import default_config_path
-from tracer.testing import assert_document
-from tracer.verify import format_report, parse_document, verify_file, verify_text
+from tracer.verify.arith import Evaluator, Interval, ParseError, classify, diff, make_num, parse
+from tracer.config.resources import default_config_path
+from tracer.verify.pytest_plugin import assert_document
+from tracer.verify.verifier import format_report, parse_document, verify_file, verify_text
 
 import reference
 from conftest import EXAMPLES, ROOT
@@ -569,8 +569,8 @@ pytest_plugins = ["pytester"]
 def _plugin_args():
     from importlib.metadata import entry_points
 
-    installed = any(ep.value == "tracer.testing" for ep in entry_points(group="pytest11"))
-    return [] if installed else ["-p", "tracer.testing"]
+    installed = any(ep.value == "tracer.verify.pytest_plugin" for ep in entry_points(group="pytest11"))
+    return [] if installed else ["-p", "tracer.verify.pytest_plugin"]
 
 
 def test_pytest_plugin_collects_documents_only_when_asked(pytester):

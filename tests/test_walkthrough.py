@@ -16,8 +16,17 @@ from rich.text import Text
 
 from tests.conftest import EXAMPLES, require_tool
 from tracer import cli
-from tracer.walkthrough import (NetworkDiagram, Page, Pager, Section, build, node_names, prepare, print_all,
-                                wrap_math)
+from tracer.render.walkthrough import (
+    NetworkDiagram,
+    Page,
+    Pager,
+    Section,
+    build,
+    node_names,
+    prepare,
+    print_all,
+    wrap_math,
+)
 
 
 def _args(**kw) -> argparse.Namespace:

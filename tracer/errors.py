@@ -1,7 +1,7 @@
 """The exceptions mlptrace raises; ``cli`` turns each into a message and an exit status.
 
 Also :func:`visible`, the one filter every user-supplied string passes on its
-way to a terminal: the error line here, rich's consoles (``tracer.terminal``)
+way to a terminal: the error line here, rich's consoles (``tracer.render.terminal``)
 and the plain prints of user text.
 """
 

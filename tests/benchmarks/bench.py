@@ -36,9 +36,9 @@ def best(fn, repeat=5):
 
 
 def config_from(data):
-    from tracer.config import _resolve
+    from tracer.config import from_mapping
 
-    return _resolve(data, "<benchmark>", ROOT)
+    return from_mapping(data, "<benchmark>", ROOT)
 
 
 def random_config(layers, rows, epochs, seed=0):
@@ -127,8 +127,8 @@ def torch_loop(params, X, Z, lr, epochs):
 
 
 def w1():
-    from tracer import config
-    from tracer.run import record
+    from tracer.config import schema as config
+    from tracer.config.run import record
 
     cfg = config.load(None)  # the document's 2-3-1 example, 1000 iterations
     X, Z = cfg.training_data()
@@ -144,7 +144,7 @@ def w1():
 
 
 def w2():
-    from tracer.run import record
+    from tracer.config.run import record
 
     cfg = random_config([64, 32, 10], 1000, 1)
     X, Z = cfg.training_data()
@@ -177,8 +177,8 @@ def w2():
 
 
 def w3():
-    from tracer import config
-    from tracer.run import record
+    from tracer.config import schema as config
+    from tracer.config.run import record
 
     cfg = config.load(None).replace(epochs=1_000_000)
     t = time.perf_counter()
@@ -209,8 +209,8 @@ def w4():
 
 
 def w5():
-    from tracer import config
-    from tracer.run import record
+    from tracer.config import schema as config
+    from tracer.config.run import record
 
     cfg = config.load(ROOT / "examples" / "classification" / "train.toml")  # 2-15-15-1, 5 rows, 1000 epochs
     t = best(lambda: record(cfg, "all"), 3)

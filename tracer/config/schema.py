@@ -16,11 +16,12 @@ from typing import Any
 
 import numpy as np
 
-from . import activations, files
-from .dataset import METHODS, MinMax, column_minmax, overflowing_column
-from .errors import InputError
+from tracer.core import activations
+from tracer.config import files
+from tracer.core.dataset import METHODS, MinMax, column_minmax, overflowing_column
+from tracer.errors import InputError
 
-__all__ = ["Config", "load", "SCHEMA"]
+__all__ = ["Config", "load", "from_mapping", "SCHEMA", "MAX_EPOCHS", "too_many_epochs"]
 
 # section -> key -> description; used to reject unknown keys with a helpful list.
 SCHEMA: dict[str, dict[str, str]] = {
@@ -309,7 +310,7 @@ def _parse(path: Path) -> dict[str, Any]:
 def load(path: str | Path | None = None) -> Config:
     """Read and check a config; ``None`` gives the embedded default (the document's example)."""
     if path is None:
-        from .resources import default_config_path
+        from tracer.config.resources import default_config_path
 
         path = default_config_path()
     path = Path(path)
@@ -317,6 +318,17 @@ def load(path: str | Path | None = None) -> Config:
         raise InputError(str(path), "", "is a directory; expected a config file (.toml or .json)")
     data = _parse(path)
     return _resolve(data, str(path), path.parent)
+
+
+def from_mapping(data: dict[str, Any], source: str = "<mapping>", base: str | Path | None = None) -> Config:
+    """A Config from an already-parsed mapping (the keys of a TOML or JSON config).
+
+    ``source`` names it in error messages; relative file names resolve against
+    ``base`` (default: the current folder).
+    """
+    if not isinstance(data, dict):
+        raise InputError(source, "top level", "expected a mapping of sections")
+    return _resolve(data, source, Path(base) if base is not None else Path.cwd())
 
 
 def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:

@@ -10,11 +10,11 @@ from pathlib import Path
 
 import numpy as np
 
-from . import config as config_mod
-from . import files
-from .dataset import MinMax
-from .engine import MLP
-from .errors import InputError, Interrupted, NumericalError, visible
+from tracer.config import schema as config_mod
+from tracer.config import files
+from tracer.core.dataset import MinMax
+from tracer.core.engine import MLP
+from tracer.errors import InputError, Interrupted, NumericalError, visible
 
 __all__ = ["train", "test", "predict", "load_config"]
 
@@ -38,7 +38,7 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
 
 
 def _console():
-    from .terminal import console
+    from tracer.render.terminal import console
 
     return console()
 
@@ -73,8 +73,8 @@ def _output_file(path: str, inputs: list[str]) -> Path:
 
 
 def train(args: argparse.Namespace) -> int:
-    from .run import record
-    from .trace import parse_policy
+    from tracer.config.run import record
+    from tracer.core.trace import parse_policy
 
     cfg = load_config(args)
     spec = args.record or ("all" if args.trace else "epochs")
@@ -103,7 +103,7 @@ def train(args: argparse.Namespace) -> int:
         from rich.live import Live
         from rich.progress import Progress
 
-        from .live import LossCurve
+        from tracer.render.live import LossCurve
 
         # The bar and, under it, the loss curve so far, redrawn together.
         progress = Progress()
@@ -157,7 +157,7 @@ def train(args: argparse.Namespace) -> int:
 
 
 def _stderr_console():
-    from .terminal import console
+    from tracer.render.terminal import console
 
     return console(stderr=True)
 
@@ -184,7 +184,7 @@ def _print_loss_table(console, cfg: config_mod.Config, trace) -> None:
 
 
 def _print_summary(console, cfg: config_mod.Config, trace, net: MLP) -> None:
-    from .live import output_losses, summary_table
+    from tracer.render.live import output_losses, summary_table
 
     X, Z = cfg.training_data()
     start = output_losses(MLP(trace.initial, cfg.activations), X, Z)

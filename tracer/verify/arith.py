@@ -656,7 +656,7 @@ def _monotone(f: Callable[[float], float], x: Interval) -> Interval:
 
 
 # The activations again, in plain floats: verify checks what mlptrace's own
-# reports print, so it shares no code with the engine (tracer.activations).
+# reports print, so it shares no code with the engine (tracer.core.activations).
 def _sigmoid(s: float) -> float:
     return 1.0 / (1.0 + math.exp(-s)) if s >= 0 else math.exp(s) / (1.0 + math.exp(s))
 

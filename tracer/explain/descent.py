@@ -46,8 +46,8 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
-from .errors import InputError, NumericalError
-from .files import parse_number
+from tracer.errors import InputError, NumericalError
+from tracer.config.files import parse_number
 
 __all__ = [
     "FUNCTIONS",
@@ -673,14 +673,14 @@ def main(args: argparse.Namespace) -> int:
     from rich.measure import Measurement
     from rich.table import Table
 
-    from .terminal import console as make_console
+    from tracer.render.terminal import console as make_console
 
     expr, syms = parse(args.expr)
     start = parse_point(args.at, tuple(s.name for s in syms))
     digits = getattr(args, "digits", 4)
     svg = getattr(args, "svg", None)
     if svg:  # refuse before any work: the picture needs a plane and a file it can write
-        from .commands import _output_file
+        from tracer.cli.commands import _output_file
 
         if len(syms) != 2:
             raise InputError("command line", "--svg",
@@ -688,8 +688,8 @@ def main(args: argparse.Namespace) -> int:
         _output_file(svg, [])
     d = descend(args.expr, start, args.lr, args.steps)
     if svg:
-        from . import figures
-        from .files import atomic_write
+        from tracer.render import figures
+        from tracer.config.files import atomic_write
 
         atomic_write(svg, figures.gd_svg(d, digits=digits))
 

@@ -15,10 +15,10 @@ return the Canvas itself.  Nothing here needs anything beyond numpy.
 
 from __future__ import annotations
 
-from .canvas import Canvas
-from .contour import descent
-from .curve import loss
-from .diagram import network, node_names
+from tracer.render.figures.canvas import Canvas
+from tracer.render.figures.contour import descent
+from tracer.render.figures.curve import loss
+from tracer.render.figures.diagram import network, node_names
 
 __all__ = [
     "Canvas", "network", "loss", "descent", "node_names",

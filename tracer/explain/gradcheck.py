@@ -47,10 +47,10 @@ from typing import Any, Sequence
 
 import numpy as np
 
-from .config import Config
-from .engine import MLP
-from .errors import CheckFailed, InputError
-from .trace import Trace
+from tracer.config.schema import Config
+from tracer.core.engine import MLP
+from tracer.errors import CheckFailed, InputError
+from tracer.core.trace import Trace
 
 __all__ = ["RTOL", "FLOOR", "SYMPY_FLOOR", "GradRow", "LayerSummary", "CheckResult", "gradient_check", "main"]
 
@@ -219,9 +219,9 @@ def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
     if key in _FULL_CACHE:
         return _FULL_CACHE[key]
     import sympy as sp
-    from .symbolic import lambdify_numpy
+    from tracer.explain.symbolic import lambdify_numpy
 
-    from . import activations
+    from tracer.core import activations
 
     xs = sp.symbols(f"x0:{layers[0]}", real=True)
     zs = sp.symbols(f"z0:{layers[-1]}", real=True)
@@ -247,9 +247,9 @@ def _local_sympy(name: str) -> tuple[Any, Any]:
     """f(s) and sympy's f'(s), as numeric functions of the sum."""
     if name not in _LOCAL_CACHE:
         import sympy as sp
-        from .symbolic import lambdify_numpy
+        from tracer.explain.symbolic import lambdify_numpy
 
-        from . import activations
+        from tracer.core import activations
 
         s = sp.Symbol("s", real=True)
         f = activations.get(name).sympy_f(s)
@@ -262,7 +262,7 @@ def _layered_sympy(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[s
                    x: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
     """dL/dp by the chain rule over sympy's derivatives of the loss and of each f(s)."""
     import sympy as sp
-    from .symbolic import lambdify_numpy
+    from tracer.explain.symbolic import lambdify_numpy
 
     y_, z_ = sp.symbols("y z", real=True)
     dloss = lambdify_numpy([y_, z_], sp.diff(sp.Rational(1, 2) * (y_ - z_) ** 2, y_))
@@ -307,7 +307,7 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
     if isinstance(source, Trace):
         trace = source
     else:
-        from .run import record
+        from tracer.config.run import record
 
         epochs = -(-steps // len(source.raw))  # enough epochs to reach the step
         trace, _ = record(source.replace(epochs=epochs), f"first:{steps}")
@@ -320,7 +320,7 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
         symbolic = "full" if n_params * _expression_size(layers) <= FULL_BUDGET else "layered"
     full = _full_sympy(layers, acts) if symbolic == "full" else None
 
-    from .symbolic import _Names
+    from tracer.explain.symbolic import _Names
 
     names = _Names(layers)
     grad_w = [trace.grad_w(l) for l in range(len(layers) - 1)]
@@ -394,7 +394,7 @@ def _print(console: Any, table: Any) -> None:
     """Print a table at its natural width, wrapping rather than cutting numbers to "0.0113…"."""
     from rich.measure import Measurement
 
-    from .terminal import console as make_console
+    from tracer.render.terminal import console as make_console
 
     width = Measurement.get(console, console.options.update_width(10_000), table).maximum
     (make_console(width=width) if width > console.width else console).print(table)
@@ -403,9 +403,9 @@ def _print(console: Any, table: Any) -> None:
 def main(args: argparse.Namespace) -> int:
     from rich.table import Table
 
-    from .commands import load_config
-    from .errors import visible
-    from .terminal import console as make_console
+    from tracer.cli.commands import load_config
+    from tracer.errors import visible
+    from tracer.render.terminal import console as make_console
 
     steps = getattr(args, "steps", 1) or 1
     if steps > MAX_STEPS:

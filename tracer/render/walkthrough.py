@@ -6,7 +6,7 @@ shows one page at a time and reads single keys; anywhere else (a pipe, a
 file, ``--no-pause``) every page is printed once, plain, without colour or
 cursor codes, so it can be saved or grepped.
 
-The equations are not written here: they come from ``tracer.symbolic``
+The equations are not written here: they come from ``tracer.explain.symbolic``
 (sympy, built once per network structure), the same forms the report shows.
 This module adds what only a terminal needs: the network drawn in text,
 tables, and the pager.
@@ -32,7 +32,7 @@ from rich.segment import Segment
 from rich.table import Table
 from rich.text import Text
 
-from .errors import visible
+from tracer.errors import visible
 
 __all__ = ["main", "build", "Section", "Page", "Pager", "NetworkDiagram", "print_all"]
 
@@ -60,7 +60,7 @@ class Section:
 
 def fmt_change(c: float, digits: int = 4) -> str:
     """A change with its sign, as precise as every other number shown; exactly "0" only when nothing moved."""
-    from .symbolic import fmt
+    from tracer.explain.symbolic import fmt
 
     return "0" if c == 0 else ("+" if c > 0 else "") + fmt(c, digits)
 
@@ -265,7 +265,7 @@ def wrap_math(text: str, room: int) -> list[str]:
 
 
 class EquationView:
-    """One equation of ``tracer.symbolic`` as the terminal shows it.
+    """One equation of ``tracer.explain.symbolic`` as the terminal shows it.
 
     ``lhs = formula`` on the first line, ``= numbers`` and ``= result``
     under it, each long line broken between terms; what each line is
@@ -306,7 +306,7 @@ _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 class TableView:
-    """A table of ``tracer.symbolic`` (caption, header, rows of Math or str) in as many parts as the width needs.
+    """A table of ``tracer.explain.symbolic`` (caption, header, rows of Math or str) in as many parts as the width needs.
 
     A table wider than the terminal is split by columns, each part
     repeating the first column, rather than squeezed until its numbers wrap.
@@ -609,7 +609,7 @@ def plain_console(file=None) -> Console:
     width = None
     if file.isatty():
         width = os.get_terminal_size(file.fileno()).columns
-    from .terminal import console
+    from tracer.render.terminal import console
 
     return console(file=_StripLines(file), color_system=None, force_terminal=False, force_interactive=False,
                    no_color=True, width=width)
@@ -680,7 +680,7 @@ def _para(*parts: str) -> Text:
 
 
 def _is_default(cfg) -> bool:
-    from .resources import default_config_path
+    from tracer.config.resources import default_config_path
 
     try:
         return os.path.samefile(cfg.source, default_config_path())
@@ -762,7 +762,7 @@ def _pages(walk: Walk, sec) -> list[Page]:
                                                "The loss grew instead of falling; a smaller learning rate",
                                                "usually keeps it finite."))
     if sec.key == "iterations":
-        from .live import LossCurve
+        from tracer.render.live import LossCurve
 
         t = walk.trace
         add(f"{head}: as a curve", LossCurve(t.epoch_loss, t.epochs, height=6))
@@ -789,7 +789,7 @@ def _compact_json(text: str) -> str:
 
 
 def _layer_name(walk: Walk, l: int) -> str:
-    from .symbolic import model
+    from tracer.explain.symbolic import model
 
     return model(tuple(walk.trace.layers), tuple(walk.trace.activations)).n.layer_name(l)
 
@@ -803,7 +803,7 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
     carries the highlight in plain output too: a signed number where the
     value moved, "0" where it did not.
     """
-    from .symbolic import FEW, fmt, model
+    from tracer.explain.symbolic import FEW, fmt, model
 
     t, k, d = walk.trace, walk.k, walk.digits
     nm = model(tuple(t.layers), tuple(t.activations)).n
@@ -831,7 +831,7 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
 
 def _params(walk: Walk, l: int) -> "_Table":
     """Layer ``l``'s weights and biases at the explained step, one row per node."""
-    from .symbolic import fmt, model
+    from tracer.explain.symbolic import fmt, model
 
     t, k, d = walk.trace, walk.k, walk.digits
     nm = model(tuple(t.layers), tuple(t.activations)).n
@@ -843,7 +843,7 @@ def _params(walk: Walk, l: int) -> "_Table":
 
 @dataclass
 class _Table:
-    """A table built here, shaped like ``tracer.symbolic.Table``."""
+    """A table built here, shaped like ``tracer.explain.symbolic.Table``."""
 
     key: str
     caption: str
@@ -853,7 +853,7 @@ class _Table:
 
 def build(walk: Walk) -> list[Section]:
     """Every section, in the document's order, with its pages."""
-    from .symbolic import explain
+    from tracer.explain.symbolic import explain
 
     ex = explain(walk.trace, walk.k, walk.digits, config=walk.cfg)
     group_of = {key: g for g, (_, keys) in enumerate(GROUPS) for key in keys}
@@ -873,7 +873,7 @@ def build(walk: Walk) -> list[Section]:
 
 def _one_step(index: int):
     """A recording policy that keeps step ``index`` only (the trace then holds one step, whatever the run)."""
-    from .trace import Policy
+    from tracer.core.trace import Policy
 
     @dataclass(frozen=True)
     class OneStep(Policy):
@@ -888,9 +888,9 @@ def _one_step(index: int):
 
 def prepare(args: argparse.Namespace, interactive: bool = False) -> Walk:
     """Load the config, check --epoch and --step, and train, keeping the one step to explain."""
-    from .commands import load_config
-    from .errors import InputError, NumericalError
-    from .run import record
+    from tracer.cli.commands import load_config
+    from tracer.errors import InputError, NumericalError
+    from tracer.config.run import record
 
     cfg = load_config(args)
     epoch, step = getattr(args, "epoch", 0) or 0, getattr(args, "step", 0) or 0
@@ -916,7 +916,7 @@ def main(args: argparse.Namespace) -> int:
     walk = prepare(args, interactive)
     sections = build(walk)
     if interactive:
-        from .terminal import console
+        from tracer.render.terminal import console
 
         Pager(sections, console()).run()
     else:

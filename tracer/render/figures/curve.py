@@ -4,8 +4,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from .axes import INK, MUTED, Axis, frame
-from .canvas import Canvas, text_width
+from tracer.render.figures.axes import INK, MUTED, Axis, frame
+from tracer.render.figures.canvas import Canvas, text_width
 
 __all__ = ["loss"]
 

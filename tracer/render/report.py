@@ -1,6 +1,6 @@
 """``mlptrace report``: the document's worked example for any config, as Markdown, LaTeX, PDF or HTML.
 
-One recording, one :class:`tracer.symbolic.Explanation`, one renderer per
+One recording, one :class:`tracer.explain.symbolic.Explanation`, one renderer per
 format: Jinja templates from ``templates/<format>/`` (one partial per
 section, ``report.<ext>.j2`` the entry), ``StrictUndefined`` so a missing
 value is an error and never a blank.  LaTeX templates use nbconvert's
@@ -9,14 +9,14 @@ so that TeX's braces never clash with Jinja's.  ``--template DIR`` renders
 templates of your own (falling back to the built-in partials) in Jinja's
 sandbox.
 
-Figures (``tracer.figures``): a Markdown report written to a file gets
+Figures (``tracer.render.figures``): a Markdown report written to a file gets
 ``<stem>-network.svg``, ``<stem>-loss.svg`` and ``<stem>-gd.svg`` beside it
 and links them; a LaTeX file gets the PDF twins (``<stem>-network.pdf`` ...)
 and ``\\includegraphics`` them; ``--format pdf`` draws them in pdflatex's
 temporary folder only, so the PDF stands alone.  A report on standard output
 (or to something that is not a regular file, like /dev/null) has no figure
 files and no links.  HTML is one self-contained file: math as MathML
-(``tracer.mathml``), figures inline as SVG, no scripts, fonts or styles
+(``tracer.render.mathml``), figures inline as SVG, no scripts, fonts or styles
 fetched.  ``--no-figures`` leaves the pictures out of every format.
 
 Python API::
@@ -53,10 +53,10 @@ from jinja2.sandbox import SandboxedEnvironment
 import numpy as np
 from markupsafe import Markup, escape
 
-from .errors import InputError, MlptraceError, visible
-from .resources import resource_dir
-from .mathml import MathMLError, to_mathml
-from .symbolic import Equation, Explanation, Line, Math, Section, Table
+from tracer.errors import InputError, MlptraceError, visible
+from tracer.config.resources import resource_dir
+from tracer.render.mathml import MathMLError, to_mathml
+from tracer.explain.symbolic import Equation, Explanation, Line, Math, Section, Table
 
 __all__ = ["main", "report", "render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
 
@@ -159,7 +159,7 @@ class FrozenDict(Mapping):
 
 @dataclass(frozen=True)
 class EquationData:
-    """An :class:`~tracer.symbolic.Equation`, frozen; ``latex()`` and ``text()`` as the original's."""
+    """An :class:`~tracer.explain.symbolic.Equation`, frozen; ``latex()`` and ``text()`` as the original's."""
 
     name: str
     lhs: Math | None
@@ -176,7 +176,7 @@ class EquationData:
 
 @dataclass(frozen=True)
 class TableData:
-    """A :class:`~tracer.symbolic.Table`, frozen: header and rows are tuples."""
+    """A :class:`~tracer.explain.symbolic.Table`, frozen: header and rows are tuples."""
 
     key: str
     caption: str
@@ -188,7 +188,7 @@ class TableData:
 
 @dataclass(frozen=True)
 class SectionData:
-    """A :class:`~tracer.symbolic.Section`, frozen."""
+    """A :class:`~tracer.explain.symbolic.Section`, frozen."""
 
     key: str
     id: str
@@ -230,7 +230,7 @@ class TraceData:
 
 @dataclass(frozen=True)
 class ReportData:
-    """An :class:`~tracer.symbolic.Explanation` as templates see it (``r``)."""
+    """An :class:`~tracer.explain.symbolic.Explanation` as templates see it (``r``)."""
 
     sections: tuple[SectionData, ...]
     trace: TraceData
@@ -753,9 +753,9 @@ def report(config: Any = None, activation: str | None = None, step: int = 0, dig
 
     In a notebook the returned object displays itself as the Markdown report.
     """
-    from . import config as config_mod
-    from .run import record
-    from .symbolic import explain
+    from tracer.config import schema as config_mod
+    from tracer.config.run import record
+    from tracer.explain.symbolic import explain
 
     cfg = config if isinstance(config, config_mod.Config) else config_mod.load(config)
     cfg = cfg.with_activation(activation)
@@ -791,7 +791,7 @@ def _sci(v: float, digits: int, fixed: bool = False) -> Math:
 
 def check_section(trace: Any, step: int = 0) -> Section:
     """The appendix: every gradient of the explained step checked two more ways (``mlptrace check``)."""
-    from .check import gradient_check
+    from tracer.explain.gradcheck import gradient_check
 
     # sympy's derivatives of the loss and of each activation, chained layer by
     # layer: differentiating the whole loss (what mlptrace check does) would
@@ -844,8 +844,8 @@ def draw_figures(expl: Explanation, kind: str = "svg", stack: bool | None = None
     keeps it at most WIDE_FIGURE wide; ``loss``: the loss per epoch, the
     iterations of the loss table marked; ``gd``: the gradient-descent section's descent.
     """
-    from . import figures
-    from .gd import descend
+    from tracer.render import figures
+    from tracer.explain.descent import descend
 
     t, k, digits = expl.trace, expl.step, expl.digits
     f = expl.section("gradient_descent").facts
@@ -868,7 +868,7 @@ def _inline_figures(expl: Explanation) -> dict[str, Markup]:
     shrinks it to at most about half size and scrolls what is left sideways,
     so its small text stays readable.
     """
-    from . import figures
+    from tracer.render import figures
 
     figs = draw_figures(expl)
     figs["network_stacked"] = figures.network_svg(expl.trace, expl.step, expl.digits, "both", stack=True)
@@ -949,9 +949,9 @@ def _format(args: argparse.Namespace) -> str:
 def main(args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
-    from . import config as config_mod
-    from .commands import _output_file
-    from .files import Outputs, check_not_input, write_target
+    from tracer.config import schema as config_mod
+    from tracer.cli.commands import _output_file
+    from tracer.config.files import Outputs, check_not_input, write_target
 
     fmt = _format(args)
     if fmt == "pdf" and not args.output:

@@ -14,9 +14,9 @@ from typing import Callable, Sequence
 
 import numpy as np
 
-from . import activations
-from .errors import Interrupted, NumericalError
-from .trace import Trace
+from tracer.core import activations
+from tracer.errors import Interrupted, NumericalError
+from tracer.core.trace import Trace
 
 __all__ = ["MLP", "train"]
 

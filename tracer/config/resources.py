@@ -6,7 +6,7 @@ from pathlib import Path
 
 __all__ = ["resource_dir", "default_config_path"]
 
-_HERE = Path(__file__).resolve().parent
+_HERE = Path(__file__).resolve().parent.parent  # tracer/
 
 
 def resource_dir(name: str) -> Path:

@@ -3,7 +3,7 @@
 Pipeline: find the math (``$$ ... $$``, ``\\[ ... \\]``, display environments,
 ``\\begin{aligned}`` rows split at ``\\\\``, inline ``$ ... $``), cut it into
 chains of equalities, and check every step whose two sides are numbers
-(:mod:`tracer.latexmath` reads them).  Tables are checked where their columns
+(:mod:`tracer.verify.arith` reads them).  Tables are checked where their columns
 say what they hold: gradient-descent tables (x, \\nabla f(x), x_{new}, ...,
 f(x,y)), normalisation tables (``70 -> 1.0`` rows), min-max lines against a
 dataset listing.  With a config, named quantities (s_{h[0]}, y_{o},
@@ -28,11 +28,25 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
-from . import files
-from .errors import CheckFailed
-from .latexmath import (
-    Bin, Call, Evaluator, EvalError, Interval, Mat, Neg, Num, classify, diff, is_matrix, make_num, number_band,
-    range_error, uses_f, variables,
+from tracer.config import files
+from tracer.errors import CheckFailed
+from tracer.verify.arith import (
+    Bin,
+    Call,
+    Evaluator,
+    EvalError,
+    Interval,
+    Mat,
+    Neg,
+    Num,
+    classify,
+    diff,
+    is_matrix,
+    make_num,
+    number_band,
+    range_error,
+    uses_f,
+    variables,
 )
 
 __all__ = ["Result", "Report", "verify_file", "verify_text", "format_report", "main"]
@@ -972,7 +986,7 @@ def _scaling(doc: Document, line: int, printed: Iterable[str]) -> str:
 
 
 def _normalise_result(v: float, lo: float, hi: float, method: str, cell: Cell, label: str) -> Result:
-    # Written out here rather than taken from tracer.dataset: verify checks what
+    # Written out here rather than taken from tracer.core.dataset: verify checks what
     # mlptrace's own reports print, so it must not share their code.
     u = 0.5 if hi == lo else (v - lo) / (hi - lo)
     expr = f"{label}: ({v:g} - {lo:g}) / ({hi:g} - {lo:g})"
@@ -1207,7 +1221,7 @@ class _Traces:
     """The first recorded step of the config, once per activation a passage is about."""
 
     def __init__(self, config_path: str | None):
-        from . import config as config_mod
+        from tracer.config import schema as config_mod
 
         self.cfg = config_mod.load(config_path)
         self.cache: dict[str, Any] = {}
@@ -1217,7 +1231,7 @@ class _Traces:
 
     def get(self, activation: str | None):
         """The config as it is when it uses ``activation`` (or it is None); else with every layer switched to it."""
-        from .run import record
+        from tracer.config.run import record
 
         key = "" if activation is None or activation in self.cfg.activations else activation
         if key not in self.cache:
@@ -1403,7 +1417,7 @@ def main(args) -> int:
         else:
             files.atomic_write(json_path, payload)
     if json_path != "-":
-        from .errors import visible  # the report quotes the document: its escape codes are shown, not sent
+        from tracer.errors import visible
 
         print(visible("\n\n".join(format_report(rep, getattr(args, "all", False)) for rep in reports), newlines=True))
     bad = sum(len(rep.failures) for rep in reports)

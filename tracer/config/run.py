@@ -6,10 +6,10 @@ from typing import Any, Callable
 
 import numpy as np
 
-from .config import Config
-from .engine import MLP, train
-from .errors import InputError, Interrupted, NumericalError
-from .trace import CHUNK, NpzWriter, Policy, Trace, parse_policy
+from tracer.config.schema import Config
+from tracer.core.engine import MLP, train
+from tracer.errors import InputError, Interrupted, NumericalError
+from tracer.core.trace import CHUNK, NpzWriter, Policy, Trace, parse_policy
 
 __all__ = ["record", "MEMORY_LIMIT"]
 
@@ -28,7 +28,7 @@ def record(
 
     With ``stream_to`` (a ``.npz`` path) the kept steps go to that file a
     chunk at a time and the returned trace holds none of them: memory stays
-    flat however long the run.  ``outputs`` (a :class:`tracer.files.Outputs`)
+    flat however long the run.  ``outputs`` (a :class:`tracer.config.files.Outputs`)
     holds that file's temporary until the command commits all its outputs;
     without it the file is renamed into place when the run ends.
 

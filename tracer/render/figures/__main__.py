@@ -1,10 +1,10 @@
-"""Write a config's pictures as files: ``python -m tracer.figures OUTDIR [CONFIG]``.
+"""Write a config's pictures as files: ``python -m tracer.render.figures OUTDIR [CONFIG]``.
 
 Writes network.svg (before and after the first step), loss.svg and gd.svg
 (the document's paraboloid); the ``*_pdf`` functions give the same
 pictures as PDF.  With no CONFIG: the
 embedded example; the README's pictures in examples/seed/figures come from
-``python -m tracer.figures examples/seed/figures``.
+``python -m tracer.render.figures examples/seed/figures``.
 """
 
 from __future__ import annotations
@@ -12,9 +12,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from .. import config, files, run
-from ..errors import InputError, visible
-from . import descent, loss, network
+from tracer.config import schema as config
+from tracer.config import files
+from tracer.config import run
+from tracer.errors import InputError, visible
+from tracer.render.figures import descent, loss, network
 
 
 def main(argv: list[str]) -> int:
@@ -30,7 +32,7 @@ def main(argv: list[str]) -> int:
                 outputs.write(out / f"{name}.svg", canvas.svg())
             outputs.commit()
     except InputError as exc:
-        print(visible(f"python -m tracer.figures: error: {exc}"), file=sys.stderr)
+        print(visible(f"python -m tracer.render.figures: error: {exc}"), file=sys.stderr)
         return 2
     return 0
 

@@ -10,7 +10,6 @@ operations the engine used, so they equal the engine's values bit for bit.
 from __future__ import annotations
 
 import heapq
-import io
 import itertools
 import json
 import math
@@ -221,15 +220,15 @@ class Trace:
     # ------------------------------------------------------------ notebooks
     def _repr_markdown_(self) -> str:
         """In Jupyter a trace shows the worked example of its first kept step."""
-        from .render import render
-        from .symbolic import explain
+        from tracer.render.report import render
+        from tracer.explain.symbolic import explain
 
         if not self.n_steps:
             return f"A trace of {self.epochs} epoch(s) that kept no step (only each epoch's loss)."
         return render(explain(self, 0), "md")
 
     def _repr_latex_(self) -> str | None:
-        from .symbolic import explain
+        from tracer.explain.symbolic import explain
 
         return explain(self, 0)._repr_latex_() if self.n_steps else None
 
@@ -392,13 +391,13 @@ class NpzWriter:
     (the stored quantities only, full float64); ``meta.json`` and
     ``epoch_loss`` are written last.  The file is built under a temporary
     name beside the target, reserved in ``outputs`` (a
-    :class:`tracer.files.Outputs`: the command's other files are committed
+    :class:`tracer.config.files.Outputs`: the command's other files are committed
     with it, or none is); without one it is renamed into place when closed.
     Either way a reader never sees a partial trace.
     """
 
     def __init__(self, path: str | os.PathLike, outputs: Any = None):
-        from .files import Outputs
+        from tracer.config.files import Outputs
 
         self.own = outputs is None
         self.outputs = Outputs() if self.own else outputs
@@ -412,7 +411,7 @@ class NpzWriter:
             with self.zip.open(name + ".npy", "w", force_zip64=True) as fh:
                 np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
         except OSError as exc:  # a full disk, a file-size limit: one line, and the temporary goes
-            from .errors import InputError
+            from tracer.errors import InputError
 
             raise InputError(self.path, "", f"cannot write: {exc.strerror or exc}") from None
 
@@ -437,7 +436,7 @@ class NpzWriter:
                 with open(self.tmp, "rb+") as fh:
                     os.fsync(fh.fileno())
         except OSError as exc:
-            from .errors import InputError
+            from tracer.errors import InputError
 
             raise InputError(self.path, "", f"cannot write: {exc.strerror or exc}") from None
         if self.own:

@@ -20,14 +20,14 @@ __all__ = ["main", "entrypoint", "build_parser"]
 # command -> "module:function"; each function takes the parsed arguments and
 # returns the exit status.
 COMMANDS = {
-    "walk": "tracer.walkthrough:main",
-    "report": "tracer.render:main",
-    "train": "tracer.commands:train",
-    "test": "tracer.commands:test",
-    "predict": "tracer.commands:predict",
-    "verify": "tracer.verify:main",
-    "check": "tracer.check:main",
-    "gd": "tracer.gd:main",
+    "walk": "tracer.render.walkthrough:main",
+    "report": "tracer.render.report:main",
+    "train": "tracer.cli.commands:train",
+    "test": "tracer.cli.commands:test",
+    "predict": "tracer.cli.commands:predict",
+    "verify": "tracer.verify.verifier:main",
+    "check": "tracer.explain.gradcheck:main",
+    "gd": "tracer.explain.descent:main",
 }
 
 
@@ -35,7 +35,7 @@ class _Parser(argparse.ArgumentParser):
     """argparse that reports bad arguments as one line, like every other bad input."""
 
     def error(self, message: str) -> None:  # type: ignore[override]
-        from .errors import InputError
+        from tracer.errors import InputError
 
         raise InputError("command line", self.prog.replace("mlptrace ", "", 1), message)
 
@@ -54,7 +54,7 @@ def _int_at_least(minimum: int, maximum: int | None = None):
     """An argparse type: a whole number of at least ``minimum`` (and at most ``maximum``)."""
 
     def parse(text: str) -> int:
-        from .files import parse_integer  # here, not at the top: --help must not load numpy
+        from tracer.config.files import parse_integer
 
         shown = repr(text if len(text) <= 40 else text[:37] + "...")
         value = parse_integer(text)
@@ -72,7 +72,7 @@ def _int_at_least(minimum: int, maximum: int | None = None):
 
 def _positive_float(text: str) -> float:
     """An argparse type: a positive finite number, written as a plain ASCII decimal (0.1, 1e-3)."""
-    from .files import parse_number
+    from tracer.config.files import parse_number
 
     shown = repr(text if len(text) <= 40 else text[:37] + "...")
     value = parse_number(text)
@@ -191,7 +191,7 @@ def _version() -> str:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run mlptrace with ``argv``; return the exit status."""
-    from .errors import Interrupted, MlptraceError, visible
+    from tracer.errors import Interrupted, MlptraceError, visible
 
     parser = build_parser()
     try:

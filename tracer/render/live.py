@@ -20,7 +20,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
-from .engine import MLP
+from tracer.core.engine import MLP
 
 __all__ = ["LossCurve", "plot", "output_losses", "summary_table"]
 

@@ -88,7 +88,7 @@ import sympy as sp
 from sympy.printing.latex import latex as _sympy_latex
 from sympy.printing.str import StrPrinter
 
-from . import activations as acts
+from tracer.core import activations as acts
 
 __all__ = [
     "explain", "model", "fmt", "step_index",
@@ -287,7 +287,7 @@ class Explanation:
 
     # Jupyter shows an explanation as its report.
     def _repr_markdown_(self) -> str:
-        from .render import render
+        from tracer.render.report import render
 
         return render(self, "md")
 
@@ -1086,7 +1086,7 @@ def _norm_forms() -> dict[str, tuple[Any, Math]]:
 
 
 def _normalised(v: float, lo: float, hi: float, method: str) -> float:
-    from .dataset import normalise
+    from tracer.core.dataset import normalise
 
     return float(normalise(np.array([v]), np.array([lo]), np.array([hi]), method)[0])
 
@@ -1230,7 +1230,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
                       [[str(i), _num(v, digits)] for i, v in table])],
         facts={"epochs": trace.epochs, "final": fmt(trace.final_loss, digits), "rows": trace.n_rows,
                "stopped": trace.stopped})
-    from . import files
+    from tracer.config import files
 
     sec("saved", "8", "Save the min-max and the weights and biases",
         facts={"minmax_json": _json(trace.minmax),
@@ -1244,13 +1244,13 @@ PARABOLOID = ("x^2 + y^2", {"x": 3.0, "y": 4.0}, 0.1, 10)  # the document's exam
 
 @functools.lru_cache(maxsize=1)
 def _descent() -> Any:
-    from .gd import descend
+    from tracer.explain.descent import descend
 
     return descend(*PARABOLOID)
 
 
 def _paraboloid(digits: int) -> tuple[Table, dict[str, Any]]:
-    """The document's gradient-descent example (x^2 + y^2 from (3, 4), eta 0.1), from tracer.gd."""
+    """The document's gradient-descent example (x^2 + y^2 from (3, 4), eta 0.1), from tracer.explain.descent."""
     d = _descent()
     head: list[Cell] = []
     for v in d.variables:

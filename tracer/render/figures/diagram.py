@@ -7,7 +7,7 @@ from typing import Sequence
 
 import numpy as np
 
-from .canvas import Canvas, box, text_width
+from tracer.render.figures.canvas import Canvas, box, text_width
 
 __all__ = ["network", "node_names", "MAX_LABELLED"]
 

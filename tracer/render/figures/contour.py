@@ -7,8 +7,8 @@ from typing import Any, Callable, Sequence
 
 import numpy as np
 
-from .axes import INK, MUTED, Axis, frame
-from .canvas import Canvas
+from tracer.render.figures.axes import INK, MUTED, Axis, frame
+from tracer.render.figures.canvas import Canvas
 
 __all__ = ["descent", "contours"]
 
@@ -31,7 +31,7 @@ def descent(
 ) -> Canvas:
     """Contour lines of ``f`` with the points of ``path`` joined in order.
 
-    ``f`` is either a ``tracer.gd.Descent`` (what ``gd.descend`` returns, for
+    ``f`` is either a ``tracer.explain.descent.Descent`` (what ``gd.descend`` returns, for
     a function of two variables: its function, steps, names and learning
     rate are used) or a callable ``f(X, Y)`` evaluated on numpy grids, with
     ``path`` the (x, y) points gradient descent visited.  With no arguments:
@@ -41,14 +41,14 @@ def descent(
     themselves.  x and y share one scale, so circles look round.
     """
     if f is None:
-        from ..gd import descend
+        from tracer.explain.descent import descend
 
         f = descend("x^2 + y^2", {"x": 3.0, "y": 4.0}, lr=0.1 if lr is None else lr, steps=10)
     if hasattr(f, "rows") and hasattr(f, "expr"):  # a gd.Descent
         d = f
         if len(d.variables) != 2:
             raise ValueError(f"the picture needs a function of two variables; {d.text!r} has {len(d.variables)}")
-        from ..symbolic import lambdify_numpy
+        from tracer.explain.symbolic import lambdify_numpy
 
         f = lambdify_numpy(d.symbols, d.expr, dummify=True)
         path = [tuple(d.start[v] for v in d.variables)] + [tuple(st.new[v] for v in d.variables) for st in d.rows]

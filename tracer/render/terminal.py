@@ -29,7 +29,7 @@ from rich.console import Console, ConsoleOptions, RenderableType
 from rich.segment import Segment
 from rich.text import Span, Text
 
-from .errors import is_visible, visible
+from tracer.errors import is_visible, visible
 
 __all__ = ["console", "SafeConsole", "visible_text"]
 

@@ -6,7 +6,7 @@ import math
 
 import numpy as np
 
-from .canvas import Canvas
+from tracer.render.figures.canvas import Canvas
 
 __all__ = ["Axis", "nice_ticks", "frame"]
 

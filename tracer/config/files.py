@@ -20,8 +20,8 @@ from typing import Any, Iterable, Sequence
 
 import numpy as np
 
-from .dataset import overflowing_column
-from .errors import InputError
+from tracer.core.dataset import overflowing_column
+from tracer.errors import InputError
 
 __all__ = [
     "atomic_write",

@@ -2,7 +2,7 @@
 
 ::
 
-    from tracer.testing import assert_document
+    from tracer.verify.pytest_plugin import assert_document
 
     def test_tutorial_numbers():
         assert_document("docs/tutorial.md")                      # its arithmetic
@@ -12,7 +12,7 @@
 its line, what the document prints and what it should be.
 
 The same check as a pytest plugin (registered as ``mlptrace`` through the
-``pytest11`` entry point, or loaded with ``-p tracer.testing``): it collects
+``pytest11`` entry point, or loaded with ``-p tracer.verify.pytest_plugin``): it collects
 Markdown and LaTeX files only when asked, so a project's own documents are
 never collected by surprise::
 
@@ -27,7 +27,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from .verify import Report
+    from tracer.verify.verifier import Report
 
 # tracer.verify is imported when a document is checked, not when pytest
 # loads the plugin: a plain pytest run stays as fast as without mlptrace.
@@ -39,7 +39,7 @@ DOC_SUFFIXES = (".md", ".markdown", ".tex")
 
 def describe(report: "Report", wrong) -> str:
     """A readable diff of the wrong numbers of one document."""
-    from .verify import UNPARSED, _fmt
+    from tracer.verify.verifier import UNPARSED, _fmt
 
     n = len(wrong)
     out = [f"{report.file}: {n} number{'s' if n != 1 else ''} wrong"]
@@ -62,7 +62,7 @@ def assert_document(path: str | os.PathLike, config: str | os.PathLike | None = 
     Raises AssertionError when a step disagrees, or, with
     ``allow_unparsed=False``, when a step cannot be parsed.
     """
-    from .verify import FAILING, UNPARSED, verify_file
+    from tracer.verify.verifier import FAILING, UNPARSED, verify_file
 
     report = verify_file(path, None if config is None else str(config))
     wrong = [r for r in report.results if r.verdict in FAILING or (not allow_unparsed and r.verdict == UNPARSED)]
