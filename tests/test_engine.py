@@ -268,7 +268,7 @@ def test_a_step_whose_update_overflows_is_written_as_null_in_strict_json(tmp_pat
     assert step["loss"] == 5000.0 and step["layers"][1]["delta"] == [-100.0]
     assert step["layers"][1]["grad_w"] == [[-50.0]]
     assert step["layers"][1]["w_new"] == [[None]] and step["layers"][1]["b_new"] == [None]
-    from tracer.core.trace import load
+    from tracer.config.trace_io import load
 
     back = load(out)
     assert back.loss.tolist() == [5000.0] and np.isinf(back.w_new(1)[0, 0, 0])

@@ -14,7 +14,7 @@ import resource
 
 import pytest
 
-from badinput import SEED, on_dataset, run, run_bad_input, seed_with
+from badinput import SEED, on_dataset, run, run_bad_input
 
 MEMORY_CAP = 3 * 2**30  # address space for the child: far more than any case needs
 

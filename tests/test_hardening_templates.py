@@ -14,7 +14,7 @@ from pathlib import Path
 import pytest
 from markdown_it import MarkdownIt
 
-from badinput import lay_out, run, run_bad_input, seed_with, snapshot
+from badinput import lay_out, run, run_bad_input, seed_with
 from conftest import ROOT, require_tool
 
 T = "tpl/report.md.j2"
@@ -44,10 +44,11 @@ def test_a_template_cannot_reach_live_objects(tmp_path, body):
 
 def test_the_context_is_plain_frozen_data():
     """Every value reachable from what templates get is plain data (walked by attribute and item)."""
+    from tracer.explain.pieces import Line, Math
     from tracer.render import report as render
-    from tracer.explain.symbolic import Line, Math
+    from tracer.render.notebook import report
 
-    expl = render.report(None)
+    expl = report(None)
     ctx = render.template_context(expl, standalone=True, figures={})
     allowed = (type(None), bool, int, float, str, tuple, Math, Line, render.FrozenDict, *render.RECORDS)
     seen = 0

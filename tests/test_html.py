@@ -29,7 +29,8 @@ import pytest
 from conftest import EXAMPLES, require_tool
 from tracer import cli
 from tracer.render.mathml import MathMLError, to_mathml
-from tracer.render.report import render, report
+from tracer.render.notebook import report
+from tracer.render.report import render
 
 M = "{http://www.w3.org/1998/Math/MathML}"
 S = "{http://www.w3.org/2000/svg}"

@@ -12,7 +12,8 @@ import pytest
 
 from conftest import EXAMPLES, require_tool
 from tracer import cli
-from tracer.render.report import render, report
+from tracer.render.notebook import report
+from tracer.render.report import render
 
 CONFIGS = {
     "seed": None,

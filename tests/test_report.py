@@ -19,7 +19,8 @@ import pytest
 from conftest import EXAMPLES, ROOT
 from tracer import cli
 from tracer.config import schema as config
-from tracer.render.report import escape_md, escape_tex, render, report
+from tracer.render.notebook import report
+from tracer.render.report import escape_md, escape_tex, render
 
 DEEP = EXAMPLES / "deep" / "deep.toml"
 WIDE = EXAMPLES / "wide" / "wide.toml"

@@ -8,7 +8,8 @@ import numpy as np
 import pytest
 
 from tracer.config import schema as config
-from tracer.render.report import render, report
+from tracer.render.notebook import report
+from tracer.render.report import render
 
 import reference
 from conftest import EXAMPLES
@@ -116,12 +117,15 @@ def test_reports_render_when_the_template_cache_cannot_be_written(tmp_path):
 def test_a_trace_displays_itself_in_a_notebook():
     from tracer.config.run import record
 
+    from tracer.render.notebook import show
+
     trace, _ = record(config.load(None), "first:1")
-    md = trace._repr_markdown_()
+    md = show(trace)._repr_markdown_()
     assert "## 4.1 The summation function for the hidden layer" in md and "0.5241" in md
-    assert "$$" in trace._repr_latex_() and "0.4378" in trace._repr_latex_()
+    tex = show(trace)._repr_latex_()
+    assert "$$" in tex and "0.4378" in tex
     empty, _ = record(config.load(None).replace(epochs=3), "epochs")
-    assert "kept no step" in empty._repr_markdown_()
+    assert "kept no step" in show(empty)._repr_markdown_()
 
 
 def test_the_appendix_reads_alike_in_latex_and_html():

@@ -14,9 +14,12 @@ import pytest
 import reference
 from conftest import EXAMPLES
 from tracer.config import schema as config
-from tracer.explain import symbolic
+from tracer.explain import model as model_mod
+from tracer.explain import printing
 from tracer.config.run import record
-from tracer.explain.symbolic import ROW_WIDTH, explain, fmt
+from tracer.explain.numbers import fmt
+from tracer.explain.printing import ROW_WIDTH
+from tracer.explain.sections import explain
 
 SEED = None  # the embedded default
 DEEP = EXAMPLES / "deep" / "deep.toml"
@@ -230,14 +233,14 @@ def test_every_gradient_is_derived_the_same_way(runs):
 def test_every_nonlinear_activation_is_defined_where_it_is_first_used():
     for name, want in (("sigmoid", "1/(1 + exp(-sₕ))"), ("tanh", "(exp(sₕ) - exp(-sₕ))/(exp(sₕ) + exp(-sₕ))"),
                        ("relu", "max(0, sₕ)")):
-        m = symbolic.Model([2, 3, 1], [name, name])
+        m = model_mod.Model([2, 3, 1], [name, name])
         (f,) = [e for e in m.general["hidden_activation.0"] if e.name == "f"]
         assert f.lines[-1].text == want, name
-    assert [e.name for e in symbolic.Model([2, 3, 1], ["linear"] * 2).general["hidden_activation.0"]] == ["a"]
+    assert [e.name for e in model_mod.Model([2, 3, 1], ["linear"] * 2).general["hidden_activation.0"]] == ["a"]
 
 
 def test_linear_activation_derivative_is_one():
-    m = symbolic.Model([2, 1], ["linear"])
+    m = model_mod.Model([2, 1], ["linear"])
     d = {e.name: e for e in m.derivation["output_delta.0"]}
     assert d["dy/ds"].lines[-1].text == "1"
     assert d["dL/dy"].lines[-1].text == "yₒ - z"
@@ -253,8 +256,8 @@ def test_no_sympy_work_per_step(runs, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("sympy printed during a step")
 
-    monkeypatch.setattr(symbolic, "_sympy_latex", boom)
-    monkeypatch.setattr(symbolic._TextPrinter, "doprint", boom)
+    monkeypatch.setattr(printing, "_sympy_latex", boom)
+    monkeypatch.setattr(printing._TextPrinter, "doprint", boom)
     again = explain(trace, step=2, config=cfg)  # same structure: the cached model, only numbers change
     a = again.section("hidden_sum", 0).equations[0]
     b = first.section("hidden_sum", 0).equations[0]
@@ -262,9 +265,9 @@ def test_no_sympy_work_per_step(runs, monkeypatch):
 
 
 def test_model_is_cached_per_structure():
-    a = symbolic.model((2, 3, 1), ("sigmoid", "sigmoid"))
-    assert symbolic.model((2, 3, 1), ("sigmoid", "sigmoid")) is a
-    assert symbolic.model((2, 3, 1), ("tanh", "tanh")) is not a
+    a = model_mod.model((2, 3, 1), ("sigmoid", "sigmoid"))
+    assert model_mod.model((2, 3, 1), ("sigmoid", "sigmoid")) is a
+    assert model_mod.model((2, 3, 1), ("tanh", "tanh")) is not a
 
 
 # --------------------------------------------------------------------------
@@ -310,8 +313,8 @@ def test_every_broken_row_fits_with_its_indent(d):
     # sums of terms of varied widths: a continuation row's \quad counts against its width too
     for n in range(6, 40):
         terms = [f"{0.1 * (k % 7):.{1 + (k * d) % 5}f} \\cdot ({-0.5 - 0.01 * k:.4f})" for k in range(n)]
-        rows = symbolic._rows(" + ".join(terms))
-        assert len(rows) > 1 and all(symbolic._width(r) <= ROW_WIDTH for r in rows), rows
+        rows = printing._rows(" + ".join(terms))
+        assert len(rows) > 1 and all(printing._width(r) <= ROW_WIDTH for r in rows), rows
         assert all(r.startswith("\\quad {} + ") for r in rows[1:])
 
 
@@ -320,7 +323,7 @@ def test_long_sums_break_into_rows_that_fit(runs):
     eq = wide.section("hidden_sum").equations[0]
     for line in (eq.symbolic, eq.substituted):
         assert len(line.rows) > 1
-        assert all(symbolic._width(r) <= ROW_WIDTH for r in line.rows)
+        assert all(printing._width(r) <= ROW_WIDTH for r in line.rows)
         assert "".join(r.replace(r"\quad {} ", " ") for r in line.rows).replace("  ", " ") == line.latex
     block = eq.latex()
     assert block.startswith("\\begin{aligned}\ns_{h[0]} &= x_{[0]} w_{h[0][0]}")
@@ -346,7 +349,7 @@ def test_output_form_of_each_derivative_is_sympys_derivative(name):
 
     s = sp.Symbol("s")
     act = get(name)
-    f = act.sympy_f(s)
+    f = act.form(sp, s)
     # d/ds max(0, s) is Heaviside(s); the output form's Heaviside(s, 0) only fixes relu'(0) = 0.
-    mine = sp.Heaviside(s) if name == "relu" else act.sympy_df_of_output(f, s)
+    mine = sp.Heaviside(s) if name == "relu" else act.output_form(sp, f, s)
     assert sp.cancel(sp.diff(f, s) - mine) == 0

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
 import subprocess
 import sys
@@ -13,6 +12,7 @@ import numpy as np
 import pytest
 
 from tracer.config import schema as config
+from tracer.config import trace_io
 from tracer.core import trace as T
 from tracer.cli import main
 from tracer.config.run import record
@@ -69,7 +69,7 @@ def test_derived_quantities_equal_the_engines_at_every_step():
 
 @pytest.mark.parametrize("spec", ["all", "every:3,last:2"])
 def test_streamed_trace_loads_back_equal_to_the_in_memory_one(tmp_path, spec, monkeypatch):
-    monkeypatch.setattr(T, "CHUNK", 5)  # several chunks, the last one partial
+    monkeypatch.setattr(trace_io, "CHUNK", 5)  # several chunks, the last one partial
     import tracer.config.run
 
     monkeypatch.setattr(tracer.config.run, "CHUNK", 5)
@@ -77,9 +77,9 @@ def test_streamed_trace_loads_back_equal_to_the_in_memory_one(tmp_path, spec, mo
     streamed, _ = record(cfg, spec, stream_to=str(tmp_path / "t.npz"))
     assert streamed.n_steps == 0  # nothing held in memory
     memory, _ = record(cfg, spec)
-    loaded = T.load(tmp_path / "t.npz")
+    loaded = trace_io.load(tmp_path / "t.npz")
     assert_same(loaded, memory)
-    chunks = list(T.iter_chunks(tmp_path / "t.npz"))
+    chunks = list(trace_io.iter_chunks(tmp_path / "t.npz"))
     assert len(chunks) == -(-memory.n_steps // 5)
     assert [len(c.kept) for c in chunks[:-1]] == [5] * (len(chunks) - 1)
 
@@ -88,12 +88,12 @@ def test_json_trace_loads_back(tmp_path):
     out = tmp_path / "t.json"
     assert main(["train", str(FOUR), "--epochs", "5", "--trace", str(out)]) == 0
     memory, _ = record(config.load(FOUR).replace(epochs=5))
-    assert_same(T.load(out), memory)
+    assert_same(trace_io.load(out), memory)
 
 
 def test_cli_streams_npz_and_rejects_other_trace_suffixes(tmp_path, capsys):
     assert main(["train", str(FOUR), "--epochs", "4", "--trace", str(tmp_path / "t.npz"), "--record", "every:3"]) == 0
-    assert T.load(tmp_path / "t.npz").kept.tolist() == [0, 3, 6, 9, 12, 15]
+    assert trace_io.load(tmp_path / "t.npz").kept.tolist() == [0, 3, 6, 9, 12, 15]
     assert main(["train", "--trace", str(tmp_path / "t.txt")]) == 2
     assert "t.txt" in capsys.readouterr().err
     assert not (tmp_path / "t.txt").exists()
@@ -111,7 +111,7 @@ def test_ctrl_c_stops_cleanly_and_keeps_what_was_trained(tmp_path):
     assert proc.returncode == 130, err
     assert "Traceback" not in err and err.strip().startswith("mlptrace: interrupted at epoch")
     weights = json.loads((tmp_path / "o" / "trained-weights-biases.json").read_text())
-    t = T.load(tmp_path / "t.npz")
+    t = trace_io.load(tmp_path / "t.npz")
     assert t.stopped.startswith("interrupted") and t.n_steps > 0
     # the saved weights are those after the last recorded step
     assert np.array_equal(np.array(weights["outputWeights"]), t.w_new(1)[-1])
@@ -167,7 +167,7 @@ def test_json_trace_is_written_in_pieces_without_holding_the_file_in_memory(tmp_
     assert peak < size / 5, (peak, size)  # the whole text (or its dicts) in memory would be several times size
     text = out.read_text()
     assert "".join(trace.json_chunks(chunk=7)) == text == trace.to_json()
-    back = T.load(out)
+    back = trace_io.load(out)
     assert_same(back, trace)
 
 

@@ -9,7 +9,8 @@ import numpy as np
 from tracer.config.schema import Config
 from tracer.core.engine import MLP, train
 from tracer.errors import InputError, Interrupted, NumericalError
-from tracer.core.trace import CHUNK, NpzWriter, Policy, Trace, parse_policy
+from tracer.config.trace_io import CHUNK, NpzWriter
+from tracer.core.trace import Policy, Trace, parse_policy
 
 __all__ = ["record", "MEMORY_LIMIT"]
 

@@ -1,7 +1,8 @@
-"""Activation functions: numeric f and f', and their sympy forms.
+"""Activation functions: numeric f and f', and their symbolic forms.
 
-The numeric side is plain numpy; sympy is imported only when a symbolic
-form is asked for, so training never loads it.  Each derivative is written
+The numeric side is plain numpy; the symbolic forms are written against
+whatever algebra the caller passes (sympy, from the explain layer), so
+this module never imports it.  Each derivative is written
 the way the document writes it, in terms of the activation's output ``a``
 where that is possible (sigmoid: a(1-a), tanh: 1-a^2); ``s`` is passed too
 for the functions whose derivative needs the sum.
@@ -66,43 +67,32 @@ def _linear_df(s: np.ndarray, a: np.ndarray, out: np.ndarray | None = None) -> n
 
 @dataclass(frozen=True)
 class Activation:
-    """One activation function: numeric f, f' from (s, a), and symbolic forms."""
+    """One activation function: numeric f, f' from (s, a), and its symbolic forms.
+
+    The symbolic forms take the algebra as their first argument (the caller
+    passes the sympy module), so an activation is defined in this one place
+    while the numeric core never imports sympy.
+    """
 
     name: str
     f: Callable[..., np.ndarray]  # f(s, out=None)
     df: Callable[..., np.ndarray]  # f'(s, a, out=None), from the sum s and the output a
     symbol: str  # the document's name for f: \sigma, \tanh, ...
-
-    def sympy_f(self, s: Any) -> Any:
-        """f(s) as a sympy expression."""
-        import sympy as sp
-
-        return {
-            "sigmoid": lambda: 1 / (1 + sp.exp(-s)),
-            "tanh": lambda: sp.tanh(s),
-            "relu": lambda: sp.Max(0, s),
-            "linear": lambda: s,
-        }[self.name]()
-
-    def sympy_df_of_output(self, a: Any, s: Any = None) -> Any:
-        """f'(s) written in terms of the output ``a`` (and ``s`` for relu)."""
-        import sympy as sp
-
-        return {
-            "sigmoid": lambda: a * (1 - a),
-            "tanh": lambda: 1 - a**2,
-            "relu": lambda: sp.Heaviside(s, 0),
-            "linear": lambda: sp.Integer(1),
-        }[self.name]()
+    form: Callable[[Any, Any], Any]  # f(s) as an expression: form(sympy, s)
+    output_form: Callable[[Any, Any, Any], Any]  # f'(s) in terms of the output a (and s): output_form(sympy, a, s)
 
 
 ACTIVATIONS: dict[str, Activation] = {
     a.name: a
     for a in (
-        Activation("sigmoid", _sigmoid, _sigmoid_df, r"\sigma"),
-        Activation("tanh", lambda s, out=None: np.tanh(s, out=out), _tanh_df, r"\tanh"),
-        Activation("relu", _relu, _relu_df, r"\operatorname{relu}"),
-        Activation("linear", _linear, _linear_df, r"\operatorname{id}"),
+        Activation("sigmoid", _sigmoid, _sigmoid_df, r"\sigma",
+                   lambda sp, s: 1 / (1 + sp.exp(-s)), lambda sp, a, s: a * (1 - a)),
+        Activation("tanh", lambda s, out=None: np.tanh(s, out=out), _tanh_df, r"\tanh",
+                   lambda sp, s: sp.tanh(s), lambda sp, a, s: 1 - a**2),
+        Activation("relu", _relu, _relu_df, r"\operatorname{relu}",
+                   lambda sp, s: sp.Max(0, s), lambda sp, a, s: sp.Heaviside(s, 0)),
+        Activation("linear", _linear, _linear_df, r"\operatorname{id}",
+                   lambda sp, s: s, lambda sp, a, s: sp.Integer(1)),
     )
 }
 

@@ -13,15 +13,13 @@ import heapq
 import itertools
 import json
 import math
-import os
 import re
-import zipfile
 from dataclasses import dataclass, field
 from typing import Any, Callable, Iterator
 
 import numpy as np
 
-__all__ = ["Trace", "Policy", "parse_policy", "NpzWriter", "load", "iter_chunks", "FORMAT", "VERSION"]
+__all__ = ["Trace", "Policy", "parse_policy", "FORMAT", "VERSION"]
 
 FORMAT, VERSION = "mlptrace-trace", 1
 
@@ -217,21 +215,6 @@ class Trace:
         with np.errstate(over="ignore", invalid="ignore"):
             return self.b[l] - self.learning_rate * self.delta[l]
 
-    # ------------------------------------------------------------ notebooks
-    def _repr_markdown_(self) -> str:
-        """In Jupyter a trace shows the worked example of its first kept step."""
-        from tracer.render.report import render
-        from tracer.explain.symbolic import explain
-
-        if not self.n_steps:
-            return f"A trace of {self.epochs} epoch(s) that kept no step (only each epoch's loss)."
-        return render(explain(self, 0), "md")
-
-    def _repr_latex_(self) -> str | None:
-        from tracer.explain.symbolic import explain
-
-        return explain(self, 0)._repr_latex_() if self.n_steps else None
-
     # ------------------------------------------------------------ export
     def step_dicts(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
         """Kept steps ``start`` to ``stop`` in the trace JSON's shape.
@@ -369,154 +352,3 @@ def _nulls(v: Any) -> Any:
     if isinstance(v, list):
         return [_nulls(x) for x in v]
     return v
-
-
-# --------------------------------------------------------------------------
-# streaming to disk, and loading back
-
-CHUNK = 4096  # kept steps per chunk of a streamed trace
-
-
-def _meta(trace: Trace) -> dict[str, Any]:
-    """Everything of the trace JSON but the steps (and the epochs, stored as an array)."""
-    d = trace.to_dict(steps=False, epochs=False)
-    d.pop("epochs")
-    return d
-
-
-class NpzWriter:
-    """Streams a trace to a ``.npz`` file, one compressed chunk of steps at a time.
-
-    Each chunk ``c`` is a group of arrays ``c000000/x``, ``c000000/w0``, ...
-    (the stored quantities only, full float64); ``meta.json`` and
-    ``epoch_loss`` are written last.  The file is built under a temporary
-    name beside the target, reserved in ``outputs`` (a
-    :class:`tracer.config.files.Outputs`: the command's other files are committed
-    with it, or none is); without one it is renamed into place when closed.
-    Either way a reader never sees a partial trace.
-    """
-
-    def __init__(self, path: str | os.PathLike, outputs: Any = None):
-        from tracer.config.files import Outputs
-
-        self.own = outputs is None
-        self.outputs = Outputs() if self.own else outputs
-        self.tmp, target = self.outputs.reserve(path)
-        self.path = os.fspath(target)
-        self.zip = zipfile.ZipFile(self.tmp, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=1)
-        self.chunks = 0
-
-    def _put(self, name: str, array: np.ndarray) -> None:
-        try:
-            with self.zip.open(name + ".npy", "w", force_zip64=True) as fh:
-                np.lib.format.write_array(fh, np.ascontiguousarray(array), allow_pickle=False)
-        except OSError as exc:  # a full disk, a file-size limit: one line, and the temporary goes
-            from tracer.errors import InputError
-
-            raise InputError(self.path, "", f"cannot write: {exc.strerror or exc}") from None
-
-    def __call__(self, trace: Trace, n: int) -> None:
-        prefix = f"c{self.chunks:06d}/"
-        self._put(prefix + "step", trace.kept[:n])
-        for name in ("x", "z", "loss"):
-            self._put(prefix + name, getattr(trace, name)[:n])
-        for name in ("w", "b", "s", "a", "delta"):
-            for l, arr in enumerate(getattr(trace, name)):
-                self._put(f"{prefix}{name}{l}", arr[:n])
-        self.chunks += 1
-
-    def close(self, trace: Trace) -> None:
-        meta = _meta(trace)
-        meta["chunks"] = self.chunks
-        try:
-            self.zip.writestr("meta.json", json.dumps(meta, allow_nan=False))
-            self._put("epoch_loss", trace.epoch_loss)
-            self.zip.close()
-            if self.tmp != self.path:
-                with open(self.tmp, "rb+") as fh:
-                    os.fsync(fh.fileno())
-        except OSError as exc:
-            from tracer.errors import InputError
-
-            raise InputError(self.path, "", f"cannot write: {exc.strerror or exc}") from None
-        if self.own:
-            self.outputs.commit()
-
-    def abort(self) -> None:
-        try:
-            self.zip.close()
-        except (OSError, ValueError):
-            pass  # the file is thrown away: a failure to finish it changes nothing
-        finally:
-            if self.own:
-                self.outputs.abort()
-
-
-def _from_meta(meta: dict[str, Any], k: int) -> Trace:
-    net = meta["network"]
-
-    def params(ps):
-        return [(np.array(p["w"], dtype=np.float64), np.array(p["b"], dtype=np.float64)) for p in ps]
-
-    t = Trace(
-        layers=net["layers"], activations=net["activations"], learning_rate=net["learning_rate"],
-        loss_name=net["loss"], input_labels=net["inputs"], output_labels=net["outputs"],
-        minmax=meta["minmax"], method=meta["normalize"], n_rows=meta["rows"], epochs=meta["epoch_count"],
-        kept=np.zeros(k, dtype=np.int64), initial=params(meta["initial"]), final=params(meta["final"]),
-        final_loss=np.nan if meta["final_loss"] is None else meta["final_loss"],
-        seed=meta["seed"], stopped=meta.get("stopped"),
-    )
-    return t
-
-
-def iter_chunks(path: str | os.PathLike) -> Iterator[Trace]:
-    """The chunks of a streamed ``.npz`` trace, one Trace each, read lazily."""
-    with np.load(path, allow_pickle=False) as npz:
-        meta = json.loads(npz.zip.read("meta.json"))
-        for c in range(meta["chunks"]):
-            prefix = f"c{c:06d}/"
-            kept = npz[prefix + "step"]
-            t = _from_meta(meta, len(kept))
-            t.kept = kept
-            for name in ("x", "z", "loss"):
-                setattr(t, name, npz[prefix + name])
-            for name in ("w", "b", "s", "a", "delta"):
-                setattr(t, name, [npz[f"{prefix}{name}{l}"] for l in range(len(t.layers) - 1)])
-            t.epoch_loss = npz["epoch_loss"]
-            yield t
-
-
-def load(path: str | os.PathLike) -> Trace:
-    """Read a trace written by ``mlptrace train --trace`` (``.json`` or a streamed ``.npz``)."""
-    path = os.fspath(path)
-    if path.endswith(".npz"):
-        with np.load(path, allow_pickle=False) as npz:
-            meta = json.loads(npz.zip.read("meta.json"))
-            epoch_loss = npz["epoch_loss"]
-        chunks = list(iter_chunks(path))
-        t = _from_meta(meta, 0)
-        if chunks:
-            t.kept = np.concatenate([c.kept for c in chunks])
-            for name in ("x", "z", "loss"):
-                setattr(t, name, np.concatenate([getattr(c, name) for c in chunks]))
-            for name in ("w", "b", "s", "a", "delta"):
-                setattr(t, name, [np.concatenate([getattr(c, name)[l] for c in chunks]) for l in range(len(t.layers) - 1)])
-        t.epoch_loss = epoch_loss
-        return t
-    with open(path, encoding="utf-8") as fh:
-        d = json.load(fh)
-    steps = d["steps"]
-    t = _from_meta(d, len(steps))
-    t.kept = np.array([s["epoch"] * d["rows"] + s["row"] for s in steps], dtype=np.int64)
-    def arr(v: Any) -> np.ndarray:
-        return np.array(v, dtype=np.float64)  # null (a value that overflowed) reads back as NaN
-
-    for k, st in enumerate(steps):
-        t.x[k], t.z[k], t.loss[k] = arr(st["x"]), arr(st["z"]), arr(st["loss"])
-        for l, layer in enumerate(st["layers"]):
-            for name in ("w", "b", "s", "a", "delta"):
-                getattr(t, name)[l][k] = arr(layer[name])
-    t.epoch_loss = np.full(d["epoch_count"], np.nan)
-    for e in d["epochs"]:
-        t.epoch_loss[e["epoch"]] = e["loss"]
-    return t

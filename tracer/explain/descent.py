@@ -688,8 +688,8 @@ def main(args: argparse.Namespace) -> int:
         _output_file(svg, [])
     d = descend(args.expr, start, args.lr, args.steps)
     if svg:
-        from tracer.render import figures
         from tracer.config.files import atomic_write
+        from tracer.render import figures
 
         atomic_write(svg, figures.gd_svg(d, digits=digits))
 

@@ -49,8 +49,8 @@ import numpy as np
 
 from tracer.config.schema import Config
 from tracer.core.engine import MLP
-from tracer.errors import CheckFailed, InputError
 from tracer.core.trace import Trace
+from tracer.errors import CheckFailed, InputError
 
 __all__ = ["RTOL", "FLOOR", "SYMPY_FLOOR", "GradRow", "LayerSummary", "CheckResult", "gradient_check", "main"]
 
@@ -219,9 +219,9 @@ def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
     if key in _FULL_CACHE:
         return _FULL_CACHE[key]
     import sympy as sp
-    from tracer.explain.symbolic import lambdify_numpy
 
     from tracer.core import activations
+    from tracer.explain.printing import lambdify_numpy
 
     xs = sp.symbols(f"x0:{layers[0]}", real=True)
     zs = sp.symbols(f"z0:{layers[-1]}", real=True)
@@ -231,8 +231,8 @@ def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
         W = [[sp.Symbol(f"w{l}_{j}_{i}", real=True) for i in range(m)] for j in range(n)]
         b = [sp.Symbol(f"b{l}_{j}", real=True) for j in range(n)]
         params += [W[j][i] for j in range(n) for i in range(m)] + b
-        f = activations.get(acts[l]).sympy_f
-        a = [f(sp.Add(*(W[j][i] * a[i] for i in range(m))) + b[j]) for j in range(n)]
+        form = activations.get(acts[l]).form
+        a = [form(sp, sp.Add(*(W[j][i] * a[i] for i in range(m))) + b[j]) for j in range(n)]
     loss = sp.Rational(1, 2) * sp.Add(*((y - t) ** 2 for y, t in zip(a, zs)))
     grads = [_relu_convention(sp.diff(loss, p)) for p in params]
     fn = lambdify_numpy([*xs, *zs, *params], grads, cse=True)
@@ -247,12 +247,12 @@ def _local_sympy(name: str) -> tuple[Any, Any]:
     """f(s) and sympy's f'(s), as numeric functions of the sum."""
     if name not in _LOCAL_CACHE:
         import sympy as sp
-        from tracer.explain.symbolic import lambdify_numpy
 
         from tracer.core import activations
+        from tracer.explain.printing import lambdify_numpy
 
         s = sp.Symbol("s", real=True)
-        f = activations.get(name).sympy_f(s)
+        f = activations.get(name).form(sp, s)
         df = _relu_convention(sp.diff(f, s))
         _LOCAL_CACHE[name] = (lambdify_numpy([s], f), lambdify_numpy([s], df))
     return _LOCAL_CACHE[name]
@@ -262,7 +262,8 @@ def _layered_sympy(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[s
                    x: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
     """dL/dp by the chain rule over sympy's derivatives of the loss and of each f(s)."""
     import sympy as sp
-    from tracer.explain.symbolic import lambdify_numpy
+
+    from tracer.explain.printing import lambdify_numpy
 
     y_, z_ = sp.symbols("y z", real=True)
     dloss = lambdify_numpy([y_, z_], sp.diff(sp.Rational(1, 2) * (y_ - z_) ** 2, y_))
@@ -320,9 +321,9 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
         symbolic = "full" if n_params * _expression_size(layers) <= FULL_BUDGET else "layered"
     full = _full_sympy(layers, acts) if symbolic == "full" else None
 
-    from tracer.explain.symbolic import _Names
+    from tracer.explain.notation import Names
 
-    names = _Names(layers)
+    names = Names(layers)
     grad_w = [trace.grad_w(l) for l in range(len(layers) - 1)]
     rows: list[GradRow] = []
     notes: list[str] = []

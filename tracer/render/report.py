@@ -1,6 +1,6 @@
 """``mlptrace report``: the document's worked example for any config, as Markdown, LaTeX, PDF or HTML.
 
-One recording, one :class:`tracer.explain.symbolic.Explanation`, one renderer per
+One recording, one :class:`tracer.explain.pieces.Explanation`, one renderer per
 format: Jinja templates from ``templates/<format>/`` (one partial per
 section, ``report.<ext>.j2`` the entry), ``StrictUndefined`` so a missing
 value is an error and never a blank.  LaTeX templates use nbconvert's
@@ -56,9 +56,9 @@ from markupsafe import Markup, escape
 from tracer.errors import InputError, MlptraceError, visible
 from tracer.config.resources import resource_dir
 from tracer.render.mathml import MathMLError, to_mathml
-from tracer.explain.symbolic import Equation, Explanation, Line, Math, Section, Table
+from tracer.explain.pieces import Equation, Explanation, Line, Math, Section, Table
 
-__all__ = ["main", "report", "render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
+__all__ = ["main", "render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
 
 # format -> (templates folder, file extension)
 FORMATS = {"md": ("markdown", "md"), "tex": ("latex", "tex"), "html": ("html", "html")}
@@ -747,85 +747,6 @@ def _template_line(exc: BaseException) -> str:
     return where
 
 
-def report(config: Any = None, activation: str | None = None, step: int = 0, digits: int = 4,
-           full: bool = False) -> Explanation:
-    """Train ``config`` (a path, a Config, or None for the document's example) and explain one step.
-
-    In a notebook the returned object displays itself as the Markdown report.
-    """
-    from tracer.config import schema as config_mod
-    from tracer.config.run import record
-    from tracer.explain.symbolic import explain
-
-    cfg = config if isinstance(config, config_mod.Config) else config_mod.load(config)
-    cfg = cfg.with_activation(activation)
-    # Every step of the first epoch (what --step can pick), then the epochs' losses.
-    trace, _ = record(cfg, f"first:{max(len(cfg.raw), step + 1)}")
-    if step >= trace.n_steps:
-        raise InputError("command line", "--step", f"there are only {trace.n_steps} steps in the first epoch")
-    expl = explain(trace, step=step, digits=digits, full=full, config=cfg)
-    expl.sections.append(check_section(trace, step))
-    return expl
-
-
-CHECK_ROWS = 24  # more parameters than this: one row per layer, naming its worst
-CHECK_DIGITS = 6  # significant digits of the appendix's gradients: enough to see them agree
-
-
-def _sci(v: float, digits: int, fixed: bool = False) -> Math:
-    """``v`` to ``digits`` significant digits, a power of ten written as such (1.2 \\times 10^{-15}).
-
-    ``fixed``: always in scientific notation, trailing zeros kept (1.0 \\times 10^{-12}).
-    """
-    if v != v:
-        return Math("", "")  # NaN: not compared (see the notes)
-    if v == 0:
-        return Math("0", "0")
-    text = f"{v:.{digits - 1}e}" if fixed else f"{v:.{digits}g}"
-    mant, _, exp = text.partition("e")
-    if not exp:
-        return Math(text, text)
-    power = f"10^{{{int(exp)}}}"
-    return Math(power if mant == "1" else f"{mant} \\times {power}", text)
-
-
-def check_section(trace: Any, step: int = 0) -> Section:
-    """The appendix: every gradient of the explained step checked two more ways (``mlptrace check``)."""
-    from tracer.explain.gradcheck import gradient_check
-
-    # sympy's derivatives of the loss and of each activation, chained layer by
-    # layer: differentiating the whole loss (what mlptrace check does) would
-    # double the time of every report.
-    result = gradient_check(trace, steps=step + 1, symbolic="layered")
-    rows = [r for r in result.rows if r.step == step]
-    ok = all(r.ok for r in rows)
-
-    def num(v: float) -> Math:
-        return _sci(v, CHECK_DIGITS)
-
-    def err(v: float) -> Math:
-        return _sci(v, 2, fixed=True)
-
-    if len(rows) <= CHECK_ROWS:
-        # a verdict per row only when some differ (the prose says when all agree): one column less to fit a page
-        table = Table("check", "Every gradient of this step, three ways",
-                      ["parameter", "backpropagation", "finite difference", "sympy", "relative error",
-                       *([] if ok else ["verdict"])],
-                      [[Math(r.latex, r.name), num(r.engine), num(r.fd), num(r.sympy), err(r.error),
-                        *([] if ok else ["ok" if r.ok else "DIFFERS"])] for r in rows])
-    else:
-        # the parameter's name says its layer (w_{h_{2}[2][10]}): no column for the layer
-        layers = [x for x in result.per_layer() if x.step == step]
-        table = Table("check", "The gradient with the largest relative error in each layer",
-                      ["parameter", "backpropagation", "finite difference", "sympy", "relative error"],
-                      [[Math(x.worst.latex, x.worst.name), num(x.worst.engine),
-                        num(x.worst.fd), num(x.worst.sympy), err(x.worst.error)] for x in layers])
-    facts = {"ok": ok, "count": len(rows), "per_layer": len(rows) > CHECK_ROWS, "rtol": _sci(result.rtol, 2).latex, "symbolic": result.symbolic,
-             "floor": _sci(rows[0].floor, 2).latex if rows else "", "notes": list(result.notes),
-             "worst": max(rows, key=lambda r: r.error).name if rows else ""}
-    return Section("gradient_check", "gradient-check", "A", "Checking every gradient", tables=[table], facts=facts)
-
-
 # --------------------------------------------------------------------------
 # figures
 
@@ -951,6 +872,7 @@ def main(args: argparse.Namespace) -> int:
 
     from tracer.config import schema as config_mod
     from tracer.cli.commands import _output_file
+    from tracer.render.notebook import report
     from tracer.config.files import Outputs, check_not_input, write_target
 
     fmt = _format(args)

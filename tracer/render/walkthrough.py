@@ -6,7 +6,7 @@ shows one page at a time and reads single keys; anywhere else (a pipe, a
 file, ``--no-pause``) every page is printed once, plain, without colour or
 cursor codes, so it can be saved or grepped.
 
-The equations are not written here: they come from ``tracer.explain.symbolic``
+The equations are not written here: they come from ``tracer.explain``
 (sympy, built once per network structure), the same forms the report shows.
 This module adds what only a terminal needs: the network drawn in text,
 tables, and the pager.
@@ -60,7 +60,7 @@ class Section:
 
 def fmt_change(c: float, digits: int = 4) -> str:
     """A change with its sign, as precise as every other number shown; exactly "0" only when nothing moved."""
-    from tracer.explain.symbolic import fmt
+    from tracer.explain.numbers import fmt
 
     return "0" if c == 0 else ("+" if c > 0 else "") + fmt(c, digits)
 
@@ -265,7 +265,7 @@ def wrap_math(text: str, room: int) -> list[str]:
 
 
 class EquationView:
-    """One equation of ``tracer.explain.symbolic`` as the terminal shows it.
+    """One equation of ``tracer.explain`` as the terminal shows it.
 
     ``lhs = formula`` on the first line, ``= numbers`` and ``= result``
     under it, each long line broken between terms; what each line is
@@ -306,7 +306,7 @@ _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 class TableView:
-    """A table of ``tracer.explain.symbolic`` (caption, header, rows of Math or str) in as many parts as the width needs.
+    """A table of ``tracer.explain`` (caption, header, rows of Math or str) in as many parts as the width needs.
 
     A table wider than the terminal is split by columns, each part
     repeating the first column, rather than squeezed until its numbers wrap.
@@ -789,7 +789,7 @@ def _compact_json(text: str) -> str:
 
 
 def _layer_name(walk: Walk, l: int) -> str:
-    from tracer.explain.symbolic import model
+    from tracer.explain.model import model
 
     return model(tuple(walk.trace.layers), tuple(walk.trace.activations)).n.layer_name(l)
 
@@ -803,7 +803,9 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
     carries the highlight in plain output too: a signed number where the
     value moved, "0" where it did not.
     """
-    from tracer.explain.symbolic import FEW, fmt, model
+    from tracer.explain.model import model
+    from tracer.explain.numbers import fmt
+    from tracer.explain.printing import FEW
 
     t, k, d = walk.trace, walk.k, walk.digits
     nm = model(tuple(t.layers), tuple(t.activations)).n
@@ -831,7 +833,8 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
 
 def _params(walk: Walk, l: int) -> "_Table":
     """Layer ``l``'s weights and biases at the explained step, one row per node."""
-    from tracer.explain.symbolic import fmt, model
+    from tracer.explain.model import model
+    from tracer.explain.numbers import fmt
 
     t, k, d = walk.trace, walk.k, walk.digits
     nm = model(tuple(t.layers), tuple(t.activations)).n
@@ -843,7 +846,7 @@ def _params(walk: Walk, l: int) -> "_Table":
 
 @dataclass
 class _Table:
-    """A table built here, shaped like ``tracer.explain.symbolic.Table``."""
+    """A table built here, shaped like ``tracer.explain.pieces.Table``."""
 
     key: str
     caption: str
@@ -853,7 +856,7 @@ class _Table:
 
 def build(walk: Walk) -> list[Section]:
     """Every section, in the document's order, with its pages."""
-    from tracer.explain.symbolic import explain
+    from tracer.explain.sections import explain
 
     ex = explain(walk.trace, walk.k, walk.digits, config=walk.cfg)
     group_of = {key: g for g, (_, keys) in enumerate(GROUPS) for key in keys}

@@ -675,7 +675,7 @@ def _add(x: Interval, y: Interval) -> Interval:
     return Interval(x.lo + y.lo, x.mid + y.mid, x.hi + y.hi)
 
 
-def _mul(x: Interval, y: Interval) -> Interval:
+def product(x: Interval, y: Interval) -> Interval:
     return _span(x.mid * y.mid, x.lo * y.lo, x.lo * y.hi, x.hi * y.lo, x.hi * y.hi)
 
 
@@ -755,7 +755,7 @@ class Evaluator:
 
     def _Bin(self, b: Bin, x, y):
         if not is_matrix(x) and not is_matrix(y):
-            return {"+": _add, "-": lambda p, q: _add(p, _neg(q)), "*": _mul, "/": _div}[b.op](x, y)
+            return {"+": _add, "-": lambda p, q: _add(p, _neg(q)), "*": product, "/": _div}[b.op](x, y)
         if b.op in "+-":
             if not (is_matrix(x) and is_matrix(y) and _shape(x) == _shape(y)):
                 raise EvalError("adding matrices of different shapes")
@@ -766,9 +766,9 @@ class Evaluator:
                 raise EvalError("dividing by a matrix")
             return _each(lambda p: _div(p, y), x)
         if not is_matrix(x):
-            return _each(lambda q: _mul(x, q), y)
+            return _each(lambda q: product(x, q), y)
         if not is_matrix(y):
-            return _each(lambda p: _mul(p, y), x)
+            return _each(lambda p: product(p, y), x)
         (r, k), (k2, c) = _shape(x), _shape(y)
         if k != k2:
             raise EvalError(f"multiplying a {r}x{k} matrix by a {k2}x{c} one")
@@ -782,7 +782,7 @@ class Evaluator:
             for j in range(c):
                 acc = Interval.of(0.0)
                 for t in range(k):
-                    acc = _add(acc, _mul(x[i][t], y[t][j]))
+                    acc = _add(acc, product(x[i][t], y[t][j]))
                 row.append(acc)
             out.append(tuple(row))
         return tuple(out)

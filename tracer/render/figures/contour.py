@@ -48,7 +48,7 @@ def descent(
         d = f
         if len(d.variables) != 2:
             raise ValueError(f"the picture needs a function of two variables; {d.text!r} has {len(d.variables)}")
-        from tracer.explain.symbolic import lambdify_numpy
+        from tracer.explain.printing import lambdify_numpy
 
         f = lambdify_numpy(d.symbols, d.expr, dummify=True)
         path = [tuple(d.start[v] for v in d.variables)] + [tuple(st.new[v] for v in d.variables) for st in d.rows]
