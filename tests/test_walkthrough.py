@@ -16,6 +16,7 @@ from rich.text import Text
 
 from tests.conftest import EXAMPLES, require_tool
 from tracer import cli
+from tracer.cli.walk import prepare
 from tracer.render.walkthrough import (
     NetworkDiagram,
     Page,
@@ -23,7 +24,6 @@ from tracer.render.walkthrough import (
     Section,
     build,
     node_names,
-    prepare,
     print_all,
     wrap_math,
 )

@@ -19,16 +19,7 @@ __all__ = ["main", "entrypoint", "build_parser"]
 
 # command -> "module:function"; each function takes the parsed arguments and
 # returns the exit status.
-COMMANDS = {
-    "walk": "tracer.render.walkthrough:main",
-    "report": "tracer.render.report:main",
-    "train": "tracer.cli.commands:train",
-    "test": "tracer.cli.commands:test",
-    "predict": "tracer.cli.commands:predict",
-    "verify": "tracer.verify.verifier:main",
-    "check": "tracer.explain.gradcheck:main",
-    "gd": "tracer.explain.descent:main",
-}
+COMMANDS = {name: f"tracer.cli.{name}:run" for name in ("walk", "report", "train", "test", "predict", "verify", "check", "gd")}
 
 
 class _Parser(argparse.ArgumentParser):

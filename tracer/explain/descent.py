@@ -35,7 +35,6 @@ a non-finite value stops the descent with NumericalError (exit status 3).
 
 from __future__ import annotations
 
-import argparse
 import keyword
 import math
 import re
@@ -57,7 +56,6 @@ __all__ = [
     "parse",
     "parse_point",
     "descend",
-    "main",
 ]
 
 # The learning rate's symbol; a variable may not be called eta.
@@ -289,7 +287,7 @@ def _check_power(base: Any, exp: Any, col: int) -> None:
     if exp.is_Rational and abs(exp) > MAX_EXPONENT:
         raise _fail(col, f"the exponent {exp} is too large (at most {MAX_EXPONENT})")
     if base.is_Rational and exp.is_Rational and _digits(base) * abs(exp) > MAX_DIGITS:
-        raise _fail(col, f"the power is too large to compute exactly")
+        raise _fail(col, "the power is too large to compute exactly")
 
 
 def parse(text: str) -> tuple[Any, tuple[sp.Symbol, ...]]:
@@ -660,7 +658,7 @@ def _num(v: float) -> str:
     return format(v, ".10g")
 
 
-def _cell(v: float | None, digits: int) -> str:
+def table_cell(v: float | None, digits: int) -> str:
     if v is None:
         return ""
     if abs(v) >= 1e12:  # a diverging run: 1.0142e+306, not 306 digits
@@ -669,46 +667,3 @@ def _cell(v: float | None, digits: int) -> str:
     return s[1:] if s.startswith("-") and float(s) == 0 else s  # no "-0.0000"
 
 
-def main(args: argparse.Namespace) -> int:
-    from rich.measure import Measurement
-    from rich.table import Table
-
-    from tracer.render.terminal import console as make_console
-
-    expr, syms = parse(args.expr)
-    start = parse_point(args.at, tuple(s.name for s in syms))
-    digits = getattr(args, "digits", 4)
-    svg = getattr(args, "svg", None)
-    if svg:  # refuse before any work: the picture needs a plane and a file it can write
-        from tracer.cli.commands import _output_file
-
-        if len(syms) != 2:
-            raise InputError("command line", "--svg",
-                             f"the picture needs a function of two variables; {args.expr!r} has {len(syms)}")
-        _output_file(svg, [])
-    d = descend(args.expr, start, args.lr, args.steps)
-    if svg:
-        from tracer.config.files import atomic_write
-        from tracer.render import figures
-
-        atomic_write(svg, figures.gd_svg(d, digits=digits))
-
-    console = make_console()
-    for line in d.plain_lines():
-        console.print(line, markup=False, soft_wrap=True)
-    console.print()
-    console.print(f"Step 0 is the start point; {d.f_label()} is taken at each step's new point.", markup=False)
-    header, rows = d.table()
-    table = Table()
-    table.add_column("step", justify="right")
-    for h in header:
-        table.add_column(h, justify="right")
-    for k, row in enumerate(rows):
-        table.add_row(str(k), *(_cell(v, digits) for v in row))
-    # Never squeeze numbers into "0.1…": a table wider than the terminal is
-    # printed at its full width and left to wrap.
-    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if width > console.width:
-        console = make_console(width=width)
-    console.print(table)
-    return 0

@@ -40,7 +40,6 @@ API (for the report's appendix)::
 
 from __future__ import annotations
 
-import argparse
 import math
 from dataclasses import dataclass, field
 from typing import Any, Sequence
@@ -50,9 +49,9 @@ import numpy as np
 from tracer.config.schema import Config
 from tracer.core.engine import MLP
 from tracer.core.trace import Trace
-from tracer.errors import CheckFailed, InputError
+from tracer.errors import InputError
 
-__all__ = ["RTOL", "FLOOR", "SYMPY_FLOOR", "GradRow", "LayerSummary", "CheckResult", "gradient_check", "main"]
+__all__ = ["RTOL", "FLOOR", "SYMPY_FLOOR", "GradRow", "LayerSummary", "CheckResult", "gradient_check"]
 
 RTOL = 1e-6
 FLOOR = 1e-5  # times max(1, loss): below this a finite difference is compared absolutely
@@ -130,7 +129,7 @@ class CheckResult:
                     f"the largest relative error is {w.error:.1e} ({at})")
         bad = len(self.failures)
         return (f"{bad} of {n} gradients disagree beyond {self.rtol:g} (relative); worst {at}: "
-                f"engine {_g(w.engine)}, finite difference {_g(w.fd)}, sympy {_g(w.sympy)}")
+                f"engine {number(w.engine)}, finite difference {number(w.fd)}, sympy {number(w.sympy)}")
 
 
 def _badness(r: GradRow) -> float:
@@ -385,74 +384,8 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
 # the command
 
 
-def _g(v: float) -> str:
+def number(v: float) -> str:
+    """A gradient as the summary and the table show it: 10 significant digits, an em dash for NaN."""
     if math.isnan(v):
         return "—"
     return "0" if v == 0 else f"{v:.10g}"  # sympy's exact zero may come out as -0.0
-
-
-def _print(console: Any, table: Any) -> None:
-    """Print a table at its natural width, wrapping rather than cutting numbers to "0.0113…"."""
-    from rich.measure import Measurement
-
-    from tracer.render.terminal import console as make_console
-
-    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    (make_console(width=width) if width > console.width else console).print(table)
-
-
-def main(args: argparse.Namespace) -> int:
-    from rich.table import Table
-
-    from tracer.cli.commands import load_config
-    from tracer.errors import visible
-    from tracer.render.terminal import console as make_console
-
-    steps = getattr(args, "steps", 1) or 1
-    if steps > MAX_STEPS:
-        raise InputError("command line", "--steps", f"at most {MAX_STEPS:,}, found {steps:,}")
-    cfg = load_config(args)
-    res = gradient_check(cfg, steps=steps)
-    console = make_console()
-    sym_head = {"full": "sympy", "layered": "sympy (layer by layer)", "none": "sympy"}[res.symbolic]
-    many = len(res.rows) > SUMMARY_OVER * res.steps
-    what = visible(str(cfg.source)) if getattr(args, "config", None) else "the document's worked example"
-    when = "the first training step" if res.steps == 1 else f"the first {res.steps} training steps"
-    console.print(
-        f"Gradients of the loss at {when} of {what}: the engine's backpropagation, "
-        "a central finite difference of the engine's loss, "
-        f"and sympy's derivative of the "
-        + ("full loss expression." if res.symbolic == "full" else "loss, layer by layer (the network is too "
-           "large for one expression)."),
-        markup=False,
-    )
-    if many:
-        table = Table(title="largest relative error per layer")
-        for h in (["step"] if res.steps > 1 else []) + ["layer", "parameters", "largest relative error",
-                                                        "parameter", "engine", "finite difference", sym_head]:
-            table.add_column(h, justify="left" if h in ("layer", "parameter") else "right")
-        for s in res.per_layer():
-            w = s.worst
-            table.add_row(*([str(s.step)] if res.steps > 1 else []), s.name, str(s.count), _e(w.error),
-                          w.name, _g(w.engine), _g(w.fd), _g(w.sympy))
-        _print(console, table)
-    rows = res.rows if not many else sorted(res.failures, key=lambda r: -r.error if r.error == r.error else -math.inf)[:20]
-    if rows:
-        table = Table(title=None if not many else "the worst disagreements")
-        for h in (["step"] if res.steps > 1 else []) + ["parameter", "engine", "finite difference", sym_head,
-                                                        "relative error", ""]:
-            table.add_column(h, justify="left" if h in ("parameter", "") else "right")
-        for r in rows:
-            table.add_row(*([str(r.step)] if res.steps > 1 else []), r.name, _g(r.engine), _g(r.fd), _g(r.sympy),
-                          _e(r.error), ("ok" if r.ok else "MISMATCH") + (" (kink)" if r.kink else ""))
-        _print(console, table)
-    for note in res.notes:
-        console.print(f"note: {note}", markup=False)
-    if not res.ok:
-        raise CheckFailed(f"gradient check: {res.summary()}")
-    console.print(res.summary().capitalize() + ".", markup=False)
-    return 0
-
-
-def _e(v: float) -> str:
-    return "—" if math.isnan(v) else f"{v:.1e}"

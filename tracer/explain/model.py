@@ -230,7 +230,7 @@ class Model:
     def _output_derivation(self) -> list[Equation]:
         """The chain rule for output node 0 and its weight 0, every derivative taken by sympy."""
         out, n = self.n.out, self.n
-        y, s, z = self.sym("a", out, 0), self.sym("s", out, 0), self.sym("z", None, 0)
+        y, s, _z = self.sym("a", out, 0), self.sym("s", out, 0), self.sym("z", None, 0)  # z registered with the others
         w, b = self.sym("w", out, 0, 0), self.sym("b", out, 0)
         Lx = self.loss_expr()
         dLdy = sp.diff(Lx, y)
@@ -358,7 +358,7 @@ class Model:
         nxt = self.layers[l + 2]
         specs = []
         for j in self.shown(l):
-            a, s, d = self.sym("a", l, j), self.sym("s", l, j), self.sym("d", l, j)
+            _a, s, d = self.sym("a", l, j), self.sym("s", l, j), self.sym("d", l, j)
             back = [sp.Mul(self.sym("w", l + 1, k, j), self.sym("d", l + 1, k), evaluate=False) for k in range(nxt)]
             fp = self.f_prime(l, self.names(s))
             df = self.df_out(l, j)

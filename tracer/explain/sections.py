@@ -226,7 +226,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         pre = "output" if l == out else "hidden"
         name = nm.layer_name(l)
         big = mdl.big(l)
-        s_tab, a_tab, matrix = [], [], []
+        s_tab, matrix = [], []
         if big:
             s_tab = [Table(f"sums-{l}", f"Every sum of {name}", ["node", Math(*nm.vec("s", l)), Math(*nm.vec("a", l))],
                            [[str(j), _num(trace.s[l][k][j], digits), _num(trace.a[l][k][j], digits)]

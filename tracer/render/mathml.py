@@ -214,7 +214,7 @@ class _Parser:
             if text in _OP_CHARS:
                 return f"<mo>{_x(OPERATORS.get(text, text))}</mo>", False
             if text == "~":
-                return f'<mspace width="0.3333em"></mspace>', False
+                return '<mspace width="0.3333em"></mspace>', False
             if text == ".":
                 return "<mo>.</mo>", False
             raise self.error(f"unexpected {text!r}")

@@ -29,7 +29,6 @@ Python API::
 
 from __future__ import annotations
 
-import argparse
 import functools
 import math
 import os
@@ -37,7 +36,6 @@ import re
 import shutil
 import signal
 import subprocess
-import sys
 import tempfile
 import threading
 import time
@@ -58,11 +56,11 @@ from tracer.config.resources import resource_dir
 from tracer.render.mathml import MathMLError, to_mathml
 from tracer.explain.pieces import Equation, Explanation, Line, Math, Section, Table
 
-__all__ = ["main", "render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
+__all__ = ["render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "FORMATS", "FIGURES"]
 
 # format -> (templates folder, file extension)
 FORMATS = {"md": ("markdown", "md"), "tex": ("latex", "tex"), "html": ("html", "html")}
-_EXT_FORMAT = {".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".html": "html", ".htm": "html"}
+EXTENSION_FORMATS = {".md": "md", ".markdown": "md", ".tex": "tex", ".pdf": "pdf", ".html": "html", ".htm": "html"}
 
 
 # --------------------------------------------------------------------------
@@ -632,7 +630,7 @@ def _inside(filename: str, folders: Any, name: str) -> None:
     raise OutsideFolder(f"template {name!r} is a link to a file outside the template folder; refused")
 
 
-def _user_env(fmt: str, directory: str) -> jinja2.Environment:
+def user_env(fmt: str, directory: str) -> jinja2.Environment:
     d = Path(directory)
     if not d.is_dir():
         raise InputError(directory, "", "--template must be a directory of templates")
@@ -668,7 +666,7 @@ def render(expl: Explanation, fmt: str = "md", template_dir: str | None = None, 
     """
     if fmt not in FORMATS:
         raise ValueError(f"unknown format {fmt!r}; expected one of {', '.join(FORMATS)}")
-    env = _user_env(fmt, template_dir) if template_dir else _builtin_env(fmt)
+    env = user_env(fmt, template_dir) if template_dir else _builtin_env(fmt)
     name = f"report.{FORMATS[fmt][1]}.j2"
     context = template_context(expl, standalone,
                                _inline_figures(expl) if figures is None and fmt == "html" else (figures or {}))
@@ -800,7 +798,7 @@ def _svg_width(svg: str) -> float:
     return float(re.search(r'<svg [^>]*?width="([\d.]+)"', svg).group(1))
 
 
-def _figure_paths(target: Path, fmt: str) -> dict[str, Path]:
+def figure_paths(target: Path, fmt: str) -> dict[str, Path]:
     """Where a report written to ``target`` puts its pictures: beside it, named after it.
 
     LaTeX's \\includegraphics gets a name of letters, digits and dashes only
@@ -857,72 +855,5 @@ def _latex_error(log: str) -> str:
 # the command
 
 
-def _format(args: argparse.Namespace) -> str:
-    if args.format:
-        return args.format
-    if args.output:
-        ext = Path(args.output).suffix.lower()
-        if ext in _EXT_FORMAT:
-            return _EXT_FORMAT[ext]
-    return "md"
 
 
-def main(args: argparse.Namespace) -> int:
-    from urllib.parse import quote
-
-    from tracer.config import schema as config_mod
-    from tracer.cli.commands import _output_file
-    from tracer.render.notebook import report
-    from tracer.config.files import Outputs, check_not_input, write_target
-
-    fmt = _format(args)
-    if fmt == "pdf" and not args.output:
-        raise InputError("command line", "--format pdf", "a PDF needs a file: add -o FILE.pdf")
-    if fmt == "pdf" and not shutil.which("pdflatex"):
-        to_pdf("")  # raises the missing-pdflatex error before any work
-    cfg = config_mod.load(args.config)
-    config_mod.check_explainable(cfg, "report")  # before training: a network too large to explain is refused now
-    target = _output_file(args.output, cfg.files_read) if args.output else None
-    if args.template:
-        _user_env("tex" if fmt == "pdf" else fmt, args.template)  # check the folder before training
-    want = not getattr(args, "no_figures", False)
-    # Figure files go beside a report file (never beside /dev/null or a pipe).
-    paths: dict[str, Path] = {}
-    if want and fmt in ("md", "tex") and target is not None and (target.is_file() or not target.exists()):
-        paths = _figure_paths(target, fmt)
-        check_not_input(list(paths.values()), cfg.files_read)
-        for path in paths.values():
-            write_target(path)  # a folder in a figure's place fails now, not after the first figure is saved
-    expl = report(cfg, activation=args.activation, digits=args.digits, full=args.full)
-    figs: dict[str, Any] | None = {}
-    drawn: dict[str, str | bytes] = {}
-    if not want:
-        pass
-    elif fmt == "html":
-        figs = None  # render draws them inline
-    elif fmt == "pdf":
-        drawn = {f"{k}.pdf": v for k, v in draw_figures(expl, "pdf", stack=True).items()}
-        figs = {k: f"{k}.pdf" for k in FIGURES}
-    elif paths:
-        for k, v in draw_figures(expl, "svg" if fmt == "md" else "pdf", stack=True if fmt == "tex" else None).items():
-            drawn[str(paths[k])] = v
-        # links relative to the report, which sits beside its figures
-        figs = {k: quote(p.name) if fmt == "md" else p.name for k, p in paths.items()}
-    text = render(expl, "tex" if fmt == "pdf" else fmt, template_dir=args.template, figures=figs)
-
-    if target is not None:
-        # the report and its figures are committed together, or none of them is
-        with Outputs() as out:
-            if fmt == "pdf":
-                out.write(target, to_pdf(text, files=drawn))
-            else:
-                for path, data in drawn.items():
-                    out.write(path, data)
-                out.write(target, text)
-            out.commit()
-    else:
-        # A terminal gets what a template wrote with its control characters
-        # shown (a --template can hold raw escape codes); a pipe gets the bytes.
-        sys.stdout.write(visible(text, newlines=True) if sys.stdout.isatty() else text)
-        sys.stdout.flush()
-    return 0

@@ -20,16 +20,13 @@ from __future__ import annotations
 
 import bisect
 import itertools
-import json
 import math
 import re
-import sys
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, Iterable
 
 from tracer.config import files
-from tracer.errors import CheckFailed
 from tracer.verify.arith import (
     Bin,
     Call,
@@ -49,7 +46,7 @@ from tracer.verify.arith import (
     variables,
 )
 
-__all__ = ["Result", "Report", "verify_file", "verify_text", "format_report", "main"]
+__all__ = ["Result", "Report", "verify_file", "verify_text", "format_report"]
 
 OK, SLIP, MISMATCH, UNPARSED = "ok", "slip", "mismatch", "unparsed"
 FAILING = (SLIP, MISMATCH)
@@ -1217,7 +1214,7 @@ def _true_value(trace, sym: str, layer: str, idx: list[int], new: bool) -> tuple
         return None, "the config's network has no such node"
 
 
-class _Traces:
+class Traces:
     """The first recorded step of the config, once per activation a passage is about."""
 
     def __init__(self, config_path: str | None):
@@ -1240,7 +1237,7 @@ class _Traces:
         return self.cache[key]
 
 
-def _named_result(traces: _Traces, head: str, activation: str | None, cell: Cell, used, force_new=None):
+def _named_result(traces: Traces, head: str, activation: str | None, cell: Cell, used, force_new=None):
     q = _quantity(head)
     if q is None:
         return None
@@ -1258,7 +1255,7 @@ def _named_result(traces: _Traces, head: str, activation: str | None, cell: Cell
                   "" if ok else f"the config's value rounds to {true:.{digits}f}", tuple(used))
 
 
-def check_config(doc: Document, traces: _Traces, tables: list[Table]) -> list[Result]:
+def check_config(doc: Document, traces: Traces, tables: list[Table]) -> list[Result]:
     """Named values (chains headed s_{h[0]}, w_{o[1]}, ...; node tables; the loss table) against the config's trace."""
     results = []
     for chain in doc.chains:
@@ -1307,7 +1304,7 @@ def check_config(doc: Document, traces: _Traces, tables: list[Table]) -> list[Re
     return results
 
 
-def _check_loss_table(doc: Document, traces: _Traces, t: Table) -> list[Result]:
+def _check_loss_table(doc: Document, traces: Traces, t: Table) -> list[Result]:
     act = doc.activation_at(t.line)
     trace = traces.get(act)
     rows = t.rows or [t.cells[i : i + 2] for i in range(0, len(t.cells) - 1, 2)]
@@ -1340,7 +1337,7 @@ def _decimals(printed: str) -> int:
 # the whole document
 
 
-def verify_text(path: str, text: str, config: str | None = None, traces: _Traces | None = None) -> Report:
+def verify_text(path: str, text: str, config: str | None = None, traces: Traces | None = None) -> Report:
     doc = parse_document(path, text)
     tables = find_tables(doc)
     results = check_chains(doc)
@@ -1350,7 +1347,7 @@ def verify_text(path: str, text: str, config: str | None = None, traces: _Traces
     results.extend(check_minmax_lines(doc))
     results.extend(check_node_tables(doc, tables))
     if config is not None or traces is not None:
-        results.extend(check_config(doc, traces or _Traces(config), tables))
+        results.extend(check_config(doc, traces or Traces(config), tables))
     results.sort(key=lambda r: r.line)
     return Report(path, results, config is not None or traces is not None)
 
@@ -1401,27 +1398,3 @@ def format_report(report: Report, everything: bool = False) -> str:
     return "\n".join(out)
 
 
-def main(args) -> int:
-    docs = list(args.docs)
-    json_path = getattr(args, "json", None)
-    if json_path and json_path != "-":
-        files.check_not_input([json_path], docs + ([args.config] if args.config else []))
-    texts = [(d, files.read_text(d, "document")) for d in docs]  # every input read before anything is written
-    traces = _Traces(args.config) if args.config else None
-    reports = [verify_text(d, t, traces=traces) for d, t in texts]
-    if json_path:
-        payload = json.dumps([r.to_json(rep.file) for rep in reports for r in rep.results], indent=1,
-                             allow_nan=False) + "\n"
-        if json_path == "-":
-            sys.stdout.write(payload)
-        else:
-            files.atomic_write(json_path, payload)
-    if json_path != "-":
-        from tracer.errors import visible
-
-        print(visible("\n\n".join(format_report(rep, getattr(args, "all", False)) for rep in reports), newlines=True))
-    bad = sum(len(rep.failures) for rep in reports)
-    if bad:
-        where = ", ".join(f"{rep.file} ({len(rep.failures)})" for rep in reports if rep.failures)
-        raise CheckFailed(f"{bad} number{'s' if bad != 1 else ''} disagree: {where}")
-    return 0

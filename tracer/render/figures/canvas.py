@@ -133,7 +133,7 @@ class Canvas:
             f'viewBox="0 0 {num(self.width)} {num(self.height)}" font-family="{escape(FONT_FAMILY)}" '
             f'role="img" aria-label="{escape(self.title)}" style="max-width:100%;height:auto">',
             f"<title>{escape(self.title)}</title>",
-            f'<rect width="100%" height="100%" fill="#ffffff"/>',
+            '<rect width="100%" height="100%" fill="#ffffff"/>',
         ]
         for kind, a in self.items:
             attrs = ""

@@ -1,0 +1,107 @@
+"""What the commands share: a config from the command line, output paths checked before any work, the network to test."""
+
+from __future__ import annotations
+
+import argparse
+from pathlib import Path
+
+import numpy as np
+
+from tracer.config import schema as config_mod
+from tracer.config import files
+from tracer.core.dataset import MinMax
+from tracer.core.engine import MLP
+from tracer.errors import InputError
+
+__all__ = ["load_config", "output_file", "output_dir", "network_and_minmax", "in_range", "stdout_console", "fixed"]
+
+WEIGHTS_NAME = "trained-weights-biases.json"
+MINMAX_NAME = "minmax.json"
+
+
+def load_config(args: argparse.Namespace) -> config_mod.Config:
+    cfg = config_mod.load(getattr(args, "config", None))
+    cfg = cfg.with_activation(getattr(args, "activation", None))
+    if getattr(args, "epochs", None):
+        if args.epochs > config_mod.MAX_EPOCHS:
+            raise InputError("command line", "--epochs", config_mod.too_many_epochs(args.epochs))
+        cfg = cfg.replace(epochs=args.epochs)
+    command = getattr(args, "command", None)
+    if command in ("walk", "check"):  # before training: a network too large to explain is refused now
+        config_mod.check_explainable(cfg, command, getattr(args, "steps", 1) if command == "check" else 1)
+    return cfg
+
+
+def stdout_console():
+    from tracer.render.terminal import console
+
+    return console()
+
+
+def fixed(v: float, digits: int = 5) -> str:
+    return f"{v:.{digits}f}"
+
+
+def output_dir(path: str, inputs: list[str]) -> tuple[Path, list[Path]]:
+    """Check ``--out DIR`` before training, so bad output paths fail before the work."""
+    out = Path(path)
+    if out.exists() and not out.is_dir():
+        raise InputError(str(out), "", "--out must be a directory")
+    targets = [out / WEIGHTS_NAME, out / MINMAX_NAME]
+    # out's parent must be a folder (the run makes out itself); a folder where
+    # a file goes must fail now, not after the first of the two files is saved.
+    for target in targets if out.is_dir() else [out]:
+        files.write_target(target)
+    files.check_not_input(targets, inputs)
+    return out, targets
+
+
+def output_file(path: str, inputs: list[str]) -> Path:
+    target = Path(path)
+    files.write_target(target)  # a folder, or a missing one around it, fails before the work
+    files.check_not_input([target], inputs)
+    return target
+
+
+# ---------------------------------------------------------------------------
+# train
+
+
+
+
+
+
+
+
+
+
+# ---------------------------------------------------------------------------
+# test and predict
+
+
+def network_and_minmax(args: argparse.Namespace, cfg: config_mod.Config) -> tuple[MLP, MinMax]:
+    if args.weights:
+        params = files.read_weights(args.weights, cfg.layers)
+    else:
+        params = cfg.initial_params()
+    net = MLP(params, cfg.activations)
+    if args.minmax:
+        mm = files.read_minmax(args.minmax, cfg.n_in, cfg.n_out)
+        minmax = MinMax(cfg.method, mm["minInput"], mm["maxInput"], mm["minOutput"], mm["maxOutput"])
+    else:
+        minmax = cfg.minmax()
+    return net, minmax
+
+
+def in_range(values: np.ndarray, source: str, where: str, labels: list[str]) -> np.ndarray:
+    """Normalised values, refused where one left float64: far outside a narrow min-max range."""
+    bad = np.argwhere(~np.isfinite(values))
+    if bad.size:
+        r, c = (int(v) for v in bad[0])
+        raise InputError(source, where.format(r + 1),
+                         f"{labels[c]} is so far outside its min-max range that normalising it overflows float64")
+    return values
+
+
+
+

@@ -1,0 +1,57 @@
+"""mlptrace test: the loss and denormalised predictions of a testing dataset."""
+
+from __future__ import annotations
+
+from tracer.cli.common import stdout_console, fixed, in_range, network_and_minmax, load_config
+import argparse
+import numpy as np
+from tracer.config import files
+from tracer.errors import visible
+
+
+TEST_ROWS_SHOWN = 1000  # test's table: past this nobody reads it, and rich takes minutes on a million rows
+
+
+def run(args: argparse.Namespace) -> int:
+    from rich.table import Table
+
+    cfg = load_config(args)
+    net, mm = network_and_minmax(args, cfg)
+    if args.data:
+        _, raw = files.read_csv(args.data, cfg.n_in + cfg.n_out)
+        source = args.data
+    else:
+        raw, source = cfg.raw, cfg.dataset_source
+    X, Zraw = raw[:, : cfg.n_in], raw[:, cfg.n_in :]
+    Xn = in_range(mm.inputs(X), source, "row {}", cfg.input_labels)
+    Zn = in_range(mm.outputs(Zraw), source, "row {}", cfg.output_labels)
+    Y = net.predict(Xn)
+    with np.errstate(over="ignore", invalid="ignore"):  # a diverged network's outputs show as inf or nan
+        losses = 0.5 * ((Y - Zn) ** 2).sum(axis=1)
+        pred = mm.denormalise_outputs(Y)
+
+    console = stdout_console()
+    table = Table(title=f"Testing {visible(str(source))}", title_justify="left")
+    table.add_column("Row", justify="right")
+    for label in cfg.input_labels:
+        table.add_column(label, justify="right")
+    for label in cfg.output_labels:
+        table.add_column(f"{label} target", justify="right")
+        table.add_column(f"{label} predicted", justify="right")
+    table.add_column("Loss", justify="right")
+    shown = min(len(raw), TEST_ROWS_SHOWN)
+    for r in range(shown):
+        cells = [str(r)] + [f"{v:g}" for v in X[r]]
+        for t, p in zip(Zraw[r], pred[r]):
+            cells += [f"{t:g}", f"{p:.4f}"]
+        table.add_row(*cells, fixed(losses[r]))
+    if shown < len(raw):
+        table.add_row("...", *["..."] * (len(table.columns) - 1))
+    console.print(table)
+    if shown < len(raw):
+        console.print(f"the first {shown:,} rows of {len(raw):,} are shown; "
+                      "mlptrace predict --data writes every prediction as CSV")
+    console.print(f"mean loss {fixed(float(losses.mean()))} over {len(raw)} row(s)")
+    return 0
+
+
