@@ -67,7 +67,7 @@ escape them for the output format).
 Notation, as the document's: inputs ``x_{[i]}``, hidden sums and
 activations ``s_{h[j]}``, ``a_{h[j]}``, weights ``w_{h[j][i]}``, biases
 ``b_{h[j]}``, output ``s_o``, ``y_o``, ``w_{o[j]}``, ``b_o``, target ``z``,
-error signals ``\delta_o``, ``\delta_{h[j]}``, learning rate ``\eta``.  With
+error signals ``\\delta_o``, ``\\delta_{h[j]}``, learning rate ``\\eta``.  With
 several hidden layers they are numbered from 1 (``s_{h_{2}[j]}``); with
 several outputs the output node gets an index too (``y_{o[k]}``,
 ``w_{o[k][j]}``, ``z_{[k]}``).  Layers with more than ``FEW`` nodes show one
