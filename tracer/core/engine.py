@@ -15,6 +15,7 @@ from typing import Callable, Sequence
 import numpy as np
 
 from tracer.core import activations
+from tracer.core import update
 from tracer.errors import Interrupted, NumericalError
 from tracer.core.trace import Trace
 
@@ -110,6 +111,7 @@ def train(
     # checked every step.  A finite copy is kept at each check to fall back on.
     good = net.params
     dot, add, sub, mul = np.dot, np.add, np.subtract, np.multiply  # local names: faster lookups
+    gradient, descend = update.gradient, update.descend
     step = 0
     with np.errstate(over="ignore", invalid="ignore"):  # NaN and inf are checked for below
         for e in range(epochs):
@@ -158,15 +160,13 @@ def train(
                     next_keep = next(schedule, -1)
                     if slot == capacity:
                         slot = trace.spill(slot)
-                # update every weight and bias together: w -= eta * (delta * input)
+                # update every weight and bias together, by the one rule (core.update)
                 inp = x
                 for l in range(n):
                     d = bufs[l][2]
-                    mul(d[:, None], inp, out=G[l])
-                    mul(G[l], eta, out=G[l])
-                    sub(W[l], G[l], out=W[l])
-                    mul(d, eta, out=gb[l])
-                    sub(B[l], gb[l], out=B[l])
+                    gradient(d, inp, out=G[l])
+                    descend(W[l], G[l], eta, out=W[l], scratch=G[l])
+                    descend(B[l], d, eta, out=B[l], scratch=gb[l])
                     inp = bufs[l][1]
                 total += loss
                 step += 1

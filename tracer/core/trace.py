@@ -19,6 +19,8 @@ from typing import Any, Callable, Iterator
 
 import numpy as np
 
+from tracer.core.update import descend, gradient
+
 __all__ = ["Trace", "Policy", "parse_policy", "FORMAT", "VERSION"]
 
 FORMAT, VERSION = "mlptrace-trace", 1
@@ -200,20 +202,27 @@ class Trace:
 
     # ------------------------------------------------- derived on access
     # (infinite, without a warning, at the step where a diverging run overflowed)
+    # Every derived value comes from core.update, the rule the engine ran.
     def grad_w(self, l: int) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.delta[l][:, :, None] * self.layer_input(l)[:, None, :]
+            return gradient(self.delta[l], self.layer_input(l))
 
     def grad_b(self, l: int) -> np.ndarray:
         return self.delta[l]
 
     def w_new(self, l: int) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.w[l] - self.learning_rate * self.grad_w(l)
+            return descend(self.w[l], self.grad_w(l), self.learning_rate)
 
     def b_new(self, l: int) -> np.ndarray:
         with np.errstate(over="ignore", invalid="ignore"):
-            return self.b[l] - self.learning_rate * self.delta[l]
+            return descend(self.b[l], self.delta[l], self.learning_rate)
+
+    def updated(self, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
+        """Kept step ``k``'s new weights and biases, per layer, without deriving every other step's."""
+        with np.errstate(over="ignore", invalid="ignore"):
+            return [(descend(self.w[l][k], gradient(self.delta[l][k], self.layer_input(l)[k]), self.learning_rate),
+                     descend(self.b[l][k], self.delta[l][k], self.learning_rate)) for l in range(len(self.w))]
 
     # ------------------------------------------------------------ export
     def step_dicts(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
@@ -230,9 +239,9 @@ class Trace:
         layers = []
         for l in range(len(self.w)):
             with np.errstate(over="ignore", invalid="ignore"):  # the step a run diverged at may overflow
-                g = self.delta[l][sl][:, :, None] * self.layer_input(l)[sl][:, None, :]
-                w_new = self.w[l][sl] - self.learning_rate * g
-                b_new = self.b[l][sl] - self.learning_rate * self.delta[l][sl]
+                g = gradient(self.delta[l][sl], self.layer_input(l)[sl])
+                w_new = descend(self.w[l][sl], g, self.learning_rate)
+                b_new = descend(self.b[l][sl], self.delta[l][sl], self.learning_rate)
             delta = self.delta[l][sl].tolist()
             layers.append({"w": self.w[l][sl].tolist(), "b": self.b[l][sl].tolist(), "s": self.s[l][sl].tolist(),
                            "a": self.a[l][sl].tolist(), "delta": delta, "grad_w": g.tolist(), "grad_b": delta,

@@ -10,6 +10,7 @@ from typing import Any, Sequence
 import sympy as sp
 
 from tracer.core import activations as acts
+from tracer.core import update
 from tracer.explain.notation import TEXT_FUNCTION, Names
 from tracer.explain.numbers import fmt
 from tracer.explain.pieces import Equation, Line, Math
@@ -383,26 +384,36 @@ class Model:
         return specs
 
     # ---------------------------------------------------------- updates
+    # The update rule, stated once: p_new = p - eta * grad L(p) = p - eta * delta * input
+    # (a bias has no input).  Numbers come from core.update, the engine's rule.
+    def rule(self, p: Any, d: Any, inp: Any | None = None) -> Any:
+        """The new value of parameter ``p`` as sympy writes it: p - eta * delta (* input)."""
+        step = sp.Mul(self.sym("eta"), d, *([inp] if inp is not None else []), evaluate=False)
+        return sp.Add(p, -step, evaluate=False)
+
+    @staticmethod
+    def rule_lines(p: tuple[str, str], d: tuple[str, str] | None = None,
+                   inp: tuple[str, str] | None = None) -> tuple[Math, Math, Math | None]:
+        """The rule for ``p`` written out: p_new, p - eta grad L(p) and, given ``d``, p - eta delta (input)."""
+        new = Math(rf"{p[0]}^{{\text{{new}}}}", p[1] + "ⁿᵉʷ")
+        grad = Math(rf"{p[0]} - \eta \nabla L({p[0]})", f"{p[1]} - η·∇L({p[1]})")
+        if d is None:
+            return new, grad, None
+        tex = rf"{p[0]} - \eta \, {d[0]}" + (rf" \, {inp[0]}" if inp else "")
+        return new, grad, Math(tex, f"{p[1]} - η·{d[1]}" + (f"·{inp[1]}" if inp else ""))
+
     def _updates(self, l: int) -> list[_Spec]:
-        eta = self.sym("eta")
         n = self.n
         specs, biases = [], []
         for j in self.shown(l):
             d = self.sym("d", l, j)
             for i in range(self.layers[l]):
-                w = self.sym("w", l, j, i)
-                step = sp.Mul(eta, d, self.inp(l, i), evaluate=False)
-                e = sp.Add(w, -step, evaluate=False)
-                wm = n.w(l, j, i)
-                lhs = Math(wm[0] + r"^{\text{new}}", wm[1] + "ⁿᵉʷ")
-                grad = Math(rf"{wm[0]} - \eta \nabla L({wm[0]})", f"{wm[1]} - η·∇L({wm[1]})")
+                e = self.rule(self.sym("w", l, j, i), d, self.inp(l, i))
+                lhs, grad, _ = self.rule_lines(n.w(l, j, i))
                 specs.append(_Spec(f"w[{j}][{i}]", lhs, [("symbolic", grad), ("symbolic", self.m(e)),
                                                      ("substituted", self.form(e))], ("wn", l, j, i)))
-            b = self.sym("b", l, j)
-            e = sp.Add(b, -sp.Mul(eta, d, evaluate=False), evaluate=False)
-            bm = n.b(l, j)
-            lhs = Math(bm[0] + r"^{\text{new}}", bm[1] + "ⁿᵉʷ")
-            grad = Math(rf"{bm[0]} - \eta \nabla L({bm[0]})", f"{bm[1]} - η·∇L({bm[1]})")
+            e = self.rule(self.sym("b", l, j), d)
+            lhs, grad, _ = self.rule_lines(n.b(l, j))
             biases.append(_Spec(f"b[{j}]", lhs, [("symbolic", grad), ("symbolic", self.m(e)), ("substituted", self.form(e))],
                                 ("bn", l, j)))
         return specs + biases  # the document lists every weight, then the biases
@@ -410,14 +421,13 @@ class Model:
     def _general_update(self, l: int) -> list[Equation]:
         t, u = self.n.tag(l)
         inp = ("x_{i}", "xᵢ") if l == 0 else ("a_{i}", "aᵢ")
-        return [
-            Equation("w", Math(rf"w_{{{t}}}^{{\text{{new}}}}", f"w{u}ⁿᵉʷ"), [
-                static_line("symbolic", rf"w_{{{t}}} - \eta \nabla L(w_{{{t}}})", f"w{u} - η·∇L(w{u})"),
-                static_line("symbolic", rf"w_{{{t}}} - \eta \, \delta_{{{t}}} \, {inp[0]}", f"w{u} - η·δ{u}·{inp[1]}")]),
-            Equation("b", Math(rf"b_{{{t}}}^{{\text{{new}}}}", f"b{u}ⁿᵉʷ"), [
-                static_line("symbolic", rf"b_{{{t}}} - \eta \nabla L(b_{{{t}}})", f"b{u} - η·∇L(b{u})"),
-                static_line("symbolic", rf"b_{{{t}}} - \eta \, \delta_{{{t}}}", f"b{u} - η·δ{u}")]),
-        ]
+        d = (rf"\delta_{{{t}}}", f"δ{u}")
+        eqs = []
+        for name, p, p_inp in (("w", (f"w_{{{t}}}", f"w{u}"), inp), ("b", (f"b_{{{t}}}", f"b{u}"), None)):
+            lhs, grad, delta = self.rule_lines(p, d, p_inp)
+            eqs.append(Equation(name, lhs, [static_line("symbolic", grad.latex, grad.text),
+                                            static_line("symbolic", delta.latex, delta.text)]))
+        return eqs
 
     # ---------------------------------------------------------- per step
     def value(self, ref: tuple, trace: Any, k: int) -> float:
@@ -432,12 +442,14 @@ class Model:
             return float(trace.loss[k])
         if kind == "dLda":
             return float(trace.w[l + 1][k][:, idx[0]] @ trace.delta[l + 1][k])
-        if kind == "wn":
-            # the trace's order of operations, so the value equals trace.w_new bit for bit
-            g = trace.delta[l][k][idx[0]] * trace.layer_input(l)[k][idx[1]]
-            return float(trace.w[l][k][idx[0], idx[1]] - trace.learning_rate * g)
-        if kind == "bn":
-            return float(trace.b[l][k][idx[0]] - trace.learning_rate * trace.delta[l][k][idx[0]])
+        if kind in ("wn", "bn"):
+            # the engine's rule on this one parameter, so the value equals trace.w_new bit for bit
+            j, i = idx[0], (idx[1] if kind == "wn" else 0)
+            d = trace.delta[l][k][j:j + 1]
+            if kind == "bn":
+                return float(update.descend(trace.b[l][k][j], d[0], trace.learning_rate))
+            g = update.gradient(d, trace.layer_input(l)[k][i:i + 1])[0, 0]
+            return float(update.descend(trace.w[l][k][j, i], g, trace.learning_rate))
         arr = {"w": trace.w, "b": trace.b, "s": trace.s, "a": trace.a, "d": trace.delta}[kind][l][k]
         return float(arr[tuple(idx)])
 

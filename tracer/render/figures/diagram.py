@@ -45,12 +45,7 @@ def _panels(trace, step: int, which: str) -> list[tuple[str, Params]]:
         raise ValueError(f"step {step} is not recorded: the trace keeps {trace.n_steps} step(s)")
     nl = len(trace.w)
     before = [(trace.w[l][step], trace.b[l][step]) for l in range(nl)]
-    # the update of this one step, w - eta * delta * input (as Trace.w_new, without computing every step)
-    after = []
-    for l in range(nl):
-        d, inp = trace.delta[l][step], trace.layer_input(l)[step]
-        after.append((trace.w[l][step] - trace.learning_rate * (d[:, None] * inp[None, :]),
-                      trace.b[l][step] - trace.learning_rate * d))
+    after = trace.updated(step)  # the update of this one step, by the engine's rule
     k = int(trace.kept[step])
     e, r = k // trace.n_rows, k % trace.n_rows
     panels = [(f"Before step {k} (epoch {e}, row {r})", before),
