@@ -16,7 +16,9 @@ import math
 import zlib
 from dataclasses import dataclass, field
 
-__all__ = ["Canvas", "text_width", "text_box", "box", "escape", "num"]
+from tracer.render.xml import escape
+
+__all__ = ["Canvas", "text_width", "text_box", "box", "num"]
 
 # Helvetica advance widths (1/1000 em) for ASCII 32-126, from Adobe's core-14
 # font metrics; other characters are measured as a digit.
@@ -37,12 +39,6 @@ def text_width(s: str, size: float, bold: bool = False) -> float:
     """Width of ``s`` set in Helvetica at ``size``."""
     units = sum(_WIDTHS[ord(c) - 32] if 32 <= ord(c) < 127 else 556 for c in s)
     return units * size / 1000 * (_BOLD if bold else 1.0)
-
-
-def escape(s: str) -> str:
-    """XML-escape text and attribute values alike (``<``, ``>``, ``&`` and ``"``)."""
-    # by hand: xml.sax.saxutils imports urllib.request, a cost every report would pay
-    return str(s).replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;").replace('"', "&quot;")
 
 
 def num(v: float) -> str:
