@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from tracer.verify.verifier import Traces, format_report, verify_text
 import json
 import sys
+
 from tracer.config import files
 from tracer.errors import CheckFailed
+from tracer.verify import Traces, format_report, verify_text
 
 
 def run(args) -> int:

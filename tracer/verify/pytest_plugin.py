@@ -27,9 +27,9 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 if TYPE_CHECKING:
-    from tracer.verify.verifier import Report
+    from tracer.verify.results import Report
 
-# tracer.verify is imported when a document is checked, not when pytest
+# The verifier is imported when a document is checked, not when pytest
 # loads the plugin: a plain pytest run stays as fast as without mlptrace.
 
 __all__ = ["assert_document", "describe"]
@@ -39,7 +39,7 @@ DOC_SUFFIXES = (".md", ".markdown", ".tex")
 
 def describe(report: "Report", wrong) -> str:
     """A readable diff of the wrong numbers of one document."""
-    from tracer.verify.verifier import UNPARSED, _fmt
+    from tracer.verify.results import UNPARSED, format_value
 
     n = len(wrong)
     out = [f"{report.file}: {n} number{'s' if n != 1 else ''} wrong"]
@@ -50,7 +50,7 @@ def describe(report: "Report", wrong) -> str:
             continue
         out.append(f"    - printed     {r.printed}")
         if r.recomputed is not None:
-            out.append(f"    + recomputed  {_fmt(r.recomputed, r.printed)}")
+            out.append(f"    + recomputed  {format_value(r.recomputed, r.printed)}")
         if r.note:
             out.append(f"      ({r.verdict}: {r.note})")
     return "\n".join(out)
@@ -62,7 +62,8 @@ def assert_document(path: str | os.PathLike, config: str | os.PathLike | None = 
     Raises AssertionError when a step disagrees, or, with
     ``allow_unparsed=False``, when a step cannot be parsed.
     """
-    from tracer.verify.verifier import FAILING, UNPARSED, verify_file
+    from tracer.verify.pipeline import verify_file
+    from tracer.verify.results import FAILING, UNPARSED
 
     report = verify_file(path, None if config is None else str(config))
     wrong = [r for r in report.results if r.verdict in FAILING or (not allow_unparsed and r.verdict == UNPARSED)]

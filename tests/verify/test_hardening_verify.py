@@ -21,8 +21,9 @@ from pathlib import Path
 import pytest
 
 from badinput import assert_no_raw_control, run
+from conftest import ROOT
 
-from tracer.verify.verifier import verify_text
+from tracer.verify import verify_text
 
 HANG_LIMIT = 20  # seconds per case; the fixed code needs well under 2 on each
 
@@ -151,7 +152,7 @@ def test_a_number_float64_cannot_hold_is_not_parsed(tmp_path, printed):
 
 @pytest.mark.parametrize("printed", ["1.000e-400", "1.23e400", "1e" + "9" * 5000])
 def test_an_out_of_range_named_value_with_config(tmp_path, printed):
-    seed = Path(__file__).resolve().parent.parent / "examples" / "seed"
+    seed = ROOT / "examples" / "seed"
     for p in seed.iterdir():
         if p.is_file():
             (tmp_path / p.name).write_bytes(p.read_bytes())

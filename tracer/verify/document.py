@@ -1,0 +1,240 @@
+"""A document read for checking: code and comments blanked, its math spans and their chains, lines, activations named.
+
+Every scan here is linear in the document's size (see each one's docstring
+for the regex it replaces and why): hostile documents are part of the tests.
+"""
+
+from __future__ import annotations
+
+import bisect
+import itertools
+import re
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Iterable
+
+from tracer.verify.chains import Chain, chains_in
+
+
+_ENVS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|displaymath|flalign\*?"
+_OPEN = re.compile(r"\$\$|\\\[|\\\(|\\begin\{(" + _ENVS + r")\}|(?<!\\)\$")
+
+
+def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
+    """Replace each text[start:end] by spaces, keeping newlines (so offsets and lines stay put).
+
+    One pass for all the spans (in order, not overlapping): blanking them one
+    at a time would copy the whole document once per span.
+    """
+    pieces, at = [], 0
+    for start, end in spans:
+        pieces += [text[at:start], re.sub(r"[^\n]", " ", text[start:end])]
+        at = end
+    pieces.append(text[at:])
+    return "".join(pieces)
+
+
+def _fences(text: str) -> Iterable[tuple[int, int]]:
+    """The fenced code blocks, as ``^([ \\t]*)(```+|~~~+)[^\\n]*\\n.*?^[ \\t]*\\2[^\\n]*$`` (re.M, re.S) finds them.
+
+    That regex, when a fence of r backticks is not closed, tries r, r - 1, ... 3
+    and reads to the end of the document each time.  Here: the fence used is the
+    longest the lines below can close, min(r, the longest fence below), closed by
+    the first line below with a fence at least that long; one pass over the lines.
+    """
+    lines = text.split("\n")
+    runs = []  # (fence character, length) at the start of each line, after spaces and tabs
+    for line in lines:
+        body = line.lstrip(" \t")
+        c = body[:1]
+        runs.append((c, len(body) - len(body.lstrip(c))) if c in ("`", "~") else ("", 0))
+    longest_below = {"`": [0] * (len(lines) + 1), "~": [0] * (len(lines) + 1)}
+    for k in range(len(lines) - 1, -1, -1):
+        for c, below in longest_below.items():
+            below[k] = max(below[k + 1], runs[k][1] if runs[k][0] == c else 0)
+    starts = [0] + list(itertools.accumulate(len(line) + 1 for line in lines))
+    i = 0
+    while i < len(lines) - 1:  # the last line has no newline after it, so opens nothing
+        c, r = runs[i]
+        m = min(r, longest_below[c][i + 1]) if r >= 3 else 0
+        if m < 3:
+            i += 1
+            continue
+        j = i + 1
+        while not (runs[j][0] == c and runs[j][1] >= m):
+            j += 1
+        yield starts[i], starts[j] + len(lines[j])
+        i = j + 1
+
+
+def _code_spans(text: str) -> Iterable[tuple[int, int]]:
+    """The inline code spans, as ``(`+)[^`\\n].*?\\1`` finds them, in time linear in the text.
+
+    That regex retries inside a run of backticks it could not close, and each
+    try reads to the end of the line: quadratic on a line of ever shorter runs.
+    From a run of r backticks it fails for r, r - 1, ... until some later run on
+    the line is that long; so the span starts max(r - M, 0) into the run, M the
+    longest later run, and ends in the first later run at least that long.
+    """
+    base = 0
+    for line in text.split("\n"):
+        runs = [(m.start(), m.end() - m.start()) for m in re.finditer(r"`+", line)]
+        longest_after = [0] * (len(runs) + 1)
+        for k in range(len(runs) - 1, -1, -1):
+            longest_after[k] = max(runs[k][1], longest_after[k + 1])
+        i, part = 0, None  # part: what is left of run i after a span ended inside it
+        while i < len(runs):
+            p, r = part or runs[i]
+            part = None
+            m = min(r, longest_after[i + 1])
+            if p + r >= len(line) or m == 0:  # nothing after the run, or no run after it
+                i += 1
+                continue
+            j = i + 1
+            while runs[j][1] < m:
+                j += 1
+            yield base + p + r - m, base + runs[j][0] + m
+            if runs[j][1] > m:
+                part, i = (runs[j][0] + m, runs[j][1] - m), j
+            else:
+                i = j + 1
+        base += len(line) + 1
+
+
+def _hide_code_and_comments(text: str, latex: bool) -> str:
+    if latex:
+        # % starts a comment unless escaped
+        return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
+    out = _blank(text, _fences(text))
+    return _blank(out, list(_code_spans(out)))
+
+
+def math_spans(text: str) -> list[tuple[int, int, bool]]:
+    """(start, end, display) of the content of every math span, in order."""
+    spans = []
+    i = 0
+    # Each closer is looked for once per occurrence: where the last search for
+    # it found it (or that there is none) still holds for a later opener, so
+    # 200,000 unclosed \[ do not each read the rest of the document.
+    found: dict[str, tuple[int, int]] = {}  # closer -> (searched from, found at or -1)
+
+    def find(close: str, start: int) -> int:
+        hit = found.get(close)
+        if hit is not None and hit[0] <= start and (hit[1] < 0 or hit[1] >= start):
+            return hit[1]
+        at = text.find(close, start)
+        found[close] = (start, at)
+        return at
+
+    while True:
+        m = _OPEN.search(text, i)
+        if not m:
+            return spans
+        opener = m.group(0)
+        if opener == "$$":
+            close, display = "$$", True
+        elif opener == "\\[":
+            close, display = "\\]", True
+        elif opener == "\\(":
+            close, display = "\\)", False
+        elif opener.startswith("\\begin"):
+            close, display = "\\end{" + m.group(1) + "}", True
+        else:
+            close, display = "$", False
+        if close == "$":
+            # inline math stays on its line; a lone dollar is just a dollar
+            eol = text.find("\n", m.end())
+            eol = len(text) if eol < 0 else eol
+            end = m.end()
+            while True:
+                end = text.find("$", end, eol)
+                if end < 0 or text[end - 1] != "\\":
+                    break
+                end += 1
+        else:
+            end = find(close, m.end())
+        if end < 0 or end == m.end():
+            i = m.end()
+            continue
+        spans.append((m.end(), end, display))
+        i = end + len(close)
+
+
+class Lines:
+    """The line number (1-based) of an offset in the text, by bisection over the line starts."""
+
+    def __init__(self, text: str):
+        self.starts = [0] + [m.end() for m in re.finditer("\n", text)]
+
+    def __call__(self, offset: int) -> int:
+        return bisect.bisect_right(self.starts, offset)
+
+
+# --------------------------------------------------------------------------
+# which activation a passage is about
+
+_ACT_WORDS = re.compile(r"\b(sigmoid|tanh|relu)\b|\blinear (?=activation|function)", re.I)
+ACTIVATION_SYMBOLS = {"sigmoid": re.compile(r"\\sigma(?![A-Za-z])"), "tanh": re.compile(r"\\tanh(?![A-Za-z])"),
+                "relu": re.compile(r"\\operatorname\{relu\}|\\mathrm\{ReLU\}|\\text\{ReLU\}", re.I)}
+
+
+def _activation_marks(prose: str, line_of: Lines) -> tuple[list[int], list[str | None]]:
+    """Offsets where the prose names an activation, and which; a line naming two says nothing."""
+    by_line: dict[int, list[tuple[int, str]]] = {}
+    for m in _ACT_WORDS.finditer(prose):
+        name = (m.group(1) or "linear").lower()
+        by_line.setdefault(line_of(m.start()), []).append((m.start(), name))
+    offsets, names = [], []
+    for line in sorted(by_line):
+        hits = by_line[line]
+        offsets.append(hits[-1][0])
+        names.append(hits[0][1] if len({n for _, n in hits}) == 1 else None)
+    return offsets, names
+
+
+def _chain_activation(chain: Chain) -> str | None:
+    found = {name for name, rx in ACTIVATION_SYMBOLS.items() if any(rx.search(t.text) for t in chain.terms)}
+    return found.pop() if len(found) == 1 else None
+
+
+# --------------------------------------------------------------------------
+# documents
+
+
+@dataclass
+class Document:
+    path: str
+    text: str
+    lines: list[str]  # with code (and LaTeX comments) blanked
+    chains: list[Chain]
+    line_starts: list[int] = field(default_factory=list)
+    marks: tuple[list[int], list[str | None]] = ((), ())  # where the prose names an activation
+    math_lines: set[int] = field(default_factory=set)  # lines inside display math
+    # indexes built once per document (captions, named ranges, layers, definitions): looked
+    # up per table, never searched for again from each table
+    cache: dict[str, Any] = field(default_factory=dict, repr=False)
+
+    def activation_at(self, line: int) -> str | None:
+        """The activation the prose last named before ``line``."""
+        offsets, names = self.marks
+        k = bisect.bisect_left(offsets, self.line_starts[line - 1]) - 1
+        return names[k] if k >= 0 else None
+
+
+def parse_document(path: str, text: str) -> Document:
+    latex = Path(path).suffix.lower() in (".tex", ".latex", ".ltx")
+    visible = _hide_code_and_comments(text, latex)
+    line_of = Lines(visible)
+    spans = math_spans(visible)
+    chains: list[Chain] = []
+    prose = _blank(visible, ((start, end) for start, end, _ in spans))
+    math_lines: set[int] = set()
+    for start, end, display in spans:
+        chains.extend(chains_in(visible[start:end], start, line_of))
+        if display:
+            math_lines.update(range(line_of(start) - 1, line_of(end) + 2))  # with the $$ lines
+    offsets, names = _activation_marks(prose, line_of)
+    for c in chains:
+        k = bisect.bisect_left(offsets, c.start) - 1
+        c.activation = _chain_activation(c) or (names[k] if k >= 0 else None)
+    return Document(path, text, visible.split("\n"), chains, line_of.starts, (offsets, names), math_lines)

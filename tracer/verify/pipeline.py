@@ -1,0 +1,37 @@
+"""verify_text and verify_file: read the document, find its tables, run every check in turn (the one list a new check joins)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from tracer.config import files
+from tracer.verify.chains import check_chains
+from tracer.verify.document import parse_document
+from tracer.verify.quantities import Traces, check_config
+from tracer.verify.results import Report
+from tracer.verify.tables.descent import check_gd_table
+from tracer.verify.tables.find import find_tables
+from tracer.verify.tables.nodes import check_node_tables
+from tracer.verify.tables.normalisation import check_minmax_lines, check_normalisation
+
+__all__ = ["verify_text", "verify_file"]
+
+
+def verify_text(path: str, text: str, config: str | None = None, traces: Traces | None = None) -> Report:
+    doc = parse_document(path, text)
+    tables = find_tables(doc)
+    results = check_chains(doc.chains)
+    for t in tables:
+        results.extend(check_gd_table(doc, t))
+    results.extend(check_normalisation(doc, tables))
+    results.extend(check_minmax_lines(doc))
+    results.extend(check_node_tables(doc, tables))
+    if config is not None or traces is not None:
+        results.extend(check_config(doc, traces or Traces(config), tables))
+    results.sort(key=lambda r: r.line)
+    return Report(path, results, config is not None or traces is not None)
+
+
+def verify_file(path: str | Path, config: str | None = None) -> Report:
+    """Check one document (and, with ``config``, its named numbers against that config)."""
+    return verify_text(str(path), files.read_text(path, "document"), config)
