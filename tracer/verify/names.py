@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import re
 
-
 _NAME = re.compile(r"^(s|a|y|\\delta|w|b)_(h(?:_?\d+)?|o)((?:\[\d+\])*)(_?new)?$")
 
 

@@ -13,6 +13,7 @@ from tracer.verify.arith import Interval, Neg, Num, is_matrix, number_band
 
 
 def squash(text: str) -> str:
+    """A term as a result shows it: on one line, each run of white space one space."""
     return re.sub(r"\s+", " ", text).strip()
 
 
@@ -24,6 +25,7 @@ def is_bare_number(tree) -> bool:
 
 
 def bare_text(tree) -> str:
+    """The digits of a bare number as the document printed them, with its sign."""
     num = tree if isinstance(tree, Num) else tree.x
     return ("-" if isinstance(tree, Neg) else "") + num.text
 
@@ -47,6 +49,7 @@ def compare(a, b) -> tuple[bool, str]:
 
 
 def slip_note(recomputed: Interval, printed: Interval) -> str:
+    """Why a recomputed value cannot be the printed one, in the terms of the two ranges."""
     if recomputed.lo == recomputed.hi:
         return f"{recomputed.mid:.7g} is outside the printed value's rounding, {printed.lo:.7g}..{printed.hi:.7g}"
     return f"the inputs as printed allow only {recomputed.lo:.7g}..{recomputed.hi:.7g}"
