@@ -15,9 +15,8 @@ from typing import Any, Iterable
 
 from tracer.verify.chains import Chain, chains_in
 
-
-_ENVS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|displaymath|flalign\*?"
-_OPEN = re.compile(r"\$\$|\\\[|\\\(|\\begin\{(" + _ENVS + r")\}|(?<!\\)\$")
+# --------------------------------------------------------------------------
+# code and comments, blanked so that nothing in them is read as math
 
 
 def _blank(text: str, spans: Iterable[tuple[int, int]]) -> str:
@@ -109,6 +108,13 @@ def _hide_code_and_comments(text: str, latex: bool) -> str:
     return _blank(out, list(_code_spans(out)))
 
 
+# --------------------------------------------------------------------------
+# math spans
+
+_ENVS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|displaymath|flalign\*?"
+_OPEN = re.compile(r"\$\$|\\\[|\\\(|\\begin\{(" + _ENVS + r")\}|(?<!\\)\$")
+
+
 def math_spans(text: str) -> list[tuple[int, int, bool]]:
     """(start, end, display) of the content of every math span, in order."""
     spans = []
@@ -175,7 +181,7 @@ class Lines:
 
 _ACT_WORDS = re.compile(r"\b(sigmoid|tanh|relu)\b|\blinear (?=activation|function)", re.I)
 ACTIVATION_SYMBOLS = {"sigmoid": re.compile(r"\\sigma(?![A-Za-z])"), "tanh": re.compile(r"\\tanh(?![A-Za-z])"),
-                "relu": re.compile(r"\\operatorname\{relu\}|\\mathrm\{ReLU\}|\\text\{ReLU\}", re.I)}
+                      "relu": re.compile(r"\\operatorname\{relu\}|\\mathrm\{ReLU\}|\\text\{ReLU\}", re.I)}
 
 
 def _activation_marks(prose: str, line_of: Lines) -> tuple[list[int], list[str | None]]:

@@ -118,7 +118,7 @@ def check_gd_table(doc: Document, table: Table) -> list[Result]:
         except EvalError:
             return
         results.append(cell_result(cell, value, f"f({', '.join(point[v][0] for v in names)}) {where}",
-                                    [point[v][1] for v in names]))
+                                   [point[v][1] for v in names]))
 
     if start is not None and has_f and f_def is not None and "f" in start:
         f_at(start, start["f"], "at the start")

@@ -160,5 +160,5 @@ def check_minmax_lines(doc: Document) -> list[Result]:
         col, lo, hi = columns[latest[label]]
         for word, printed, true in (("min", m.group(2), lo), ("max", m.group(3), hi)):
             results.append(cell_result((printed, k), Interval.of(true), f"{word} of {label} in the dataset at line {at}",
-                                        [l for _, l in col]))
+                                       [l for _, l in col]))
     return results
