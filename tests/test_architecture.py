@@ -131,7 +131,6 @@ def test_heavy_libraries_stay_at_the_edges(forbidden, where):
             assert not any(d == forbidden or d.startswith(forbidden + ".") for d in deps), f"{name} imports {forbidden}"
 
 
-@pytest.mark.xfail(strict=True, reason="figures.contour still takes gd's Descent (being fixed)")
 def test_figures_take_plain_callables():
     for name, path in modules().items():
         if name.startswith("tracer.render.figures"):

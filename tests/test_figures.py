@@ -20,7 +20,7 @@ import numpy as np
 import pytest
 
 from tracer.config import schema as config
-from tracer.render import figures
+from tracer.render import drawings, figures
 from tracer.explain import descent as gd
 from tracer.render.figures import contour
 from tracer.render.figures import curve
@@ -125,7 +125,7 @@ def shown_weights(root: ET.Element, panel: int, n_panels: int) -> dict:
 
 
 def test_seed_diagram_shows_every_label_and_the_documents_initial_weights(seed):
-    root = parse(figures.network_svg(seed, which="before"))
+    root = parse(drawings.network_svg(seed, which="before"))
     words = texts(root)
     for label in ["i0", "i1", "z0", "x0", "x1", "h0", "h1", "h2", "y0"]:
         assert label in words
@@ -138,7 +138,7 @@ def test_seed_diagram_shows_every_label_and_the_documents_initial_weights(seed):
 
 def test_seed_diagram_after_the_update_matches_a_hand_calculation(seed):
     (Wh, bh), (Wo, bo) = hand_step()
-    root = parse(figures.network_svg(seed, which="both"))
+    root = parse(drawings.network_svg(seed, which="both"))
     before, after = shown_weights(root, 0, 2), shown_weights(root, 1, 2)
     assert before[(0, 0, 0)] == "-0.5000"
     expect = {(0, j, i): f"{Wh[j][i]:.4f}" for j in range(3) for i in range(2)}
@@ -154,12 +154,12 @@ def test_seed_diagram_after_the_update_matches_a_hand_calculation(seed):
 
 
 def test_digits_follow_the_report_precision(seed):
-    root = parse(figures.network_svg(seed, which="before", digits=2))
+    root = parse(drawings.network_svg(seed, which="before", digits=2))
     assert sorted(set(texts(root, "weight"))) == ["-0.50", "-1.00", "0.00", "0.50", "1.00"]
 
 
 def test_each_weight_label_sits_on_its_own_edge_and_along_it(big):
-    root = parse(figures.network_svg(big, which="before"))
+    root = parse(drawings.network_svg(big, which="before"))
     edges = {(e.get("data-layer"), e.get("data-node"), e.get("data-input")): path_points(e.get("d"))[0]
              for e in of_class(root, "edge")}
     assert len(edges) == 3 * 5 + 5 * 4 + 4 * 2
@@ -177,7 +177,7 @@ def test_each_weight_label_sits_on_its_own_edge_and_along_it(big):
 
 
 def test_weight_labels_do_not_overlap(big):
-    root = parse(figures.network_svg(big, which="before"))
+    root = parse(drawings.network_svg(big, which="before"))
     boxes = [[tuple(map(float, p.split(","))) for p in e.get("points").split()]
              for e in root.iter(SVG + "polygon") if e.get("fill") == "#ffffff"]
     assert len(boxes) == 43 + 11  # one white box behind each weight and each bias
@@ -188,7 +188,7 @@ def test_weight_labels_do_not_overlap(big):
 def test_large_layers_colour_and_size_edges_with_a_legend(tmp_path):
     rows = [[i + k for i in range(7)] + [0.5] for k in range(3)]
     trace, _ = record(config.load(write_config(tmp_path / "wide.toml", [f"i{i}" for i in range(7)], [3], ["z"], rows)))
-    root = parse(figures.network_svg(trace, which="after"))
+    root = parse(drawings.network_svg(trace, which="after"))
     assert of_class(root, "weight") == []
     edges = of_class(root, "edge")
     assert len(edges) == 7 * 3 + 3
@@ -205,17 +205,17 @@ def test_large_layers_colour_and_size_edges_with_a_legend(tmp_path):
 
 
 def test_initial_and_final_panels_show_the_runs_own_weights(seed):
-    final = parse(figures.network_svg(seed, which="final"))
+    final = parse(drawings.network_svg(seed, which="final"))
     w = seed.final[1][0][0]
     assert shown_weights(final, 0, 1)[(1, 0, 1)] == f"{w[1]:.4f}"
-    assert texts(parse(figures.network_svg(seed, which="initial")), "weight")[0] == "-0.5000"
+    assert texts(parse(drawings.network_svg(seed, which="initial")), "weight")[0] == "-0.5000"
 
 
 def test_bad_choices_are_refused_with_the_allowed_values(seed):
     with pytest.raises(ValueError, match="before, after, both"):
-        figures.network_svg(seed, which="middle")
+        drawings.network_svg(seed, which="middle")
     with pytest.raises(ValueError, match="not recorded"):
-        figures.network_svg(seed, step=seed.n_steps)
+        drawings.network_svg(seed, step=seed.n_steps)
 
 
 # ------------------------------------------------------------- escaping
@@ -225,7 +225,7 @@ def test_hostile_labels_are_escaped_everywhere(tmp_path):
     labels = ['a<b', 'c&d']
     out = ['say "hi" & <bye>']
     trace, _ = record(config.load(write_config(tmp_path / "h.toml", labels, [2], out, [[1, 2, 0.5], [2, 1, 0.2]])))
-    svg = figures.network_svg(trace)
+    svg = drawings.network_svg(trace)
     assert "a&lt;b" in svg and "c&amp;d" in svg and "say &quot;hi&quot; &amp; &lt;bye&gt;" in svg
     assert "a<b" not in svg and 'say "hi"' not in svg
     root = parse(svg)
@@ -289,7 +289,7 @@ DOC_PATH = [(3.0, 4.0), (2.4, 3.2), (1.92, 2.56), (1.536, 2.048)]
 
 
 def test_default_gd_picture_passes_through_the_documents_points():
-    root = parse(figures.gd_svg())
+    root = parse(drawings.gd_svg())
     to_x, to_y = axis_maps(root)
     dots = [(to_x(float(c.get("cx"))), to_y(float(c.get("cy")))) for c in of_class(root, "step")]
     line = [(to_x(px), to_y(py)) for px, py in path_points(of_class(root, "path")[0].get("d"))[0]]
@@ -302,7 +302,7 @@ def test_default_gd_picture_passes_through_the_documents_points():
 
 
 def test_contours_of_the_bowl_are_circles():
-    root = parse(figures.gd_svg())
+    root = parse(drawings.gd_svg())
     to_x, to_y = axis_maps(root)
     lines = of_class(root, "contour")
     assert len(lines) >= 8
@@ -329,7 +329,7 @@ def test_marching_squares_closes_a_ring_and_resolves_a_saddle():
 
 def test_gd_picture_of_any_two_variable_function_from_descend():
     d = gd.descend("sin(a) + (b-1)^2/4", {"a": 2.5, "b": -2}, 0.3, 12)
-    root = parse(figures.gd_svg(d))
+    root = parse(drawings.gd_svg(d))
     to_x, to_y = axis_maps(root)
     dots = [(to_x(float(c.get("cx"))), to_y(float(c.get("cy")))) for c in of_class(root, "step")]
     # an independent descent: grad = (cos a, (b - 1) / 2)
@@ -340,7 +340,7 @@ def test_gd_picture_of_any_two_variable_function_from_descend():
     assert np.allclose(dots, expect, atol=1e-3)
     assert texts(root, "xtick-label") and "a" in texts(root) and "b" in texts(root)
     with pytest.raises(ValueError, match="two variables"):
-        figures.gd_svg(gd.descend("x^2", {"x": 1}, 0.1, 2))
+        drawings.gd_svg(gd.descend("x^2", {"x": 1}, 0.1, 2))
 
 
 # ---------------------------------------------------------------- PDF
@@ -352,7 +352,7 @@ def pdf_text(pdf: bytes) -> str:
 
 
 def test_pdf_is_well_formed_and_shows_the_same_numbers(seed):
-    pdf = figures.network_pdf(seed)
+    pdf = drawings.network_pdf(seed)
     assert pdf.startswith(b"%PDF-1.4") and pdf.rstrip().endswith(b"%%EOF")
     # every cross-reference entry points at the object it names
     xref = int(re.search(rb"startxref\n(\d+)", pdf).group(1))
@@ -362,7 +362,7 @@ def test_pdf_is_well_formed_and_shows_the_same_numbers(seed):
     body = pdf_text(pdf)
     for v in ["-0.5000", "-1.0000", "0.5000", "-0.4994", "0.5042", "b 0.5096", "i0", "z0", "h2"]:
         assert f"({v}) Tj" in body
-    assert figures.network_pdf(seed) == pdf  # deterministic: no dates, no ids
+    assert drawings.network_pdf(seed) == pdf  # deterministic: no dates, no ids
 
 
 def test_pdf_text_is_escaped_and_kept_to_its_encoding():
@@ -372,8 +372,8 @@ def test_pdf_text_is_escaped_and_kept_to_its_encoding():
 
 def test_pdflatex_includes_the_figures(seed, tmp_path):
     pdflatex = require_tool("pdflatex")
-    for name, data in [("net", figures.network_pdf(seed)), ("loss", figures.loss_pdf(seed, log=True)),
-                       ("gd", figures.gd_pdf())]:
+    for name, data in [("net", drawings.network_pdf(seed)), ("loss", figures.loss_pdf(seed, log=True)),
+                       ("gd", drawings.gd_pdf())]:
         (tmp_path / f"{name}.pdf").write_bytes(data)
     (tmp_path / "doc.tex").write_text(
         "\\documentclass{article}\\usepackage{graphicx}\\begin{document}\n"
@@ -387,9 +387,9 @@ def test_pdflatex_includes_the_figures(seed, tmp_path):
 
 def test_every_svg_is_well_formed(seed, big):
     d = gd.descend("(1-x)^2 + 100*(y-x^2)^2", {"x": -1.2, "y": 1}, 0.001, 100)
-    for svg in [figures.network_svg(seed), figures.network_svg(big, stack=True),
-                figures.network_svg(big, labelled=False), figures.network_svg(big, which="initial"),
-                figures.loss_svg(seed), figures.loss_svg(big, log=True), figures.gd_svg(), figures.gd_svg(d)]:
+    for svg in [drawings.network_svg(seed), drawings.network_svg(big, stack=True),
+                drawings.network_svg(big, labelled=False), drawings.network_svg(big, which="initial"),
+                figures.loss_svg(seed), figures.loss_svg(big, log=True), drawings.gd_svg(), drawings.gd_svg(d)]:
         root = parse(svg)
         assert root.tag == SVG + "svg" and float(root.get("width")) > 0
 

@@ -17,7 +17,7 @@ from tracer.config import schema as config
 from tracer.explain import model as model_mod
 from tracer.explain import printing
 from tracer.config.run import record
-from tracer.explain.numbers import fmt
+from tracer.core.numbers import fmt
 from tracer.explain.printing import ROW_WIDTH
 from tracer.explain.sections import explain
 

@@ -17,13 +17,13 @@ from rich.text import Text
 from tests.conftest import EXAMPLES, require_tool
 from tracer import cli
 from tracer.cli.walk import prepare
+from tracer.explain.notation import Names
 from tracer.render.walkthrough import (
     NetworkDiagram,
     Page,
     Pager,
     Section,
     build,
-    node_names,
     print_all,
     wrap_math,
 )
@@ -241,7 +241,7 @@ def test_a_large_network_shows_one_node_in_full_and_the_rest_in_tables():
 
 def test_the_document_network_drawn_in_text():
     layers = [2, 3, 1]
-    diagram = NetworkDiagram(layers, node_names(layers, ["i0", "i1"], ["z0"]), ["sigmoid", "sigmoid"], ["z0"])
+    diagram = NetworkDiagram(layers, Names(layers).terminal_nodes(["i0", "i1"]), ["sigmoid", "sigmoid"], ["z0"])
     assert diagram.lines() == [
         "input     hidden      output",
         "          sigmoid     sigmoid",
@@ -255,7 +255,7 @@ def test_the_document_network_drawn_in_text():
 
 def test_a_large_layer_is_drawn_with_its_first_and_last_nodes():
     layers = [2, 15, 1]
-    diagram = NetworkDiagram(layers, node_names(layers, ["a", "b"], ["c"]), ["tanh", "relu"], ["c"])
+    diagram = NetworkDiagram(layers, Names(layers).terminal_nodes(["a", "b"]), ["tanh", "relu"], ["c"])
     text = "\n".join(diagram.lines())
     for shown in ("h[0]", "h[1]", "h[2]", "h[13]", "h[14]", "⋮ 10 more"):
         assert shown in text
@@ -265,7 +265,7 @@ def test_a_large_layer_is_drawn_with_its_first_and_last_nodes():
 
 def test_a_diagram_too_wide_for_the_terminal_becomes_a_list():
     layers = [2, 3, 3, 3, 3, 3, 3, 3, 1]
-    names = node_names(layers, ["i0", "i1"], ["z0"])
+    names = Names(layers).terminal_nodes(["i0", "i1"])
     diagram = NetworkDiagram(layers, names, ["sigmoid"] * 8, ["z0"])
     assert max(len(line) for line in diagram.lines()) > 80
     console = Console(record=True, width=80, file=io.StringIO())

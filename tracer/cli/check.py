@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tracer.explain.gradcheck import MAX_STEPS, SUMMARY_OVER, gradient_check, number
+from tracer.core.numbers import error, gradient
+from tracer.explain.gradcheck import MAX_STEPS, SUMMARY_OVER, gradient_check
 import argparse
 import math
 from typing import Any
@@ -53,8 +54,8 @@ def run(args: argparse.Namespace) -> int:
             table.add_column(h, justify="left" if h in ("layer", "parameter") else "right")
         for s in res.per_layer():
             w = s.worst
-            table.add_row(*([str(s.step)] if res.steps > 1 else []), s.name, str(s.count), _e(w.error),
-                          w.name, number(w.engine), number(w.fd), number(w.sympy))
+            table.add_row(*([str(s.step)] if res.steps > 1 else []), s.name, str(s.count), error(w.error),
+                          w.name, gradient(w.engine), gradient(w.fd), gradient(w.sympy))
         _print(console, table)
     rows = res.rows if not many else sorted(res.failures, key=lambda r: -r.error if r.error == r.error else -math.inf)[:20]
     if rows:
@@ -63,8 +64,8 @@ def run(args: argparse.Namespace) -> int:
                                                         "relative error", ""]:
             table.add_column(h, justify="left" if h in ("parameter", "") else "right")
         for r in rows:
-            table.add_row(*([str(r.step)] if res.steps > 1 else []), r.name, number(r.engine), number(r.fd), number(r.sympy),
-                          _e(r.error), ("ok" if r.ok else "MISMATCH") + (" (kink)" if r.kink else ""))
+            table.add_row(*([str(r.step)] if res.steps > 1 else []), r.name, gradient(r.engine), gradient(r.fd), gradient(r.sympy),
+                          error(r.error), ("ok" if r.ok else "MISMATCH") + (" (kink)" if r.kink else ""))
         _print(console, table)
     for note in res.notes:
         console.print(f"note: {note}", markup=False)
@@ -72,9 +73,3 @@ def run(args: argparse.Namespace) -> int:
         raise CheckFailed(f"gradient check: {res.summary()}")
     console.print(res.summary().capitalize() + ".", markup=False)
     return 0
-
-
-def _e(v: float) -> str:
-    return "—" if math.isnan(v) else f"{v:.1e}"
-
-

@@ -11,6 +11,7 @@ from tracer.config import schema as config_mod
 from tracer.config import files
 from tracer.core.dataset import MinMax
 from tracer.core.engine import MLP
+from tracer.core.numbers import fixed  # the commands' losses, re-exported for train and test
 from tracer.errors import InputError
 
 __all__ = ["load_config", "output_file", "output_dir", "network_and_minmax", "in_range", "stdout_console", "fixed"]
@@ -36,10 +37,6 @@ def stdout_console():
     from tracer.render.terminal import console
 
     return console()
-
-
-def fixed(v: float, digits: int = 5) -> str:
-    return f"{v:.{digits}f}"
 
 
 def output_dir(path: str, inputs: list[str]) -> tuple[Path, list[Path]]:

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from tracer.explain.descent import table_cell, descend, parse, parse_point
+from tracer.core.numbers import cell
+from tracer.explain.descent import descend, parse, parse_point
 import argparse
 from tracer.errors import InputError
 
@@ -27,9 +28,9 @@ def run(args: argparse.Namespace) -> int:
     d = descend(args.expr, start, args.lr, args.steps)
     if svg:
         from tracer.config.files import atomic_write
-        from tracer.render import figures
+        from tracer.render import drawings
 
-        atomic_write(svg, figures.gd_svg(d, digits=digits))
+        atomic_write(svg, drawings.gd_svg(d, digits=digits))
 
     console = make_console()
     for line in d.plain_lines():
@@ -42,7 +43,7 @@ def run(args: argparse.Namespace) -> int:
     for h in header:
         table.add_column(h, justify="right")
     for k, row in enumerate(rows):
-        table.add_row(str(k), *(table_cell(v, digits) for v in row))
+        table.add_row(str(k), *(cell(v, digits) for v in row))
     # Never squeeze numbers into "0.1…": a table wider than the terminal is
     # printed at its full width and left to wrap.
     width = Measurement.get(console, console.options.update_width(10_000), table).maximum

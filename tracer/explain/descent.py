@@ -35,6 +35,7 @@ a non-finite value stops the descent with NumericalError (exit status 3).
 
 from __future__ import annotations
 
+import functools
 import keyword
 import math
 import re
@@ -45,6 +46,7 @@ import sympy as sp
 from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
+from tracer.core.numbers import short
 from tracer.errors import InputError, NumericalError
 from tracer.config.files import parse_number
 
@@ -399,7 +401,7 @@ class Descent:
                 chain.append(rule)
             lines.append(" = ".join(chain))
         lines.append(
-            f"with η = {_num(self.lr)}: "
+            f"with η = {short(self.lr)}: "
             + ", ".join(f"{s.name}_new = {p(self.update_at_lr[s.name], s)}" for s in self.symbols)
         )
         return lines
@@ -439,7 +441,7 @@ class Descent:
         s = self._symbol(var)
         x = sp.latex(s)
         # \cdot between factors, so 2 times 0.1 never reads as "2 0.1"
-        shown = _latex_rule(self.update_rules[var], s, symbol_names={ETA: _num(self.lr)}, mul_symbol="dot")
+        shown = _latex_rule(self.update_rules[var], s, symbol_names={ETA: short(self.lr)}, mul_symbol="dot")
         return rf"{x}_{{new}} &= {shown} \\" "\n" rf"&= {_latex_rule(self.update_at_lr[var], s)}"
 
     def _symbol(self, var: str) -> sp.Symbol:
@@ -447,6 +449,27 @@ class Descent:
             if s.name == var:
                 return s
         raise KeyError(f"{var!r} is not a variable of {self.text!r}")
+
+    def picture(self) -> dict[str, Any]:
+        """What ``tracer.render.figures.descent`` draws, as plain data: ``f(X, Y)`` on numpy grids,
+        the points visited (the start, then each step's new point), the label, the axes' names and eta."""
+        if len(self.variables) != 2:
+            raise ValueError(f"the picture needs a function of two variables; {self.text!r} has {len(self.variables)}")
+        from tracer.explain.printing import lambdify_numpy
+
+        path = [tuple(self.start[v] for v in self.variables)] + [tuple(st.new[v] for v in self.variables)
+                                                                 for st in self.rows]
+        return {"f": lambdify_numpy(self.symbols, self.expr, dummify=True), "path": path,
+                "label": f"{self.f_label()} = {self.text}", "names": self.variables, "lr": self.lr}
+
+
+PARABOLOID = ("x^2 + y^2", {"x": 3.0, "y": 4.0}, 0.1, 10)  # the document's example: f, start, eta, steps
+
+
+@functools.lru_cache(maxsize=1)
+def paraboloid() -> Descent:
+    """The document's gradient descent: x^2 + y^2 from (3, 4), eta 0.1, 10 steps (descend is deterministic)."""
+    return descend(*PARABOLOID)
 
 
 def _nodes(e: Any, budget: int) -> int:
@@ -561,7 +584,7 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
     p = [x0[n] for n in names]
     f0 = value(f_num, p)
     d = Descent(expr_text, expr, syms, grad, rules, at_lr, float(lr), x0, f0)
-    where = ", ".join(f"{n}={_num(v)}" for n, v in x0.items())
+    where = ", ".join(f"{n}={short(v)}" for n, v in x0.items())
     if not math.isfinite(f0):
         what = "is infinite" if math.isinf(f0) else "is not defined"
         raise InputError("command line", "--at", f"f {what} at {where}")
@@ -569,7 +592,7 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
         g = [value(fn, p) for fn in g_num]
         bad = [n for n, gv in zip(names, g) if not math.isfinite(gv)]
         if bad:
-            here = ", ".join(f"{n}={_num(v)}" for n, v in zip(names, p))
+            here = ", ".join(f"{n}={short(v)}" for n, v in zip(names, p))
             what = "is infinite" if math.isinf(g[names.index(bad[0])]) else "is not defined"
             msg = f"∂f/∂{bad[0]} {what} at {here}"
             if k == 1:
@@ -580,9 +603,9 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
         new = [pv - lr * gv for pv, gv in zip(p, g)]
         fk = value(f_num, new)
         if not all(math.isfinite(v) for v in new) or math.isinf(fk):
-            msg = f"the values overflow (the learning rate {_num(lr)} may be too large)"
+            msg = f"the values overflow (the learning rate {short(lr)} may be too large)"
         elif math.isnan(fk):
-            there = ", ".join(f"{n}={_num(v)}" for n, v in zip(names, new))
+            there = ", ".join(f"{n}={short(v)}" for n, v in zip(names, new))
             msg = f"the step lands at {there}, where f is not defined"
         else:
             msg = ""
@@ -628,7 +651,7 @@ class _PlainPrinter(StrPrinter):
         return "η" if expr == ETA else super()._print_Symbol(expr)
 
     def _print_Float(self, expr: Any) -> str:
-        return _num(float(expr))
+        return short(float(expr))
 
 
 class _PlainRule(_RuleOrder, _PlainPrinter):
@@ -651,19 +674,3 @@ def _latex_rule(e: Any, lead: sp.Symbol, **settings: Any) -> str:
     printer = _LatexRule(settings)
     printer.lead, printer.top = lead, e
     return printer.doprint(e)
-
-
-def _num(v: float) -> str:
-    """A number as short as it reads: 0.1, 3, 2.5e-07."""
-    return format(v, ".10g")
-
-
-def table_cell(v: float | None, digits: int) -> str:
-    if v is None:
-        return ""
-    if abs(v) >= 1e12:  # a diverging run: 1.0142e+306, not 306 digits
-        return f"{v:.{digits}e}"
-    s = f"{v:.{digits}f}"
-    return s[1:] if s.startswith("-") and float(s) == 0 else s  # no "-0.0000"
-
-

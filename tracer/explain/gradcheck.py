@@ -46,6 +46,7 @@ from typing import Any, Sequence
 
 import numpy as np
 
+from tracer.core.numbers import gradient
 from tracer.config.schema import Config
 from tracer.core.engine import MLP
 from tracer.core.trace import Trace
@@ -129,7 +130,7 @@ class CheckResult:
                     f"the largest relative error is {w.error:.1e} ({at})")
         bad = len(self.failures)
         return (f"{bad} of {n} gradients disagree beyond {self.rtol:g} (relative); worst {at}: "
-                f"engine {number(w.engine)}, finite difference {number(w.fd)}, sympy {number(w.sympy)}")
+                f"engine {gradient(w.engine)}, finite difference {gradient(w.fd)}, sympy {gradient(w.sympy)}")
 
 
 def _badness(r: GradRow) -> float:
@@ -378,14 +379,3 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
                      f"activation), so they were compared with the finite difference only: "
                      + ", ".join(unevaluable[:8]) + (" ..." if len(unevaluable) > 8 else ""))
     return CheckResult(rows, [names.layer_name(l) for l in range(len(layers) - 1)], steps, symbolic, RTOL, notes)
-
-
-# ---------------------------------------------------------------------------
-# the command
-
-
-def number(v: float) -> str:
-    """A gradient as the summary and the table show it: 10 significant digits, an em dash for NaN."""
-    if math.isnan(v):
-        return "—"
-    return "0" if v == 0 else f"{v:.10g}"  # sympy's exact zero may come out as -0.0

@@ -11,8 +11,8 @@ import sympy as sp
 
 from tracer.core import activations as acts
 from tracer.core import update
-from tracer.explain.notation import TEXT_FUNCTION, Names
-from tracer.explain.numbers import fmt
+from tracer.explain.notation import Names, function
+from tracer.core.numbers import fmt
 from tracer.explain.pieces import Equation, Line, Math
 from tracer.explain.printing import (
     FEW,
@@ -134,11 +134,13 @@ class Model:
         name = self.acts[l]
         if name == "linear":
             return arg
-        return Math(rf"{acts.get(name).symbol}({arg.latex})", f"{TEXT_FUNCTION[name]}({arg.text})")
+        tex, txt = function(name)
+        return Math(rf"{tex}({arg.latex})", f"{txt}({arg.text})")
 
     def f_prime(self, l: int, arg: Math) -> Math:
         name = self.acts[l]
-        return Math(rf"{acts.get(name).symbol}'({arg.latex})", f"{TEXT_FUNCTION[name]}'({arg.text})")
+        tex, txt = function(name)
+        return Math(rf"{tex}'({arg.latex})", f"{txt}'({arg.text})")
 
     def df_out(self, l: int, j: int) -> Any:
         """f'(s) in terms of the node's output, as the document writes it."""

@@ -13,7 +13,7 @@ import sympy as sp
 from sympy.printing.latex import latex as _sympy_latex
 from sympy.printing.str import StrPrinter
 
-from tracer.explain.numbers import fmt, slot
+from tracer.core.numbers import fmt, slot
 from tracer.explain.pieces import Line, Math
 
 __all__ = ["FEW", "ROW_WIDTH"]

@@ -85,7 +85,7 @@ import sympy as sp
 
 from tracer.explain.model import model
 from tracer.explain.notation import Names
-from tracer.explain.numbers import fmt
+from tracer.core.numbers import fixed, fmt
 from tracer.explain.pieces import (
     Cell,
     Equation,
@@ -313,14 +313,10 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
     return Explanation(sections, trace, k, digits, facts)
 
 
-PARABOLOID = ("x^2 + y^2", {"x": 3.0, "y": 4.0}, 0.1, 10)  # the document's example: f, start, eta, steps
-
-
-@functools.lru_cache(maxsize=1)
 def _descent() -> Any:
-    from tracer.explain.descent import descend
+    from tracer.explain.descent import paraboloid
 
-    return descend(*PARABOLOID)
+    return paraboloid()
 
 
 def _paraboloid(digits: int) -> tuple[Table, dict[str, Any]]:
@@ -332,7 +328,7 @@ def _paraboloid(digits: int) -> tuple[Table, dict[str, Any]]:
     head.append(Math(f"f({', '.join(d.variables)})", d.f_label()))
     _, rows = d.table()
     # fixed decimals, as the document's table prints them
-    cells = [[str(i), *[Math(f"{v:.{digits}f}", f"{v:.{digits}f}") if v is not None else "" for v in row]]
+    cells = [[str(i), *[Math(fixed(v, digits), fixed(v, digits)) if v is not None else "" for v in row]]
              for i, row in enumerate(rows)]
     facts = {
         "expr": d.text, "start": dict(d.start), "lr": d.lr, "steps": len(d.rows),

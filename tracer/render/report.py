@@ -763,19 +763,19 @@ def draw_figures(expl: Explanation, kind: str = "svg", stack: bool | None = None
     keeps it at most WIDE_FIGURE wide; ``loss``: the loss per epoch, the
     iterations of the loss table marked; ``gd``: the gradient-descent section's descent.
     """
-    from tracer.render import figures
+    from tracer.render import drawings, figures
     from tracer.explain.descent import descend
 
     t, k, digits = expl.trace, expl.step, expl.digits
     f = expl.section("gradient_descent").facts
-    net = figures.network(t, step=k, digits=digits, which="both", stack=bool(stack))
+    net = drawings.network(t, step=k, digits=digits, which="both", stack=bool(stack))
     if stack is None and net.width > WIDE_FIGURE:
-        net = figures.network(t, step=k, digits=digits, which="both", stack=True)
+        net = drawings.network(t, step=k, digits=digits, which="both", stack=True)
     canvases = {
         "network": net,
         "loss": figures.loss(t),
         # the very descent the section tabulates (descend is deterministic)
-        "gd": figures.descent(descend(f["expr"], f["start"], f["lr"], f["steps"]), digits=digits),
+        "gd": drawings.descent(descend(f["expr"], f["start"], f["lr"], f["steps"]), digits=digits),
     }
     return {name: c.svg() if kind == "svg" else c.pdf() for name, c in canvases.items()}
 
@@ -787,10 +787,10 @@ def _inline_figures(expl: Explanation) -> dict[str, Markup]:
     shrinks it to at most about half size and scrolls what is left sideways,
     so its small text stays readable.
     """
-    from tracer.render import figures
+    from tracer.render import drawings
 
     figs = draw_figures(expl)
-    figs["network_stacked"] = figures.network_svg(expl.trace, expl.step, expl.digits, "both", stack=True)
+    figs["network_stacked"] = drawings.network_svg(expl.trace, expl.step, expl.digits, "both", stack=True)
     return {k: Markup(f'<div class="fig" style="--w:{_svg_width(v):.0f}px">{v}</div>') for k, v in figs.items()}
 
 

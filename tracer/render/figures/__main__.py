@@ -16,7 +16,8 @@ from tracer.config import schema as config
 from tracer.config import files
 from tracer.config import run
 from tracer.errors import InputError, visible
-from tracer.render.figures import descent, loss, network
+from tracer.render.drawings import descent, network
+from tracer.render.figures import loss
 
 
 def main(argv: list[str]) -> int:

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from collections import defaultdict
-from typing import Any, Callable, Sequence
+from typing import Callable, Sequence
 
 import numpy as np
 
@@ -16,11 +16,11 @@ PATH, LOW, HIGH = "#d62728", (0x08, 0x30, 0x6B), (0xA6, 0xC8, 0xE0)
 
 
 def descent(
-    f: Callable[[np.ndarray, np.ndarray], np.ndarray] | Any | None = None,
-    path: Sequence[Sequence[float]] | None = None,
+    f: Callable[[np.ndarray, np.ndarray], np.ndarray],
+    path: Sequence[Sequence[float]],
     *,
     label: str | None = None,
-    names: tuple[str, str] = ("x", "y"),
+    names: Sequence[str] = ("x", "y"),
     lr: float | None = None,
     levels: int | Sequence[float] = 10,
     xlim: tuple[float, float] | None = None,
@@ -31,29 +31,15 @@ def descent(
 ) -> Canvas:
     """Contour lines of ``f`` with the points of ``path`` joined in order.
 
-    ``f`` is either a ``tracer.explain.descent.Descent`` (what ``gd.descend`` returns, for
-    a function of two variables: its function, steps, names and learning
-    rate are used) or a callable ``f(X, Y)`` evaluated on numpy grids, with
-    ``path`` the (x, y) points gradient descent visited.  With no arguments:
-    the document's paraboloid x^2 + y^2 from (3, 4) with eta 0.1, 10 steps.
-    ``levels`` is a count (values at equal quantiles of f over the plotted
-    square, which spaces a bowl's rings evenly by area) or the values
-    themselves.  x and y share one scale, so circles look round.
+    ``f(X, Y)`` is evaluated on numpy grids; ``path`` holds the (x, y)
+    points gradient descent visited, ``label`` names the function, ``names``
+    the axes and ``lr`` the learning rate in the subtitle.  (A descent of
+    ``tracer.explain.descent`` gives all of these as ``Descent.picture()``;
+    ``tracer.render.drawings.descent`` passes them on.)  ``levels`` is a
+    count (values at equal quantiles of f over the plotted square, which
+    spaces a bowl's rings evenly by area) or the values themselves.  x and
+    y share one scale, so circles look round.
     """
-    if f is None:
-        from tracer.explain.descent import descend
-
-        f = descend("x^2 + y^2", {"x": 3.0, "y": 4.0}, lr=0.1 if lr is None else lr, steps=10)
-    if hasattr(f, "rows") and hasattr(f, "expr"):  # a gd.Descent
-        d = f
-        if len(d.variables) != 2:
-            raise ValueError(f"the picture needs a function of two variables; {d.text!r} has {len(d.variables)}")
-        from tracer.explain.printing import lambdify_numpy
-
-        f = lambdify_numpy(d.symbols, d.expr, dummify=True)
-        path = [tuple(d.start[v] for v in d.variables)] + [tuple(st.new[v] for v in d.variables) for st in d.rows]
-        label = label or f"{d.f_label()} = {d.text}"
-        names, lr = d.variables, d.lr
     if path is None or len(path) == 0:
         raise ValueError("descent needs the path of points gradient descent visited")
     P = np.array([(float(p[0]), float(p[1])) for p in path])

@@ -7,9 +7,10 @@ from typing import Sequence
 
 import numpy as np
 
+from tracer.core.numbers import fixed
 from tracer.render.figures.canvas import Canvas, box, text_width
 
-__all__ = ["network", "node_names", "MAX_LABELLED"]
+__all__ = ["network", "MAX_LABELLED"]
 
 POS, NEG, ZERO = "#2166ac", "#c0392b", "#9a9a9a"  # blue and red read apart for most colour-blind eyes
 INK, MUTED, NODE_FILL = "#222222", "#555555", "#f4f1e8"
@@ -17,21 +18,6 @@ MAX_LABELLED = 6  # more nodes than this in a layer: edges coloured and sized in
 WHICH = ("before", "after", "both", "initial", "final")
 
 Params = Sequence[tuple[np.ndarray, np.ndarray]]
-
-
-def node_names(layers: Sequence[int]) -> list[list[str]]:
-    """Names written in the nodes: x0.. (inputs), h0.. (or h1.0, h2.0.. with several hidden layers), y0.. (outputs)."""
-    hidden = layers[1:-1]
-    names = [[f"x{i}" for i in range(layers[0])]]
-    for l, n in enumerate(hidden, 1):
-        names.append([f"h{j}" if len(hidden) == 1 else f"h{l}.{j}" for j in range(n)])
-    names.append([f"y{k}" for k in range(layers[-1])])
-    return names
-
-
-def fmt(v: float, digits: int) -> str:
-    """A weight as the report prints it: fixed decimals; an exact zero never shows as -0."""
-    return f"{v + 0.0:.{digits}f}"
 
 
 def _panels(trace, step: int, which: str) -> list[tuple[str, Params]]:
@@ -54,7 +40,7 @@ def _panels(trace, step: int, which: str) -> list[tuple[str, Params]]:
 
 
 def network(trace, step: int = 0, digits: int = 4, which: str = "both",
-            labelled: bool | None = None, stack: bool = False) -> Canvas:
+            labelled: bool | None = None, stack: bool = False, *, names: Sequence[Sequence[str]]) -> Canvas:
     """Draw the network of ``trace`` with its weights and biases.
 
     ``step`` is an index into the trace's kept steps; ``which`` picks the
@@ -62,20 +48,21 @@ def network(trace, step: int = 0, digits: int = 4, which: str = "both",
     stacked, ``stack=True``), or the run's ``initial``/``final`` weights.
     Edges carry their weight at ``digits`` decimals unless a layer has more
     than MAX_LABELLED nodes (or ``labelled=False``): then colour shows the
-    sign and thickness the magnitude, with a legend.
+    sign and thickness the magnitude, with a legend.  ``names`` holds
+    what each node's circle says, layer by layer (the notation's
+    ``Names.figure_nodes()``; tracer.render.drawings passes them).
     """
     panels = _panels(trace, step, which)
     layers = list(trace.layers)
     if labelled is None:
         labelled = max(layers) <= MAX_LABELLED
-    names = node_names(layers)
     R, gy = (17, 74) if labelled else (11, 42)
     fs_w, fs_b = (11, 10) if labelled else (9, 9)
     wmax = max((float(np.max(np.abs(w))) for _, ps in panels for w, _ in ps if w.size), default=0.0) or 1.0
 
     # label widths: the widest value either panel shows, so labels sit at the same place in both
-    lw = max((text_width(fmt(v, digits), fs_w) for _, ps in panels for w, _ in ps for v in w.ravel()), default=30)
-    bw = max((text_width("b " + fmt(v, digits), fs_b) for _, ps in panels for _, b in ps for v in b), default=30)
+    lw = max((text_width(fixed(v, digits), fs_w) for _, ps in panels for w, _ in ps for v in w.ravel()), default=30)
+    bw = max((text_width("b " + fixed(v, digits), fs_b) for _, ps in panels for _, b in ps for v in b), default=30)
     # column gaps: labelled edges need length to spread along, more the more edges cross
     if labelled:
         gaps = [max(lw * (1.4 * math.sqrt(m * n) + 1.0) + 2 * R, 150) for m, n in zip(layers, layers[1:])]
@@ -119,7 +106,7 @@ def network(trace, step: int = 0, digits: int = 4, which: str = "both",
         if labelled:
             for l, (w, _) in enumerate(params):
                 for (j, i), (x, y, angle) in spots[l].items():
-                    c.label(x + ox, y + oy, fmt(w[j, i], digits), size=fs_w, angle=angle, pad=1.5,
+                    c.label(x + ox, y + oy, fixed(w[j, i], digits), size=fs_w, angle=angle, pad=1.5,
                             color=INK, cls="weight", data=dict(layer=l, node=j, input=i))
         for l, col in enumerate(P):
             for j, (x, y) in enumerate(col):
@@ -128,7 +115,7 @@ def network(trace, step: int = 0, digits: int = 4, which: str = "both",
                        anchor="middle", color=INK, cls="node-name")
                 if l > 0:
                     b = params[l - 1][1][j]
-                    c.label(x, y + R + 3 + fs_b / 2, "b " + fmt(b, digits), size=fs_b, pad=1,
+                    c.label(x, y + R + 3 + fs_b / 2, "b " + fixed(b, digits), size=fs_b, pad=1,
                             color=MUTED, cls="bias", data=dict(layer=l - 1, node=j))
         for j, (x, y) in enumerate(P[0]):
             c.text(x - R - 6, y + 4, trace.input_labels[j], size=11, anchor="end", color=INK, cls="input-label")
@@ -200,7 +187,7 @@ def _overlap(p: list, q: list) -> bool:
 def _legend(c: Canvas, x: float, y: float, wmax: float, digits: int) -> None:
     """Colour is the sign of a weight, thickness its size."""
     items = [("positive", POS, 2.0), ("negative", NEG, 2.0)]
-    items += [(f"|w| = {fmt(m, min(digits, 3))}", INK, 0.5 + 3.5 * m / wmax) for m in (wmax, wmax / 2, wmax / 10)]
+    items += [(f"|w| = {fixed(m, min(digits, 3))}", INK, 0.5 + 3.5 * m / wmax) for m in (wmax, wmax / 2, wmax / 10)]
     for name, color, width in items:
         c.line([(x, y), (x + 26, y)], color=color, width=width, cls="legend")
         c.text(x + 32, y + 4, name, size=10, color=INK, cls="legend")
