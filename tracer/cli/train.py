@@ -61,7 +61,7 @@ def run(args: argparse.Namespace) -> int:
             curve.values[e] = loss
             curve.done = e + 1
             if e % every == 0 or e == cfg.epochs - 1:
-                progress.update(task, completed=e + 1, description=f"training  loss {loss:.5f}")
+                progress.update(task, completed=e + 1, description=f"training  loss {fixed(loss)}")
 
     # The weights, the min-max and the trace are committed together or not at
     # all (a full disk, a file-size limit, SIGTERM): see files.Outputs.

@@ -12,6 +12,7 @@ not import explain.  Presets:
 - ``short``: as short as it reads, 10 significant digits (gd's messages)
 - ``gradient``: ``short`` for a gradient check, "—" for NaN, "0" for any zero
 - ``error``: a relative error, one decimal in scientific notation
+- ``compact``: three significant digits, scientific outside 0.001 to 10,000 (a chart's scale)
 
 (tracer.verify keeps its own reading of numbers on purpose: the verifier
 shares no code with what it checks.)
@@ -21,7 +22,7 @@ from __future__ import annotations
 
 import math
 
-__all__ = ["fmt", "slot", "signed", "fixed", "cell", "short", "gradient", "error"]
+__all__ = ["fmt", "slot", "signed", "fixed", "cell", "short", "gradient", "error", "compact"]
 
 
 def fmt(value: float, digits: int = 4) -> str:
@@ -96,3 +97,8 @@ def gradient(v: float) -> str:
 def error(v: float) -> str:
     """A relative error: one decimal in scientific notation (1.2e-09), an em dash for NaN."""
     return "—" if math.isnan(v) else f"{v:.1e}"
+
+
+def compact(v: float) -> str:
+    """Three significant digits where they read plainly (0.0123, 45.6), else scientific (1.23e-05)."""
+    return f"{v:.3g}" if 1e-3 <= abs(v) < 1e4 or v == 0 else f"{v:.2e}"

@@ -21,6 +21,7 @@ from rich.table import Table
 from rich.text import Text
 
 from tracer.core.engine import MLP
+from tracer.core.numbers import compact, fixed
 
 __all__ = ["LossCurve", "plot", "output_losses", "summary_table"]
 
@@ -78,10 +79,6 @@ def plot(values: Sequence[float], total: int, width: int, height: int = 1) -> tu
     return rows, lo, hi
 
 
-def _short(v: float) -> str:
-    return f"{v:.3g}" if 1e-3 <= abs(v) < 1e4 or v == 0 else f"{v:.2e}"
-
-
 class LossCurve:
     """The mean loss per epoch as a small log-scale plot; ``values`` may grow while it is shown."""
 
@@ -97,9 +94,9 @@ class LossCurve:
         rows, lo, hi = plot(seen, self.total, width, self.height)
         for i, row in enumerate(rows):
             if i == 0:
-                label = _short(hi) if len(finite) else ""
+                label = compact(hi) if len(finite) else ""
             elif i == len(rows) - 1:
-                label = _short(lo) if len(finite) else ""
+                label = compact(lo) if len(finite) else ""
             else:
                 label = ""
             line = Text(f"{label:>{label_w}} ┤", style="dim")
@@ -113,7 +110,7 @@ class LossCurve:
         note = "  loss per epoch, log scale" if len(finite) else "  loss per epoch"
         yield Text(" " * (label_w + 2) + first + " " * gap + last, style="dim")
         if len(finite):
-            note += f"; now {_short(float(finite[-1]))}"
+            note += f"; now {compact(float(finite[-1]))}"
         yield Text(" " * (label_w + 2) + note.strip(), style="dim")
 
 
@@ -138,8 +135,8 @@ def summary_table(labels: Sequence[str], start: np.ndarray, end: np.ndarray, dig
     table.add_column("End loss", justify="right")
     table.add_column("Change", justify="right")
     for label, s, e in zip(labels, start, end):
-        table.add_row(label, f"{s:.{digits}f}", f"{e:.{digits}f}", _percent(float(s), float(e)))
+        table.add_row(label, fixed(s, digits), fixed(e, digits), _percent(float(s), float(e)))
     if len(labels) > 1:
         s, e = float(np.sum(start)), float(np.sum(end))
-        table.add_row("all", f"{s:.{digits}f}", f"{e:.{digits}f}", _percent(s, e), style="bold")
+        table.add_row("all", fixed(s, digits), fixed(e, digits), _percent(s, e), style="bold")
     return table

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from tracer.core.numbers import fixed
 from tracer.render.figures.axes import INK, MUTED, Axis, frame
 from tracer.render.figures.canvas import Canvas, text_width
 
@@ -58,10 +59,10 @@ def loss(trace, log: bool = False, width: float = 640, height: float = 360, digi
     for k, v in (table[:1] + table[-1:]) if len(table) > 1 else table:
         tx, ty = float(xa(k)), float(ya(v))
         if tx < (left + width - right) / 2:
-            c.label(tx + 14, ty, f"{k}: {v:.{digits}f}", size=10, anchor="start", color=INK, cls="mark-label")
+            c.label(tx + 14, ty, f"{k}: {fixed(v, digits)}", size=10, anchor="start", color=INK, cls="mark-label")
         else:  # above the last point, or below it when the curve comes down to it from above
             above = float(np.mean(py[-max(len(py) // 10, 1):])) > ty or ty + 20 > ya.p0
-            c.label(tx - 8, ty - 13 if above else ty + 13, f"{k}: {v:.{digits}f}", size=10, anchor="end",
+            c.label(tx - 8, ty - 13 if above else ty + 13, f"{k}: {fixed(v, digits)}", size=10, anchor="end",
                     color=INK, cls="mark-label")
     return c
 
