@@ -66,6 +66,11 @@ class Names:
         i_ = f"{self.idx(l, j)}[{i}]"
         return f"w_{{{t}{i_}}}", f"w{u}{i_}"
 
+    @staticmethod
+    def of_any_layer(letter: str, *idx: int | str) -> str:
+        """A weight or bias of a layer a table's caption already names, in text: w[j][0], b[j]."""
+        return letter + "".join(f"[{i}]" for i in idx)
+
     def x(self, i: int) -> tuple[str, str]:
         return f"x_{{[{i}]}}", f"x[{i}]"
 

@@ -25,6 +25,7 @@ from rich.text import Text
 
 from tracer.core.numbers import fmt, signed
 from tracer.errors import visible
+from tracer.explain.notation import Names
 from tracer.render.walk_diagram import NetworkDiagram, wiring_note
 from tracer.render.walk_pager import Page, Pager, Section, plain_console, print_all
 from tracer.render.walk_views import EquationView, TableView, wrap_math
@@ -144,8 +145,6 @@ def _pages(walk: Walk, sec) -> list[Page]:
 
     if sec.key == "network":
         t = walk.trace
-        from tracer.explain.notation import Names
-
         add(f"{head}: the network drawn", NetworkDiagram(t.layers, Names(t.layers).terminal_nodes(t.input_labels),
                                  t.activations, t.output_labels), Text(""), _para(wiring_note(t.layers)))
     if sec.general:
@@ -209,9 +208,7 @@ def _compact_json(text: str) -> str:
 
 
 def _layer_name(walk: Walk, l: int) -> str:
-    from tracer.explain.model import model
-
-    return model(tuple(walk.trace.layers), tuple(walk.trace.activations)).n.layer_name(l)
+    return Names(walk.trace.layers).layer_name(l)
 
 
 def _changes(walk: Walk, l: int) -> list[RenderableType]:
@@ -223,12 +220,11 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
     carries the highlight in plain output too: a signed number where the
     value moved, "0" where it did not.
     """
-    from tracer.explain.model import model
     from tracer.explain.printing import FEW
 
     t, k, d = walk.trace, walk.k, walk.digits
-    nm = model(tuple(t.layers), tuple(t.activations)).n
-    w, b, w_new, b_new = t.w[l][k], t.b[l][k], t.w_new(l)[k], t.b_new(l)[k]
+    nm = Names(t.layers)
+    (w, b), (w_new, b_new) = (t.w[l][k], t.b[l][k]), t.updated(k)[l]
     nodes = range(w.shape[0]) if w.shape[0] <= FEW else [0]
     rows, styles = [], {}
     for j in nodes:
@@ -242,7 +238,7 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
     out: list[RenderableType] = [TableView(_Table("changes", "", ["parameter", "before", "change", "after"], rows),
                                            styles)]
     if len(nodes) < w.shape[0]:
-        header = ["node", *(f"w[j][{i}]" for i in range(w.shape[1])), "b[j]"]
+        header = ["node", *(nm.of_any_layer("w", "j", i) for i in range(w.shape[1])), nm.of_any_layer("b", "j")]
         matrix = [[str(j), *(signed(v, d) for v in (w_new[j] - w[j])), signed(b_new[j] - b[j], d)]
                   for j in range(w.shape[0])]
         out += [Text(""), _para(f"Node 0 in full above; the change of every weight and bias of all "
@@ -252,10 +248,8 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
 
 def _params(walk: Walk, l: int) -> "_Table":
     """Layer ``l``'s weights and biases at the explained step, one row per node."""
-    from tracer.explain.model import model
-
     t, k, d = walk.trace, walk.k, walk.digits
-    nm = model(tuple(t.layers), tuple(t.activations)).n
+    nm = Names(t.layers)
     w, b = t.w[l][k], t.b[l][k]
     header = ["node", *(nm.w(l, "j", i)[1] for i in range(w.shape[1])), nm.b(l, "j")[1]]
     return _Table("params", "", header, [[str(j), *(fmt(v, d) for v in w[j]), fmt(b[j], d)] for j in range(len(b))])
