@@ -294,7 +294,7 @@ def test_a_benign_markdown_template_renders(tmp_path):
     (tmp_path / "mine" / "markdown" / "report.md.j2").write_text(
         '{% import "macros.md.j2" as m with context %}'
         'Mine: {{ facts.layers|join("-") }} for {{ facts.inputs|map("esc")|join(", ") }}\n\n'
-        '{% for s in sections if s.key == "loss" %}{% include "loss.md.j2" %}{% endfor %}')
+        '{% for s in sections if s.key == "loss" %}{% include "loss.j2" %}{% endfor %}')
     (tmp_path / "c.toml").write_text(config(MD_INPUTS, MD_OUTPUTS, ROWS))
     r = mlptrace("report", "c.toml", "--template", "mine", cwd=tmp_path)
     assert r.returncode == 0, r.stderr
@@ -307,8 +307,8 @@ def test_a_benign_latex_template_compiles_with_hostile_labels(tmp_path, texinput
     (tmp_path / "mine" / "latex").mkdir(parents=True)
     (tmp_path / "mine" / "latex" / "report.tex.j2").write_text(
         "\\documentclass{article}\n\\begin{document}\n"
-        'Mine: ((( facts.layers|join("-") ))); inputs ((( facts.inputs|map("esc")|join("; ") ))).\n\n'
-        'Outputs ((( facts.outputs|map("esc")|join("; ") ))).\n'
+        'Mine: {{ facts.layers|join("-") }}; inputs {{ facts.inputs|map("esc")|join("; ") }}.\n\n'
+        'Outputs {{ facts.outputs|map("esc")|join("; ") }}.\n'
         "\\end{document}\n")
     (tmp_path / "c.toml").write_text(config(TEX_INPUTS, TEX_OUTPUTS, ROWS))
     r = mlptrace("report", "c.toml", "--template", "mine", "-o", "r.pdf", cwd=tmp_path, env=texinputs)

@@ -416,7 +416,7 @@ def test_pdf_without_pdflatex_is_a_clear_error(tmp_path):
 def test_user_templates_are_sandboxed_and_fall_back_to_the_builtins(tmp_path, capsys):
     (tmp_path / "report.md.j2").write_text(
         '{% import "macros.md.j2" as m with context %}MINE {{ facts.layers|join("-") }}\n'
-        '{% for s in sections if s.key == "loss" %}{% include "loss.md.j2" %}{% endfor %}')
+        '{% for s in sections if s.key == "loss" %}{% include "loss.j2" %}{% endfor %}')
     assert cli.main(["report", "--template", str(tmp_path)]) == 0
     out = capsys.readouterr().out
     assert out.startswith("MINE 2-3-1") and "## 4.5 The loss function" in out

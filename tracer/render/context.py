@@ -1,0 +1,192 @@
+"""What report templates see: plain, frozen data.
+
+A template gets copies, never the live objects: numpy arrays have methods
+that write files (tofile, dump), lists and dicts methods that change what
+later sections print.  :func:`template_context` converts an Explanation once,
+for the built-in templates and a user's alike, into tuples, numbers,
+strings, read-only mappings and the small frozen records below, whose only
+methods compute strings from their own fields.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+from markupsafe import Markup
+
+from tracer.explain.pieces import Equation, Explanation, Line, Math, Section, Table
+
+__all__ = ["FrozenDict", "EquationData", "TableData", "SectionData", "TraceData", "ReportData", "RECORDS",
+           "plain", "template_context"]
+
+
+
+class FrozenDict(Mapping):
+    """A read-only mapping: ``facts`` and every dict inside it, as templates see them."""
+
+    __slots__ = ("_items",)
+
+    def __init__(self, items: Mapping[Any, Any]):
+        object.__setattr__(self, "_items", dict(items))
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        raise AttributeError("a FrozenDict cannot be changed")
+
+    def __getitem__(self, key: Any) -> Any:
+        return self._items[key]
+
+    def __iter__(self):
+        return iter(self._items)
+
+    def __len__(self) -> int:
+        return len(self._items)
+
+    def __hash__(self) -> int:
+        return hash(tuple(self._items.items()))
+
+    def __repr__(self) -> str:
+        return repr(self._items)
+
+
+@dataclass(frozen=True)
+class EquationData:
+    """An :class:`~tracer.explain.symbolic.Equation`, frozen; ``latex()`` and ``text()`` as the original's."""
+
+    name: str
+    lhs: Math | None
+    lines: tuple[Line, ...]
+    value: float | None
+
+    _first = Equation._first
+    symbolic = Equation.symbolic
+    substituted = Equation.substituted
+    result = Equation.result
+    latex = Equation.latex
+    text = Equation.text
+
+
+@dataclass(frozen=True)
+class TableData:
+    """A :class:`~tracer.explain.symbolic.Table`, frozen: header and rows are tuples."""
+
+    key: str
+    caption: str
+    header: tuple[Any, ...]
+    rows: tuple[tuple[Any, ...], ...]
+
+    aligns = Table.aligns
+
+
+@dataclass(frozen=True)
+class SectionData:
+    """A :class:`~tracer.explain.symbolic.Section`, frozen."""
+
+    key: str
+    id: str
+    number: str
+    title: str
+    layer: int | None
+    general: tuple[EquationData, ...]
+    derivation: tuple[EquationData, ...]
+    equations: tuple[EquationData, ...]
+    matrix: tuple[EquationData, ...]
+    tables: tuple[TableData, ...]
+    facts: FrozenDict
+
+    appendix = Section.appendix
+
+    def all_equations(self) -> tuple[EquationData, ...]:
+        return (*self.general, *self.derivation, *self.equations, *self.matrix)
+
+
+@dataclass(frozen=True)
+class TraceData:
+    """What a template may know of the trace: the network and the run, no arrays of steps."""
+
+    layers: tuple[int, ...]
+    activations: tuple[str, ...]
+    learning_rate: float
+    loss_name: str
+    input_labels: tuple[str, ...]
+    output_labels: tuple[str, ...]
+    minmax: FrozenDict
+    method: str
+    n_rows: int
+    epochs: int
+    n_steps: int
+    seed: int | None
+    final_loss: float
+    stopped: str | None
+
+
+@dataclass(frozen=True)
+class ReportData:
+    """An :class:`~tracer.explain.symbolic.Explanation` as templates see it (``r``)."""
+
+    sections: tuple[SectionData, ...]
+    trace: TraceData
+    step: int
+    digits: int
+    facts: FrozenDict
+
+    def section(self, key: str, layer: int | None = None) -> SectionData:
+        for sec in self.sections:
+            if sec.key == key and (layer is None or sec.layer == layer):
+                return sec
+        raise KeyError(key)
+
+
+RECORDS = (EquationData, TableData, SectionData, TraceData, ReportData)
+
+
+def plain(value: Any) -> Any:
+    """``value`` as plain, frozen data a template may see; TypeError for anything else."""
+    if value is None or type(value) in (bool, int, float, str, Markup):
+        return value
+    if isinstance(value, (bool, np.bool_)):
+        return bool(value)
+    if isinstance(value, (int, np.integer)):
+        return int(value)
+    if isinstance(value, (float, np.floating)):
+        return float(value)
+    if isinstance(value, Markup):
+        return Markup(str(value))
+    if isinstance(value, str):
+        return str(value)
+    if isinstance(value, np.ndarray):
+        return plain(value.tolist())
+    if isinstance(value, (list, tuple)):
+        return tuple(plain(v) for v in value)
+    if isinstance(value, Mapping):
+        return FrozenDict({plain(k): plain(v) for k, v in value.items()})
+    if isinstance(value, Math):
+        return Math(str(value.latex), str(value.text))
+    if isinstance(value, Line):
+        return Line(str(value.kind), str(value.latex), str(value.text), tuple(str(r) for r in value.rows))
+    if isinstance(value, Equation):
+        return EquationData(str(value.name), plain(value.lhs), plain(value.lines), plain(value.value))
+    if isinstance(value, Table):
+        return TableData(str(value.key), str(value.caption), plain(value.header), plain(value.rows))
+    if isinstance(value, Section):
+        return SectionData(str(value.key), str(value.id), str(value.number), str(value.title), plain(value.layer),
+                           plain(value.general), plain(value.derivation), plain(value.equations),
+                           plain(value.matrix), plain(value.tables), plain(value.facts))
+    if isinstance(value, Explanation):
+        t = value.trace
+        trace = TraceData(plain(t.layers), plain(t.activations), plain(t.learning_rate), plain(t.loss_name),
+                          plain(t.input_labels), plain(t.output_labels), plain(t.minmax), plain(t.method),
+                          plain(t.n_rows), plain(t.epochs), plain(t.n_steps), plain(t.seed), plain(t.final_loss),
+                          plain(t.stopped))
+        return ReportData(plain(value.sections), trace, plain(value.step), plain(value.digits), plain(value.facts))
+    raise TypeError(f"a {type(value).__name__} is not plain data; templates see only plain data")
+
+
+def template_context(expl: Explanation, standalone: bool = True, figures: Mapping[str, Any] | None = None) -> dict[str, Any]:
+    """The names every report template sees, converted once to plain frozen data (see :func:`plain`)."""
+    r = plain(expl)
+    return {"r": r, "sections": r.sections, "facts": r.facts, "digits": r.digits, "standalone": standalone,
+            "figs": plain(dict(figures or {}))}
+
