@@ -175,6 +175,15 @@ def test_an_old_layout_folder_is_one_line_naming_the_change(tmp_path, old):
     assert f"sections/{key}.j2" in r.stderr and "Traceback" not in r.stderr
 
 
+def test_an_old_latex_page_is_one_line_naming_the_delimiters(tmp_path):
+    (tmp_path / "mine" / "latex").mkdir(parents=True)
+    (tmp_path / "mine" / "latex" / "report.tex.j2").write_text(
+        "((* import 'macros.tex.j2' as m with context *))\\documentclass{article}\n((( facts.layers|join('-') )))\n")
+    r = _mlptrace("report", "--template", "mine", "--format", "tex", cwd=tmp_path)
+    assert r.returncode == 2 and r.stderr.count("\n") == 1 and "Traceback" not in r.stderr
+    assert "report.tex.j2: LaTeX templates use Jinja's {{ }}" in r.stderr and "not ((( )))" in r.stderr
+
+
 def test_including_an_old_partial_name_says_what_it_is_called_now(tmp_path):
     (tmp_path / "mine").mkdir()
     (tmp_path / "mine" / "report.md.j2").write_text(

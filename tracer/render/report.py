@@ -142,6 +142,9 @@ def _builtin_env(fmt: str) -> jinja2.Environment:
 _OLD_PARTIAL = re.compile(r"(?!(?:report|macros)\.)(_?[a-z_]+)\.(md|tex|html)\.j2")
 
 
+_OLD_LATEX = re.compile(r"\(\(\*.*?\*\)\)|\(\(\(.*?\)\)\)")  # nbconvert's delimiters, which LaTeX templates used
+
+
 def old_layout_hint(name: str) -> str:
     """What to rename an old-layout partial to, or "" when ``name`` is not one."""
     m = _OLD_PARTIAL.fullmatch(name)
@@ -169,6 +172,12 @@ def user_env(fmt: str, directory: str) -> jinja2.Environment:
         hint = old_layout_hint(old)
         if hint:  # it would be silently ignored: the built-in sections would render instead
             raise InputError(directory, old, hint)
+    if fmt == "tex":
+        with open(mine / entry, encoding="utf-8", errors="replace") as fh:
+            head = fh.read(1 << 16)  # an old page says so in its first lines (its import)
+        if _OLD_LATEX.search(head):  # else its ((( ))) would print as text
+            raise InputError(directory, entry, "LaTeX templates use Jinja's {{ }}, {% %} and {# #} now, not "
+                             "((( ))), ((* *)) and ((= =)) (see templates/README.md)")
     folders = [str(mine)] + ([str(d / SECTIONS)] if (d / SECTIONS).is_dir() else [])
     loader = jinja2.ChoiceLoader([FolderLoader(folders), jinja2.FileSystemLoader(builtin_folders(fmt))])
     return _setup(Sandbox(loader=loader, **_options(fmt)), fmt)
