@@ -109,6 +109,20 @@ def test_every_section_a_report_includes_is_a_shared_partial(fmt):
     assert all((root / f"{k}.j2").is_file() for k in keys)
 
 
+def test_the_walks_words_name_shared_sections():
+    """The walk's groups and summaries (sections/walk.toml) are about sections that exist, once each."""
+    import tomllib
+
+    from tracer.render.walkthrough import GROUPS, PROSE
+
+    root = resource_dir("templates") / SECTIONS
+    words = tomllib.loads((root / "walk.toml").read_text(encoding="utf-8"))
+    grouped = [k for g in words["group"] for k in g["sections"]]
+    assert len(grouped) == len(set(grouped)) and set(PROSE) <= set(grouped)
+    assert all((root / f"{k}.j2").is_file() for k in grouped)
+    assert GROUPS[0] == ("Initialisation", ("network",)) and PROSE["loss"].startswith("The loss says")
+
+
 # --------------------------------------------------------------------------
 # a user's folder in the new layout
 

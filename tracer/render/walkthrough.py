@@ -37,49 +37,25 @@ __all__ = ["build", "Walk", "Section", "Page", "Pager", "NetworkDiagram", "print
 # ---------------------------------------------------------------------------
 # the sections
 
-# The pager's sections (one key each) and the document's sections in them:
-# numbered as the report's top-level sections, so page "4.5 The loss
-# function" sits in section 4 and "8 Save ..." in section 8.
-GROUPS = [
-    ("Initialisation", ("network",)),
-    ("Min and max values", ("minmax",)),
-    ("Normalisation", ("normalise",)),
-    ("The forward pass, the loss and gradient descent",
-     ("hidden_sum", "hidden_activation", "output_sum", "output_activation", "loss", "gradient_descent")),
-    ("The error signals and the new weights and biases", ("output_delta", "hidden_delta", "output_update", "hidden_update")),
-    ("Update the weights and biases", ("update",)),
-    ("The loss over the iterations", ("iterations",)),
-    ("Save the min-max and the weights and biases", ("saved",)),
-]
 
-# What each of the document's sections is for, in a sentence or two.
-PROSE = {
-    "network": "A multi-layer perceptron: every input feeds every node of the first hidden layer, every "
-               "hidden node feeds every node of the next layer, and the output layer gives the prediction.",
-    "minmax": "Before normalising, find the smallest and largest value of each column.",
-    "normalise": "Normalisation (min-max scaling) moves every column into the same range, so no input "
-                 "outweighs another just because its numbers are bigger.",
-    "hidden_sum": "Each node adds up its inputs, each times its own weight, plus its bias: the summation function.",
-    "hidden_activation": "Each node's output is an activation function of its sum; it is what the next layer "
-                         "receives.",
-    "output_sum": "The output layer sums what the layer before it sends, the same way.",
-    "output_activation": "The activation of the output sum is y, the network's prediction.",
-    "loss": "The loss says how far the prediction y is from the target z. Training makes it small.",
-    "gradient_descent": "To make the loss smaller, move every weight and bias a small step (the learning "
-                        "rate η) against its gradient: the direction in which the loss grows fastest.",
-    "output_delta": "How much does the loss change with each weight? The chain rule splits the question into "
-                    "small derivatives; their product for the node's sum is its error signal δ.",
-    "hidden_delta": "A hidden node's error signal: the error signals of the layer after it, sent back through "
-                    "the weights that connect them (the old ones), times the derivative of its activation.",
-    "output_update": "Gradient descent for every output weight and bias: the old value minus η times its gradient.",
-    "hidden_update": "The same for a hidden layer; a weight's input is x for the first hidden layer and the "
-                     "activation of the layer before it for any other.",
-    "update": "Every new weight and bias replaces the old one, all at once; the next row of the dataset "
-              "starts from them.",
-    "iterations": "Doing this for every row, epoch after epoch, the loss falls.",
-    "saved": "After training, mlptrace train --out DIR saves the min-max and the weights and biases in the "
-             "Go package's files, for testing and prediction.",
-}
+def _section_words() -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, str]]:
+    """The pager's sections and each document section's summary, from templates/sections/walk.toml.
+
+    They sit beside the report's section partials, so that a section's
+    prose, the report's and the walk's, lives in one folder.
+    """
+    import tomllib
+
+    from tracer.config.resources import resource_dir
+
+    with open(resource_dir("templates") / "sections" / "walk.toml", "rb") as fh:
+        words = tomllib.load(fh)
+    return [(g["title"], tuple(g["sections"])) for g in words["group"]], dict(words["summary"])
+
+
+# The pager's sections (title, the document's sections in it), numbered as
+# the report's top-level sections; what each document section is for.
+GROUPS, PROSE = _section_words()
 
 
 @dataclass
