@@ -145,7 +145,6 @@ def test_only_the_command_line_parses_arguments():
             assert "argparse" not in imports_of(name, path), f"{name} imports argparse"
 
 
-@pytest.mark.xfail(strict=True, reason="report, walkthrough, verifier and arith are being split")
 def test_no_module_is_too_long():
     long = {name: n for name, path in modules().items() if (n := len(path.read_text().splitlines())) > MAX_LINES}
     assert not long, long
