@@ -14,7 +14,7 @@ from tracer.core.engine import MLP
 from tracer.config.run import record
 
 import reference
-from conftest import engine_step
+from conftest import ROOT, engine_step
 
 
 def write_config(tmp_path: Path, network: dict, training: dict, normalize: dict, init: dict) -> Path:
@@ -166,7 +166,7 @@ def test_activations_write_into_out_and_agree_with_the_formula(name):
 
 
 def test_random_init_is_seeded_and_uniform():
-    cfg = config.load(Path(__file__).resolve().parent.parent / "examples" / "classification" / "train.toml")
+    cfg = config.load(ROOT / "examples" / "classification" / "train.toml")
     a, b = cfg.initial_params(), cfg.initial_params()
     for (wa, ba), (wb, bb) in zip(a, b):
         assert np.array_equal(wa, wb) and np.array_equal(ba, bb)
@@ -192,7 +192,7 @@ def test_policies_keep_the_steps_they_name(spec, total, expected):
 
 
 def test_kept_steps_carry_epoch_and_row(tmp_path):
-    cfg = config.load(Path(__file__).resolve().parent.parent / "examples" / "seed" / "four-rows.toml").replace(epochs=3)
+    cfg = config.load(ROOT / "examples" / "seed" / "four-rows.toml").replace(epochs=3)
     full, _ = record(cfg, "all")
     part, _ = record(cfg, "every:5")
     assert part.kept.tolist() == [0, 5, 10]
@@ -226,7 +226,7 @@ def test_divergence_stops_with_exit_3_and_keeps_finite_weights(tmp_path, capsys)
 
 def test_loss_table_iteration_k_is_epoch_k_and_the_last_row_is_the_loss_after_training():
     """On four rows, where an epoch's mean (losses taken as the weights move) differs from a loss at fixed weights."""
-    cfg = config.load(Path(__file__).resolve().parent.parent / "examples" / "seed" / "four-rows.toml").replace(epochs=12)
+    cfg = config.load(ROOT / "examples" / "seed" / "four-rows.toml").replace(epochs=12)
     trace, _ = record(cfg, "epochs")
     # the reference: the dataset normalised per column by hand, the document's weights, plain-Python SGD
     rows = [[70, 98, 91], [50, 85, 82], [65, 67, 80], [25, 95, 68]]

@@ -191,7 +191,7 @@ def test_a_file_name_cannot_break_out_of_its_markdown_code_span(tmp_path):
 
 def test_a_file_name_in_the_title_cannot_break_out(tmp_path):
     name = "c\n\n<img src=x onerror=alert(1)>\n\n.toml"
-    lay_out(tmp_path, {name: (Path(__file__).parent.parent / "examples" / "seed" / "sigmoid.toml").read_text()})
+    lay_out(tmp_path, {name: (ROOT / "examples" / "seed" / "sigmoid.toml").read_text()})
     r = run(tmp_path, ["report", name], timeout=120)
     assert r.returncode == 0, r.stderr
     assert _html_in_markdown(r.stdout) == []

@@ -25,6 +25,8 @@ from pathlib import Path
 
 import pytest
 
+from conftest import ROOT
+
 from badinput import RAW_CONTROL, assert_no_raw_control, lay_out, run, run_bad_input, seed_with
 
 ESC_TITLE = "\x1b]0;pwned\x07\x1b[2J"  # set the window title, then clear the screen
@@ -78,7 +80,7 @@ def test_a_label_is_printed_literally_by_every_command(tmp_path, command):
 
 
 def test_a_dataset_path_with_markup_is_printed_literally_by_test(tmp_path):
-    data = (Path(__file__).parent.parent / "examples" / "seed" / "dataset.csv").read_text()
+    data = (ROOT / "examples" / "seed" / "dataset.csv").read_text()
     out = run_ok(tmp_path, {"[/x].csv": data}, ["test", "--data", "[/x].csv"])  # the file x].csv in the folder [
     assert "[/x].csv" in out, out
 
@@ -170,20 +172,20 @@ def test_a_gd_expression_with_escapes_is_one_visible_line(tmp_path):
 
 
 def test_a_dataset_named_with_escapes_is_shown_visibly_by_test(tmp_path):
-    data = (Path(__file__).parent.parent / "examples" / "seed" / "dataset.csv").read_text()
+    data = (ROOT / "examples" / "seed" / "dataset.csv").read_text()
     name = "d" + ESC_TITLE + ".csv"
     out = run_ok(tmp_path, {name: data}, ["test", "--data", name])
     assert "d" + SHOWN_TITLE + ".csv" in out, out
 
 
 def test_a_dataset_named_with_a_newline_stays_on_the_title_line(tmp_path):
-    data = (Path(__file__).parent.parent / "examples" / "seed" / "dataset.csv").read_text()
+    data = (ROOT / "examples" / "seed" / "dataset.csv").read_text()
     out = run_ok(tmp_path, {"a\nb.csv": data}, ["test", "--data", "a\nb.csv"])
     assert "Testing a\\nb.csv" in out, out
 
 
 def test_a_dataset_name_that_is_not_utf8_is_shown_as_its_bytes(tmp_path):
-    data = (Path(__file__).parent.parent / "examples" / "seed" / "dataset.csv").read_text()
+    data = (ROOT / "examples" / "seed" / "dataset.csv").read_text()
     name = os.fsdecode(b"\xff\x1b[2J.csv")  # a lone surrogate on the command line: stdout's UTF-8 cannot encode it raw
     (tmp_path / name).write_text(data)
     out = run_ok(tmp_path, {}, ["test", "--data", name])
@@ -282,7 +284,7 @@ def test_the_help_loads_no_console_module():
 def test_every_console_comes_from_the_factory():
     # One mechanism: a rich Console made anywhere else would parse markup and
     # pass control characters again.
-    root = Path(__file__).resolve().parent.parent / "tracer"
+    root = ROOT / "tracer"
     offenders = []
     for path in root.rglob("*.py"):
         if path.name == "terminal.py":
