@@ -336,3 +336,16 @@ def test_the_figures_script_shows_a_file_name_visibly(tmp_path):
                        cwd=tmp_path, capture_output=True, text=True, timeout=120)
     assert r.returncode == 2 and "no\\x1b[2Jsuch.toml" in r.stderr
     assert_no_raw_control(r.stderr)
+
+
+@pytest.mark.parametrize("argv", [["walk"], ["report"], ["verify", str(ROOT / "tests" / "data" / "docs" / "seed.txt"), "--all"]],
+                         ids=["walk", "report", "verify"])
+def test_a_reader_that_stops_early_is_no_error(argv):
+    """``mlptrace walk | head``: the reader going away ends the command quietly with status 0 (rich alone exits 1)."""
+    p = subprocess.Popen([sys.executable, "-m", "tracer", *argv], stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                         stdin=subprocess.DEVNULL, cwd=ROOT)
+    p.stdout.read(100)
+    p.stdout.close()  # far more than a pipe's buffer is still to come
+    err = p.stderr.read().decode()
+    assert p.wait(timeout=120) in (0, 1 if argv[0] == "verify" else 0), err
+    assert "Traceback" not in err and "Exception ignored" not in err, err

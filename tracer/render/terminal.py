@@ -57,6 +57,18 @@ def visible_text(text: Text) -> Text:
 class SafeConsole(Console):
     """A rich Console that shows every character it is given, parses nothing and emits no raw control character."""
 
+    def on_broken_pipe(self) -> None:
+        # rich exits with status 1 when the reader goes away (mlptrace walk |
+        # head); a reader that has read enough is no error, so the command
+        # line's one handler turns this into exit status 0.
+        super_quiet = self.quiet
+        try:
+            super().on_broken_pipe()
+        except SystemExit:
+            pass
+        if not super_quiet:
+            raise BrokenPipeError
+
     def render_str(self, text: str, **kwargs: Any) -> Text:  # type: ignore[override]
         # Whatever a caller asks for, a string is plain text: no markup, no
         # emoji codes, no highlighter colouring numbers or paths.
