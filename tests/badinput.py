@@ -32,6 +32,19 @@ def seed_with(old: str, new: str) -> str:
     return SEED.replace(old, new)
 
 
+def seed_datasets(inputs=("i0", "i1"), outputs=("z0",)) -> dict[str, str]:
+    """The seed's two datasets (training, and the report's four rows) under a header naming ``inputs`` then ``outputs``.
+
+    A dataset's header must name the config's columns, so a test that
+    relabels the seed's config relabels its datasets too.
+    """
+    out = {}
+    for name in ("dataset.csv", "four-rows.csv"):
+        rows = (EXAMPLES / "seed" / name).read_text().splitlines()[1:]
+        out[name] = "\n".join([",".join([*inputs, *outputs]), *rows]) + "\n"
+    return out
+
+
 def on_dataset(name: str) -> str:
     return seed_with('dataset = "dataset.csv"', f'dataset = "{name}"')
 

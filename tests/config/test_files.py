@@ -114,7 +114,7 @@ def test_predict_command_input_and_csv(capsys, tmp_path):
     assert float(out[1].split(",")[2]) == pytest.approx(expected, abs=1e-12)
 
     csv = tmp_path / "in.csv"
-    csv.write_text("a,b\n70,98\n45,55\n")
+    csv.write_text("i0,i1\n70,98\n45,55\n")  # the header names the config's inputs
     assert main(["predict", str(GO / "trained.toml"), "--data", str(csv)]) == 0
     lines = capsys.readouterr().out.splitlines()[1:]
     expected = _reference_predict(GO / "trained-weights-biases.json", GO / "minmax.json", [[70, 98], [45, 55]])

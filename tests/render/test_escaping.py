@@ -204,7 +204,7 @@ def _math_spans(line: str) -> list[str]:
 
 
 def test_markdown_labels_break_no_table_and_no_math(tmp_path):
-    (tmp_path / MD_DATASET).write_text("c1,c2,c3,c4,c5,c6\n1,2,3,0.1,0.2,0.3\n4,5,6,0.5,0.6,0.7\n")
+    (tmp_path / MD_DATASET).write_text(",".join(MD_INPUTS + MD_OUTPUTS) + "\n1,2,3,0.1,0.2,0.3\n4,5,6,0.5,0.6,0.7\n")
     (tmp_path / "c.toml").write_text(config(MD_INPUTS, MD_OUTPUTS, f"dataset = '{MD_DATASET}'"))
     r = mlptrace("report", "c.toml", "-o", "r.md", cwd=tmp_path)
     assert r.returncode == 0, r.stderr

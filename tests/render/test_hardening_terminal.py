@@ -27,7 +27,7 @@ import pytest
 
 from conftest import ROOT
 
-from badinput import RAW_CONTROL, assert_no_raw_control, lay_out, run, run_bad_input, seed_with
+from badinput import RAW_CONTROL, assert_no_raw_control, lay_out, run, run_bad_input, seed_datasets, seed_with
 
 ESC_TITLE = "\x1b]0;pwned\x07\x1b[2J"  # set the window title, then clear the screen
 SHOWN_TITLE = "\\x1b]0;pwned\\x07\\x1b[2J"
@@ -64,8 +64,9 @@ def label_config(label: str) -> str:
 @pytest.mark.parametrize("label", ["[/]", "[blink]x[/blink]", "[link=https://example.com]click[/link]",
                                    ":skull: [bold red]z[/]", "[on red]", "\\\\[x]"])
 def test_a_label_is_printed_literally_by_train(tmp_path, label):
-    out = run_ok(tmp_path, {"c.toml": label_config(label)}, ["train", "c.toml", "--epochs", "2"])
     shown = label.replace("\\\\", "\\")  # the TOML string's escaped backslash
+    out = run_ok(tmp_path, {"c.toml": label_config(label), **seed_datasets(outputs=[shown])},
+                 ["train", "c.toml", "--epochs", "2"])
     assert shown in out, out
     assert "💀" not in out
 
@@ -73,8 +74,8 @@ def test_a_label_is_printed_literally_by_train(tmp_path, label):
 @pytest.mark.parametrize("command", [["test"], ["walk", "--no-pause"]])
 def test_a_label_is_printed_literally_by_every_command(tmp_path, command):
     label = "[/][blink]b[/blink]:skull:"
-    out = run_ok(tmp_path, {"c.toml": seed_with('inputs = ["i0", "i1"]', f'inputs = ["{label}", "i1"]')},
-                 [*command, "c.toml"])
+    out = run_ok(tmp_path, {"c.toml": seed_with('inputs = ["i0", "i1"]', f'inputs = ["{label}", "i1"]'),
+                            **seed_datasets(inputs=[label, "i1"])}, [*command, "c.toml"])
     assert label in out, out
     assert "💀" not in out
 

@@ -12,6 +12,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from badinput import seed_datasets
 from tests.conftest import EXAMPLES, require_tool
 from tracer import cli
 from tracer.config import schema as config
@@ -178,6 +179,8 @@ def test_train_in_a_terminal_prints_labels_literally_with_the_live_display(tmp_p
         if p.is_file():
             (tmp_path / p.name).write_bytes(p.read_bytes())
     (tmp_path / "c.toml").write_text(seed.read_text().replace('outputs = ["z0"]', f'outputs = ["{label}"]'))
+    for csv, text in seed_datasets(outputs=[label]).items():  # a dataset's header names the config's columns
+        (tmp_path / csv).write_text(text)
     sock = f"mlptrace-live-labels-{id(tmp_path)}"
     cmd = f"cd {tmp_path} && {sys.executable} -m tracer train c.toml --epochs 100000; echo EXIT=$?; sleep 30"
     subprocess.run([tmux, "-L", sock, "new-session", "-d", "-x", "80", "-y", "30", cmd], check=True)

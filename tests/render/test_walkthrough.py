@@ -14,6 +14,7 @@ import pytest
 from rich.console import Console
 from rich.text import Text
 
+from badinput import seed_datasets
 from tests.conftest import EXAMPLES, require_tool
 from tracer import cli
 from tracer.cli.walk import prepare
@@ -564,6 +565,8 @@ def test_the_pager_shows_user_text_as_written_and_controls_visibly(terminal, tmp
     label = "[/]:skull:[blink]b"
     name = "s\x1b]0;pwned\x07\x1b[2J.toml"
     (tmp_path / name).write_text(seed.read_text().replace('outputs = ["z0"]', f'outputs = ["{label}"]'))
+    for csv, text in seed_datasets(outputs=[label]).items():  # a dataset's header names the config's columns
+        (tmp_path / csv).write_text(text)
     t = terminal(f"cd {tmp_path} && {sys.executable} -m tracer walk s?]0*.toml; echo EXIT=$?; sleep 60", width=120)
     start = t.wait_for(r"^0\. Start here")
     assert "One training step of s\\x1b]0;pwned\\x07\\x1b[2J.toml" in start, start

@@ -27,6 +27,8 @@ def run(args: argparse.Namespace) -> int:
         if raw.shape[1] not in (cfg.n_in, cfg.n_in + cfg.n_out):
             raise InputError(args.data, "line 1",
                              f"{raw.shape[1]} columns; expected {cfg.n_in} inputs (optionally followed by {cfg.n_out} targets)")
+        files.check_header(header, [("inputs", cfg.input_labels)]
+                           + ([("outputs", cfg.output_labels)] if raw.shape[1] > cfg.n_in else []), args.data, 1)
         X = raw[:, : cfg.n_in]
     where = "row {}" if args.input is None else "--input"
     Xn = in_range(mm.inputs(X), "command line" if args.input is not None else args.data, where, cfg.input_labels)

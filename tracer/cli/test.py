@@ -18,7 +18,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = load_config(args)
     net, mm = network_and_minmax(args, cfg)
     if args.data:
-        _, raw = files.read_csv(args.data, cfg.n_in + cfg.n_out)
+        _, raw = files.read_csv(args.data, cfg.n_in + cfg.n_out,
+                                [("inputs", cfg.input_labels), ("outputs", cfg.output_labels)])
         source = args.data
     else:
         raw, source = cfg.raw, cfg.dataset_source

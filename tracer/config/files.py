@@ -29,6 +29,8 @@ __all__ = [
     "write_target",
     "read_json",
     "read_csv",
+    "check_header",
+    "count_of",
     "read_weights",
     "weights_from_mapping",
     "write_weights",
@@ -430,14 +432,42 @@ def one_line(text: str) -> bool:
     return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in text)
 
 
-def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[str], np.ndarray]:
+def count_of(n: int, noun: str) -> str:
+    """``1 column``, ``3 columns``: a count with its noun in the right number."""
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+
+
+def check_header(header: list[str], names: Sequence[tuple[str, Sequence[str] | int]], source: str, lineno: int) -> None:
+    """The header must name the config's columns in order, or the values land under the wrong labels.
+
+    ``names`` lists each group of columns with its labels, or with a count
+    where the config counts them (those columns are named by the file).
+    """
+    at, wanted, ok = 0, [], True
+    for group, labels in names:
+        if isinstance(labels, int):
+            wanted.append(f"{labels:,} {group}")
+            at += labels
+            continue
+        wanted.append(f"{group} {', '.join(labels)}")
+        ok = ok and header[at:at + len(labels)] == list(labels)
+        at += len(labels)
+    if not ok:
+        raise InputError(source, f"line {lineno}", f"the header names {', '.join(header)}; the config names "
+                         + " then ".join(wanted) + " (same names, same order)")
+
+
+def read_csv(path: str | os.PathLike, columns: int | None = None,
+             names: Sequence[tuple[str, Sequence[str] | int]] = ()) -> tuple[list[str], np.ndarray]:
     """Read a dataset: a header row, then rows of numbers.
 
     Fields are separated by commas and may carry spaces; blank lines are
     ignored; Windows line endings, a byte-order mark and a missing final
     newline are fine.  Returns the header labels and a float64 array with
     one row per data line.  ``columns``, when given, is the number of fields
-    every row must have.
+    every row must have.  ``names`` lists the column groups the header must
+    name in order, e.g. ``[("inputs", ["sleep", "study"]), ("outputs", ["grade"])]``;
+    a group given as a count (a config that counts its inputs) is taken as written.
     """
     text = read_text(path, "dataset")
     # Only \n, \r\n and \r end a line (str.splitlines also splits at form
@@ -457,14 +487,20 @@ def read_csv(path: str | os.PathLike, columns: int | None = None) -> tuple[list[
                 if not one_line(name):
                     raise InputError(str(path), f"line {lineno}, field {i + 1}",
                                      f"a column name is one line of printable text, found {shown(name)}")
+            if all(parse_number(name) is not None for name in header):
+                # a dataset without its header would lose its first row and its column names
+                raise InputError(str(path), f"line {lineno}",
+                                 "no header row: the first line holds numbers; a dataset starts with a line naming its columns")
             dup = first_repeat(header)
             if dup is not None:
                 raise InputError(str(path), f"line {lineno}", f"duplicated column name {dup!r} in the header")
             if columns is not None and len(header) != columns:
+                hint = " (mlptrace reads commas; is this file separated by semicolons?)" if len(header) == 1 and ";" in line else ""
                 raise InputError(
                     str(path), f"line {lineno}",
-                    f"the header has {len(header)} columns, the network needs {columns} (inputs then targets)",
+                    f"the header has {count_of(len(header), 'column')}, the network needs {columns} (inputs then targets){hint}",
                 )
+            check_header(header, names, str(path), lineno)
             continue
         if len(fields) != len(header):
             raise InputError(

@@ -404,7 +404,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     header: list[str] | None = None
     if "dataset" in sec:
         ds_path = rel("training", "dataset")
-        header, raw = files.read_csv(ds_path, columns)
+        header, raw = files.read_csv(ds_path, columns, [("inputs", inputs), ("outputs", outputs)])
         dataset_source = str(ds_path)
     else:
         rows = sec["data"]
@@ -471,7 +471,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     illustrate_source, illustrate_raw = None, None
     if "dataset" in r.section("report"):
         il_path = rel("report", "dataset")
-        _, illustrate_raw = files.read_csv(il_path, columns)
+        _, illustrate_raw = files.read_csv(il_path, columns, [("inputs", input_labels), ("outputs", output_labels)])
         illustrate_source = str(il_path)
         _check_ranges(illustrate_raw, illustrate_source, input_labels + output_labels)
 
