@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-from tracer.core.numbers import error, gradient
-from tracer.explain.gradcheck import MAX_STEPS, SUMMARY_OVER, gradient_check
 import argparse
 import math
 from typing import Any
+
+from tracer.core.numbers import error, gradient
 from tracer.errors import CheckFailed, InputError
-
-
+from tracer.explain.gradcheck import MAX_STEPS, SUMMARY_OVER, gradient_check
 
 
 def _print(console: Any, table: Any) -> None:

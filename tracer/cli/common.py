@@ -7,14 +7,13 @@ from pathlib import Path
 
 import numpy as np
 
-from tracer.config import schema as config_mod
 from tracer.config import files
+from tracer.config import schema as config_mod
 from tracer.core.dataset import MinMax
 from tracer.core.engine import MLP
-from tracer.core.numbers import fixed  # the commands' losses, re-exported for train and test
 from tracer.errors import InputError
 
-__all__ = ["load_config", "output_file", "output_dir", "network_and_minmax", "in_range", "stdout_console", "fixed"]
+__all__ = ["load_config", "output_file", "output_dir", "network_and_minmax", "in_range"]
 
 WEIGHTS_NAME = "trained-weights-biases.json"
 MINMAX_NAME = "minmax.json"
@@ -31,12 +30,6 @@ def load_config(args: argparse.Namespace) -> config_mod.Config:
     if command in ("walk", "check"):  # before training: a network too large to explain is refused now
         config_mod.check_explainable(cfg, command, getattr(args, "steps", 1) if command == "check" else 1)
     return cfg
-
-
-def stdout_console():
-    from tracer.render.terminal import console
-
-    return console()
 
 
 def output_dir(path: str, inputs: list[str]) -> tuple[Path, list[Path]]:
@@ -58,22 +51,6 @@ def output_file(path: str, inputs: list[str]) -> Path:
     files.write_target(target)  # a folder, or a missing one around it, fails before the work
     files.check_not_input([target], inputs)
     return target
-
-
-# ---------------------------------------------------------------------------
-# train
-
-
-
-
-
-
-
-
-
-
-# ---------------------------------------------------------------------------
-# test and predict
 
 
 def network_and_minmax(args: argparse.Namespace, cfg: config_mod.Config) -> tuple[MLP, MinMax]:

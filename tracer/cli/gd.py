@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from tracer.core.numbers import cell
-from tracer.explain.descent import descend, parse, parse_point
 import argparse
+
+from tracer.core.numbers import cell
 from tracer.errors import InputError
+from tracer.explain.descent import descend, parse, parse_point
 
 
 def run(args: argparse.Namespace) -> int:

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
-from tracer.cli.common import in_range, network_and_minmax, load_config
 import argparse
 import sys
+
 import numpy as np
+
+from tracer.cli.common import in_range, load_config, network_and_minmax
 from tracer.config import files
 from tracer.errors import InputError, visible
 

@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
-from tracer.render.report import FIGURES, EXTENSION_FORMATS, figure_paths, user_env, draw_figures, render, to_pdf
 import argparse
 import shutil
 import sys
 from pathlib import Path
 from typing import Any
+
 from tracer.errors import InputError, visible
+from tracer.render.report import EXTENSION_FORMATS, FIGURES, draw_figures, figure_paths, render, to_pdf, user_env
 
 
 def _format(args: argparse.Namespace) -> str:
@@ -24,10 +25,10 @@ def _format(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
-    from tracer.config import schema as config_mod
     from tracer.cli.common import output_file
-    from tracer.render.notebook import report
+    from tracer.config import schema as config_mod
     from tracer.config.files import Outputs, check_not_input, write_target
+    from tracer.render.notebook import report
 
     fmt = _format(args)
     if fmt == "pdf" and not args.output:

@@ -2,12 +2,15 @@
 
 from __future__ import annotations
 
-from tracer.cli.common import stdout_console, fixed, in_range, network_and_minmax, load_config
 import argparse
-import numpy as np
-from tracer.config import files
-from tracer.errors import visible
 
+import numpy as np
+
+from tracer.cli.common import in_range, load_config, network_and_minmax
+from tracer.config import files
+from tracer.core.numbers import fixed
+from tracer.errors import visible
+from tracer.render.terminal import console as make_console
 
 TEST_ROWS_SHOWN = 1000  # test's table: past this nobody reads it, and rich takes minutes on a million rows
 
@@ -31,7 +34,7 @@ def run(args: argparse.Namespace) -> int:
         losses = 0.5 * ((Y - Zn) ** 2).sum(axis=1)
         pred = mm.denormalise_outputs(Y)
 
-    console = stdout_console()
+    console = make_console()
     table = Table(title=f"Testing {visible(str(source))}", title_justify="left")
     table.add_column("Row", justify="right")
     for label in cfg.input_labels:

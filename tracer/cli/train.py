@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from tracer.cli.common import stdout_console, fixed, output_dir, output_file, load_config
 import argparse
 import os
 import signal
 import sys
-import numpy as np
-from tracer.config import schema as config_mod
-from tracer.config import files
-from tracer.core.engine import MLP
-from tracer.errors import InputError, Interrupted, NumericalError, visible
 
+import numpy as np
+
+from tracer.cli.common import load_config, output_dir, output_file
+from tracer.config import files
+from tracer.config import schema as config_mod
+from tracer.core.engine import MLP
+from tracer.core.numbers import fixed
+from tracer.errors import InputError, Interrupted, NumericalError, visible
+from tracer.render.terminal import console as make_console
 
 PROGRESS_MIN_STEPS = 50_000  # below this a run is over before a bar is worth drawing
 
@@ -39,7 +42,7 @@ def run(args: argparse.Namespace) -> int:
         raise InputError(str(trace_path), "", "a trace is .json (kept in memory) or .npz (streamed to disk)")
     stream_to = str(trace_path) if trace_path is not None and trace_path.suffix.lower() == ".npz" else None
 
-    console = stdout_console()
+    console = make_console()
     total = cfg.epochs * len(cfg.raw)
     live = None
     on_epoch = None

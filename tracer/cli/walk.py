@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
-from tracer.render.walkthrough import Pager, Walk, build, plain_console, print_all
 import argparse
 import os
 import sys
 from dataclasses import dataclass
+
 import numpy as np
+
+from tracer.render.walkthrough import Pager, Walk, build, plain_console, print_all
 
 
 def _one_step(index: int):
@@ -28,8 +30,8 @@ def _one_step(index: int):
 def prepare(args: argparse.Namespace, interactive: bool = False) -> Walk:
     """Load the config, check --epoch and --step, and train, keeping the one step to explain."""
     from tracer.cli.common import load_config
-    from tracer.errors import InputError, NumericalError
     from tracer.config.run import record
+    from tracer.errors import InputError, NumericalError
 
     cfg = load_config(args)
     epoch, step = getattr(args, "epoch", 0) or 0, getattr(args, "step", 0) or 0
