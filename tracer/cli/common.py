@@ -13,7 +13,7 @@ from tracer.core.dataset import MinMax
 from tracer.core.engine import MLP
 from tracer.errors import InputError
 
-__all__ = ["load_config", "output_file", "output_dir", "network_and_minmax", "in_range"]
+__all__ = ["load_config", "output_file", "output_dir", "network_and_minmax", "untrained", "UNTRAINED", "in_range"]
 
 WEIGHTS_NAME = "trained-weights-biases.json"
 MINMAX_NAME = "minmax.json"
@@ -37,7 +37,9 @@ def output_dir(path: str, inputs: list[str]) -> tuple[Path, list[Path]]:
     out = Path(path)
     if out.exists() and not out.is_dir():
         raise InputError(str(out), "", "--out must be a directory")
-    targets = [out / WEIGHTS_NAME, out / MINMAX_NAME]
+    from tracer.config.trained import DATASET_NAME, TRAINED_NAME
+
+    targets = [out / WEIGHTS_NAME, out / MINMAX_NAME, out / TRAINED_NAME, out / DATASET_NAME]
     # out's parent must be a folder (the run makes out itself); a folder where
     # a file goes must fail now, not after the first of the two files is saved.
     for target in targets if out.is_dir() else [out]:
@@ -65,6 +67,14 @@ def network_and_minmax(args: argparse.Namespace, cfg: config_mod.Config) -> tupl
     else:
         minmax = cfg.minmax()
     return net, minmax
+
+
+UNTRAINED = "untrained: the config's initial weights; train --out DIR writes DIR/trained.toml"
+
+
+def untrained(args: argparse.Namespace, cfg: config_mod.Config) -> bool:
+    """Whether test or predict runs the config's initial weights: no --weights, and no ``[init] trained = true``."""
+    return not args.weights and not cfg.trained
 
 
 def in_range(values: np.ndarray, source: str, where: str, labels: list[str]) -> np.ndarray:

@@ -7,7 +7,7 @@ import sys
 
 import numpy as np
 
-from tracer.cli.common import in_range, load_config, network_and_minmax
+from tracer.cli.common import UNTRAINED, in_range, load_config, network_and_minmax, untrained
 from tracer.config import files
 from tracer.errors import InputError, visible
 
@@ -36,6 +36,8 @@ def run(args: argparse.Namespace) -> int:
     Xn = in_range(mm.inputs(X), "command line" if args.input is not None else args.data, where, cfg.input_labels)
     with np.errstate(over="ignore", invalid="ignore"):
         pred = mm.denormalise_outputs(net.predict(Xn))
+    if untrained(args, cfg):  # on stderr: standard output is the CSV of predictions
+        print(f"mlptrace: {UNTRAINED}", file=sys.stderr)
     out = sys.stdout
     # The header is the only user text here: labels are checked at load, and
     # visible() keeps a terminal safe from anything that slipped past.

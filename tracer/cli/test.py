@@ -6,7 +6,7 @@ import argparse
 
 import numpy as np
 
-from tracer.cli.common import in_range, load_config, network_and_minmax
+from tracer.cli.common import UNTRAINED, in_range, load_config, network_and_minmax, untrained
 from tracer.config import files
 from tracer.core.numbers import fixed
 from tracer.errors import visible
@@ -56,6 +56,8 @@ def run(args: argparse.Namespace) -> int:
         console.print(f"the first {shown:,} rows of {len(raw):,} are shown; "
                       "mlptrace predict --data writes every prediction as CSV")
     console.print(f"mean loss {fixed(float(losses.mean()))} over {len(raw)} row(s)")
+    if untrained(args, cfg):
+        console.print(UNTRAINED, soft_wrap=True)
     return 0
 
 

@@ -89,6 +89,7 @@ def run(args: argparse.Namespace) -> int:
             outputs.mkdir(out_dir)
             files.write_weights(targets[0], net.params, outputs)
             files.write_minmax(targets[1], trace.minmax, outputs)
+            _write_trained_config(cfg, targets, outputs)
         if trace_path is not None and stream_to is None:
             outputs.write(trace_path, trace.json_chunks())
         outputs.commit()
@@ -96,12 +97,26 @@ def run(args: argparse.Namespace) -> int:
     _print_loss_table(console, cfg, trace)
     _print_summary(console, cfg, trace, net)
     if out_dir is not None:
-        console.print(f"saved {visible(str(targets[0]))} and {visible(str(targets[1]))}")
+        for target in targets:  # one line per file, as report -o and gd --svg say theirs
+            console.print(f"saved {visible(str(target))}", soft_wrap=True)
     if trace_path is not None:
         console.print(f"saved the trace to {visible(str(trace_path))}")
     if stopped is not None:
         raise stopped
     return 0
+
+
+def _write_trained_config(cfg: config_mod.Config, targets, outputs: files.Outputs) -> None:
+    """DIR/trained.toml and the rows it names, staged with the weights they go with."""
+    from tracer.config.schema import _parse
+    from tracer.config.trained import dataset_csv, trained_toml
+
+    from pathlib import Path
+
+    weights, minmax, config_path, dataset = targets
+    original = _parse(Path(cfg.source))  # the keys as written, for those training does not fix
+    outputs.write(config_path, trained_toml(cfg, original, weights.name, minmax.name, dataset.name))
+    outputs.write(dataset, dataset_csv(cfg))
 
 
 def _stderr_console():

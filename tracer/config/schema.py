@@ -52,6 +52,7 @@ SCHEMA: dict[str, dict[str, str]] = {
         "hiddenBias": "inline biases",
         "outputWeights": "inline weights",
         "outputBias": "inline biases",
+        "trained": "true when the weights are a training run's result (train --out writes it); test and predict say when they are not",
     },
     "report": {
         "dataset": "a dataset that the min-max and normalisation sections illustrate",
@@ -103,6 +104,7 @@ class Config:
     init_source: str | None
     init_params: list[tuple[np.ndarray, np.ndarray]] | None
     seed: int | None
+    trained: bool = False  # [init] trained: the weights are a training run's result, not initial ones
     illustrate_source: str | None = None
     illustrate_raw: np.ndarray | None = None
     files_read: list[str] = field(default_factory=list)
@@ -443,7 +445,8 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     layers = sizes
     init = r.choice("init", "method", INITS, "random")
     init_sec = r.section("init")
-    allowed = {"file": {"method", "file"}, "random": {"method", "seed"}, "inline": {"method", *files.WEIGHT_KEYS}}[init]
+    allowed = {"file": {"method", "file", "trained"}, "random": {"method", "seed"},
+               "inline": {"method", "trained", *files.WEIGHT_KEYS}}[init]
     for key in init_sec:
         if key not in allowed:
             raise r.fail(f"init.{key}", f'not used with method "{init}"')
@@ -454,7 +457,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         init_source = str(w_path)
     elif init == "inline":
         init_params = files.weights_from_mapping(
-            {k: v for k, v in init_sec.items() if k != "method"}, layers, source, "init"
+            {k: v for k, v in init_sec.items() if k not in ("method", "trained")}, layers, source, "init"
         )
         init_source = f"{source} (init)"
     else:
@@ -466,6 +469,10 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
             import secrets
 
             seed = secrets.randbelow(2**32)  # recorded, so the run can be repeated
+
+    trained = init_sec.get("trained", False)
+    if not isinstance(trained, bool):
+        raise r.fail("init.trained", f"expected true or false, found {files.shown(trained)}")
 
     # report ----------------------------------------------------------------
     illustrate_source, illustrate_raw = None, None
@@ -495,6 +502,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         init_source=init_source,
         init_params=init_params,
         seed=seed,
+        trained=trained,
         illustrate_source=illustrate_source,
         illustrate_raw=illustrate_raw,
         files_read=[source, *files_read],
