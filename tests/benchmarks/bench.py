@@ -1,286 +1,547 @@
-"""mlptrace's benchmarks: one table of workloads against references measured in the same run.
+"""mlptrace's benchmark: issue 16's rows R1-R8, each a pair of workloads timed in alternation.
 
-    python tests/benchmarks/bench.py            # every workload
-    python tests/benchmarks/bench.py W1 W5      # some of them
+    python tests/benchmarks/bench.py                  # every row, the full run (a few minutes)
+    python tests/benchmarks/bench.py R1 R6            # some rows (or: --rows R1,R6)
+    python tests/benchmarks/bench.py --quick          # a smoke run: one pair per row, well under a minute
+    python tests/benchmarks/bench.py --pairs 15 R2    # more pairs than the default
 
-Each workload runs in a fresh subprocess (so its peak memory, ru_maxrss, is
-its own) and times the best of several repeats.  Ratios compare mlptrace
-with a reference measured in the same run on the same machine.  PyTorch is
-used when installed; the table says so when it is not.
+How a row is measured.  Its work A and what it is compared against, B, run
+in alternation, A B A B ..., so that load on the machine moves both sides of
+a pair together; each pair gives one ratio A/B, and the table prints the
+median of those ratios with their min-max and the number of pairs, against
+the row's target from issue 16 (PASS when the median is at most the
+target).  Lines marked "for the record" are further references timed in the
+same rounds (A B C D A B C D ...), their ratio being A over them; they have
+no target.  Times are wall-clock (time.perf_counter); a side that runs
+faster than a few tenths of a second is repeated within its turn and its
+time divided, so a sample is never a timer's rounding.  Each side runs once
+before timing, untimed: the warm-up, which measures its peak memory.
+
+Peak memory is per side, from that warm-up: for in-process work,
+tracemalloc's peak (Python and numpy allocations, counted when allocated,
+so a buffer of np.zeros counts whole even where its pages are never
+touched; PyTorch's allocator is not seen by tracemalloc, so its sides say
+n/a); for commands run as subprocesses, the command's own ru_maxrss
+(os.wait4), the run started from a small launcher (Linux copies a parent's peak into its child's
+ru_maxrss at exec, so the benchmark's own would show otherwise; the
+launcher's few MiB are the floor).
+
+References are checked before they are timed: every reference's final
+weights must equal the engine's within 1e-12, a traced run must end with the
+same weights as the untraced one and its .npz must hold every step, and the
+seed x50 must give verify five times the seed x10's checks.  A row whose
+check fails is printed as failed and is not timed.
+
+Rows (issue 16's table):
+  R1  the document's 2-3-1, every step recorded to .npz  vs  a tight plain-Python loop, untraced
+  R2  64-32-10, 1,000 rows, train --trace FILE.npz       vs  the same run, nothing recorded
+  R3  784-128-10, train --trace FILE.npz                 vs  the same run, nothing recorded
+  R4  784-128-10, nothing recorded                       vs  PyTorch float64, hand-written backprop, one thread
+  R5  report of 784-128-10                               vs  report of the embedded example
+  R6  verify of the seed x50                             vs  verify of the seed x10
+  R7  report --full of 128-64-10                         vs  report of the embedded example
+  R8  report of the embedded example                     vs  python -c "import sympy, jinja2"
+R1-R4 run in this process through the library's own record() (what
+`mlptrace train` calls, with and without --trace FILE.npz); R5-R8 run the
+command line as subprocesses.  PyTorch and numba are optional: rows and lines
+that need them say "skipped: ... not installed".
+
+Exit status: 0 every timed row met its target, 1 some row missed, 2 a row
+could not run or a reference failed its check.
 """
 
 from __future__ import annotations
 
-import json
+import argparse
 import math
 import os
-import resource
+import statistics
 import subprocess
 import sys
+import tempfile
 import time
+import tracemalloc
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Callable
 
-ROOT = Path(__file__).resolve().parents[2]
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parents[1]
+sys.path.insert(0, str(HERE))
 sys.path.insert(0, str(ROOT))
 
 import numpy as np  # noqa: E402
 
+import references as refs  # noqa: E402
 
-def best(fn, repeat=5):
-    times = []
-    for _ in range(repeat):
-        t = time.perf_counter()
-        fn()
-        times.append(time.perf_counter() - t)
-    return min(times)
+SEED_DOC = Path("/work/shared/seed/000_d1bbbb5a7e4faeaf.txt")
+TOLERANCE = 1e-12
 
 
-def config_from(data):
-    from tracer.config import from_mapping
-
-    return from_mapping(data, "<benchmark>", ROOT)
+class CheckFailed(Exception):
+    """A reference or a workload did not compute what it should: its row is not timed."""
 
 
-def random_config(layers, rows, epochs, seed=0):
+@dataclass
+class Side:
+    """One workload of a row: ``run()`` does it once (a command's ``run(launch=True)`` returns its ru_maxrss)."""
+
+    label: str
+    run: Callable[..., int | None]
+    subprocess: bool = False
+    steps: int = 0  # training steps per run, for a per-step time
+    traced_memory: bool = True  # False where tracemalloc cannot see the allocations (PyTorch)
+    skipped: str = ""
+
+
+@dataclass
+class Row:
+    key: str
+    work: str
+    a: Side
+    b: Side
+    target: float
+    record: list[Side] = field(default_factory=list)
+    check: Callable[[], None] = lambda: None  # before anything runs (references from the initial weights)
+    after_warmup: Callable[[], None] = lambda: None  # once every side has run once (a command's output)
+    skipped: str = ""
+    failed: str = ""
+    # filled by measure()
+    times: dict[str, list[float]] = field(default_factory=dict)
+    ratios: dict[str, list[float]] = field(default_factory=dict)
+    peak: dict[str, float | None] = field(default_factory=dict)
+
+
+def skipped_side(label: str, why: str) -> Side:
+    return Side(label, lambda: None, skipped=why)
+
+
+# --------------------------------------------------------------------------
+# workloads: configs and data written into a temporary folder, so that the
+# in-process rows and the command line read exactly the same files
+
+
+def write_config(folder: Path, name: str, layers: list[int], rows: int, seed: int) -> Path:
     rng = np.random.default_rng(seed)
-    data = rng.uniform(0, 1, size=(rows, layers[0] + layers[-1])).tolist()
-    return config_from({
-        "network": {"inputs": layers[0], "hidden": layers[1:-1], "outputs": layers[-1], "activation": "sigmoid"},
-        "training": {"learning_rate": 0.1, "epochs": epochs, "data": data},
-        "normalize": {"method": "none"},
-        "init": {"method": "random", "seed": seed},
-    })
+    n_in, n_out = layers[0], layers[-1]
+    data = rng.uniform(0, 1, size=(rows, n_in + n_out)).round(4)
+    header = ",".join([f"i{i}" for i in range(n_in)] + [f"z{i}" for i in range(n_out)])
+    (folder / f"{name}.csv").write_text(header + "\n" + "\n".join(",".join(map(str, r)) for r in data) + "\n")
+    path = folder / f"{name}.toml"
+    path.write_text(
+        f'[network]\ninputs = {n_in}\nhidden = {layers[1:-1]}\noutputs = {n_out}\nactivation = "sigmoid"\n'
+        f'[training]\nlearning_rate = 0.1\nepochs = 1\ndataset = "{name}.csv"\n'
+        f'[normalize]\nmethod = "none"\n[init]\nmethod = "random"\nseed = {seed}\n')
+    return path
 
 
-# --------------------------------------------------------------------------
-# references, written here from the document's math, recording nothing
-
-def plain_python(W, B, x, z, lr, steps):
-    """The document's per-row SGD in plain Python lists (the W1 reference)."""
-    sig = lambda s: 1.0 / (1.0 + math.exp(-s))  # noqa: E731
-    for _ in range(steps):
-        acts = [x]
-        for w, b in zip(W, B):
-            acts.append([sig(sum(wi * ai for wi, ai in zip(row, acts[-1])) + bj) for row, bj in zip(w, b)])
-        y = acts[-1]
-        d = [yi * (1 - yi) * (yi - zi) for yi, zi in zip(y, z)]
-        deltas = [d]
-        for l in range(len(W) - 1, 0, -1):
-            a = acts[l]
-            d = [a[j] * (1 - a[j]) * sum(W[l][k][j] * d[k] for k in range(len(d))) for j in range(len(a))]
-            deltas.insert(0, d)
-        for l in range(len(W)):
-            inp = acts[l]
-            W[l] = [[wi - lr * dj * ii for wi, ii in zip(row, inp)] for row, dj in zip(W[l], deltas[l])]
-            B[l] = [bj - lr * dj for bj, dj in zip(B[l], deltas[l])]
+def max_difference(got, want) -> float:
+    return max(max(float(np.max(np.abs(gw - ww))), float(np.max(np.abs(gb - wb))))
+               for (gw, gb), (ww, wb) in zip(got, want))
 
 
-def numpy_loop(params, X, Z, lr, epochs):
-    """A straightforward numpy per-row loop of the same math, untraced (the W2 reference)."""
-    W = [w.copy() for w, _ in params]
-    B = [b.copy() for _, b in params]
-    sig = lambda s: 1.0 / (1.0 + np.exp(-s))  # noqa: E731
-    for _ in range(epochs):
-        for x, z in zip(X, Z):
-            acts = [x]
-            for w, b in zip(W, B):
-                acts.append(sig(w @ acts[-1] + b))
-            d = acts[-1] * (1 - acts[-1]) * (acts[-1] - z)
-            ds = [d]
-            for l in range(len(W) - 1, 0, -1):
-                d = acts[l] * (1 - acts[l]) * (W[l].T @ d)
-                ds.insert(0, d)
-            for l in range(len(W)):
-                W[l] -= lr * np.outer(ds[l], acts[l])
-                B[l] -= lr * ds[l]
-
-
-def torch_loop(params, X, Z, lr, epochs):
-    """What people reach for: nn.Linear layers, autograd, torch.optim.SGD, float64, one row at a time."""
-    import torch
-
-    torch.set_num_threads(1)
-    layers = []
-    for w, b in params:
-        lin = torch.nn.Linear(w.shape[1], w.shape[0]).double()
-        with torch.no_grad():
-            lin.weight.copy_(torch.from_numpy(w))
-            lin.bias.copy_(torch.from_numpy(b))
-        layers += [lin, torch.nn.Sigmoid()]
-    model = torch.nn.Sequential(*layers)
-    opt = torch.optim.SGD(model.parameters(), lr=lr)
-    Xt, Zt = torch.from_numpy(X), torch.from_numpy(Z)
-
-    def run():
-        for _ in range(epochs):
-            for i in range(len(Xt)):
-                opt.zero_grad()
-                loss = 0.5 * ((model(Xt[i]) - Zt[i]) ** 2).sum()
-                loss.backward()
-                opt.step()
-
-    return run
-
-
-# --------------------------------------------------------------------------
-# workloads: each returns a dict of figures
-
-
-def w1():
-    from tracer.config import schema as config
-    from tracer.config.run import record
-
-    cfg = config.load(None)  # the document's 2-3-1 example, 1000 iterations
-    X, Z = cfg.training_data()
-    (w0, b0), (w1_, b1) = cfg.initial_params()
-
-    def ref():
-        plain_python([w0.tolist(), w1_.tolist()], [b0.tolist(), b1.tolist()], X[0].tolist(), Z[0].tolist(), 0.1, 1000)
-
-    t = best(lambda: record(cfg, "all"), 7)
-    r = best(ref, 7)
-    return {"workload": "W1 document example, 1000 steps, all recorded", "mlptrace": t, "reference": r,
-            "ref_name": "plain-Python loop", "target": "ratio <= 2.5", "ok": t / r <= 2.5}
-
-
-def w2():
-    from tracer.config.run import record
-
-    cfg = random_config([64, 32, 10], 1000, 1)
-    X, Z = cfg.training_data()
-    params = cfg.initial_params()
-    t = best(lambda: record(cfg, "all"), 5)
-    r = best(lambda: numpy_loop(params, X, Z, 0.1, 1), 5)
-    out = {"workload": "W2 64-32-10, 1000 rows, 1 epoch, all recorded", "mlptrace": t, "reference": r,
-           "ref_name": "numpy loop", "target": "ratio <= 1.3", "ok": t / r <= 1.3}
+def torch_available() -> bool:
     try:
-        run = torch_loop(params, X, Z, 0.1, 1)
+        import torch  # noqa: F401
     except ImportError:
-        out["torch"] = None
-    else:
-        tt = best(run, 3)
-        out["torch"] = tt
-        out["target"] += "; >= 2x faster than PyTorch"
-        out["ok"] = out["ok"] and tt / t >= 2.0
-    # memory of the full trace against the distinct float64 numbers it holds
-    trace, _ = record(cfg, "all")
-    held = sum(a.nbytes for a in (trace.x, trace.z, trace.loss)) + sum(
-        a.nbytes for name in ("w", "b", "s", "a", "delta") for a in getattr(trace, name))
-    k = trace.n_steps
-    weights = sum(w.size + b.size for w, b in params)
-    nodes = sum(cfg.layers[1:])
-    distinct = k * (weights + 3 * nodes + cfg.layers[0] + cfg.layers[-1] + 1) * 8
-    out["trace_bytes"], out["distinct_bytes"] = held, distinct
-    out["target"] += "; trace <= 1.2x its numbers"
-    out["ok"] = out["ok"] and held <= 1.2 * distinct
+        return False
+    return True
+
+
+class Training:
+    """One config trained in process, traced to .npz or not, and the references that train the same rows."""
+
+    def __init__(self, config_path: Path | None, folder: Path, name: str):
+        from tracer.config import schema
+
+        self.cfg = schema.load(config_path)
+        self.X, self.Z = self.cfg.training_data()
+        self.params = self.cfg.initial_params()
+        self.steps = self.cfg.epochs * len(self.X)
+        self.npz = folder / f"{name}.npz"
+        self._engine = None
+
+    def traced(self) -> None:
+        from tracer.config.run import record
+
+        record(self.cfg, "all", stream_to=str(self.npz))  # what `train --trace FILE.npz` runs
+
+    def untraced(self) -> None:
+        from tracer.config.run import record
+
+        record(self.cfg, "epochs")  # what `train` runs without --trace
+
+    def engine_weights(self):
+        if self._engine is None:
+            from tracer.config.run import record
+
+            self._engine = record(self.cfg, "epochs")[1].params
+        return self._engine
+
+    def check_traced(self) -> None:
+        """The traced run ends where the untraced one does, bit for bit, and its file holds every step."""
+        from tracer.config import trace_io
+        from tracer.config.run import record
+
+        _, net = record(self.cfg, "all", stream_to=str(self.npz))
+        if max_difference(net.params, self.engine_weights()) != 0.0:
+            raise CheckFailed("the traced run's final weights differ from the untraced run's")
+        kept = trace_io.load(self.npz).n_steps
+        if kept != self.steps:
+            raise CheckFailed(f"{self.npz.name} holds {kept} steps, not {self.steps}")
+
+    def reference(self, label: str, prepare, needs: str = "") -> tuple[Side, Callable[[], None]]:
+        """A reference side and its check (its final weights against the engine's), or a skipped side."""
+        if needs == "torch" and not torch_available():
+            return skipped_side(label, "torch not installed"), lambda: None
+        if needs == "numba" and not refs.numba_available():
+            return skipped_side(label, "numba not installed (optional)"), lambda: None
+        epochs = self.cfg.epochs
+        run, result = prepare(self.params, self.X, self.Z, self.cfg.learning_rate, epochs)
+
+        def check() -> None:
+            run()  # once from the initial weights, untimed; the timed runs continue from here
+            diff = max_difference(result(), self.engine_weights())
+            if not diff <= TOLERANCE:
+                raise CheckFailed(f"{label}: final weights differ from the engine's by {diff:.3g} (> {TOLERANCE:g})")
+
+        return Side(label, run, steps=self.steps, traced_memory=needs != "torch"), check
+
+
+def checks(*fns: Callable[[], None]) -> Callable[[], None]:
+    def run_all() -> None:
+        for fn in fns:
+            fn()
+    return run_all
+
+
+def training_row(key, work, training: Training, a: Side, b_pair, target, record_pairs) -> Row:
+    b, b_check = b_pair
+    record = [side for side, _ in record_pairs]
+    all_checks = [b_check, *(c for _, c in record_pairs)]
+    skipped = f"{b.label}: {b.skipped}" if b.skipped else ""
+    return Row(key, work, a, b, target, record, checks(*all_checks), skipped=skipped)
+
+
+# --------------------------------------------------------------------------
+# commands run as subprocesses
+
+
+# The peak memory of a command is measured through this launcher, in one extra
+# untimed run: Linux carries the parent's peak into a child's ru_maxrss at
+# exec, so a command started straight from the benchmark (which holds numpy,
+# PyTorch and numba) would report the benchmark's peak.  Started from this
+# small process instead, the floor is the launcher's own few MiB.
+LAUNCHER = """
+import os, sys
+pid = os.fork()
+if pid == 0:
+    null = os.open(os.devnull, os.O_WRONLY)
+    os.dup2(null, 1)
+    os.execv(sys.argv[1], sys.argv[1:])
+_, status, usage = os.wait4(pid, 0)
+print(usage.ru_maxrss)
+sys.exit(os.waitstatus_to_exitcode(status))
+"""
+
+
+# the commands run the same tracer as the in-process rows: this checkout's, not whatever is installed
+CHILD_ENV = {**os.environ, "PYTHONPATH": os.pathsep.join([str(ROOT), *filter(None, [os.environ.get("PYTHONPATH")])])}
+
+
+def command(label: str, argv: list[str], cwd: Path, ok_codes=(0,)) -> Side:
+    full = [sys.executable, "-m", "tracer", *argv] if argv[0] != "-c" else [sys.executable, *argv]
+
+    def run(launch: bool = False) -> int | None:
+        child = subprocess.run([sys.executable, "-S", "-c", LAUNCHER, *full] if launch else full, cwd=cwd, env=CHILD_ENV,
+                               stdout=subprocess.PIPE if launch else subprocess.DEVNULL, stderr=subprocess.PIPE)
+        if child.returncode not in ok_codes:
+            last = child.stderr.decode(errors="replace").strip().splitlines()[-1:] or [f"exit status {child.returncode}"]
+            raise CheckFailed(f"`{' '.join(argv)}` exited {child.returncode}: {last[0]}")
+        return int(child.stdout) if launch else None  # ru_maxrss, KiB on Linux
+
+    return Side(label, run, subprocess=True)
+
+
+def report_argv(config: Path | None, out: Path, *extra: str) -> list[str]:
+    return ["report", *([str(config)] if config else []), *extra, "--format", "md", "-o", str(out)]
+
+
+def check_written(*paths: Path) -> Callable[[], None]:
+    def check() -> None:
+        for p in paths:
+            if not p.exists() or p.stat().st_size == 0:
+                raise CheckFailed(f"{p.name} was not written")
+    return check
+
+
+def verify_checks(doc: Path, cwd: Path) -> int:
+    import json
+
+    r = subprocess.run([sys.executable, "-m", "tracer", "verify", str(doc), "--json", "-"],
+                       cwd=cwd, env=CHILD_ENV, capture_output=True, text=True)
+    if r.returncode not in (0, 1):
+        raise CheckFailed(f"verify {doc.name} exited {r.returncode}: {r.stderr.strip()[-200:]}")
+    return len(json.loads(r.stdout))
+
+
+# --------------------------------------------------------------------------
+# the rows
+
+
+def build_rows(keys: list[str], folder: Path) -> list[Row]:
+    made: dict[str, Training] = {}
+
+    def training(name: str, layers: list[int] | None = None, rows: int = 0) -> Training:
+        if name not in made:
+            path = None if layers is None else write_config(folder, name, layers, rows, seed=16)
+            made[name] = Training(path, folder, name)
+        return made[name]
+
+    out: list[Row] = []
+    for key in keys:
+        if key == "R1":
+            t = training("document")
+            a = Side("mlptrace, every step to .npz", t.traced, steps=t.steps)
+            out.append(training_row(
+                "R1", "the document's 2-3-1, 1,000 steps, every step recorded to .npz", t, a,
+                t.reference("tight plain-Python loop, untraced", refs.prepare_plain), 2.0,
+                [t.reference("plain Python unrolled for 2-3-1", refs.prepare_unrolled),
+                 t.reference("numpy loop with out= buffers", refs.prepare_numpy),
+                 t.reference("numba loop (the stack's limit)", refs.prepare_numba, "numba"),
+                 (Side("mlptrace, nothing recorded", t.untraced, steps=t.steps), lambda: None)]))
+            out[-1].check = checks(out[-1].check, t.check_traced)
+        elif key in ("R2", "R3"):
+            t = training("mid" if key == "R2" else "big", [64, 32, 10] if key == "R2" else [784, 128, 10],
+                         1000 if key == "R2" else 100)
+            size = "64-32-10, 1,000 rows" if key == "R2" else "784-128-10, 100 rows"
+            row = Row(key, f"{size}, one epoch, `train --trace FILE.npz`",
+                      Side("mlptrace, every step to .npz", t.traced, steps=t.steps),
+                      Side("the same run, nothing recorded", t.untraced, steps=t.steps), 1.1,
+                      check=t.check_traced)
+            if key == "R2":
+                pairs = [t.reference("numpy loop with out= buffers", refs.prepare_numpy),
+                         t.reference("PyTorch, hand-written backprop", refs.prepare_torch_manual, "torch"),
+                         t.reference("PyTorch nn.Module + optim.SGD", refs.prepare_torch_module, "torch"),
+                         t.reference("numba loop (the stack's limit)", refs.prepare_numba, "numba")]
+                row.record = [s for s, _ in pairs]
+                row.check = checks(t.check_traced, *(c for _, c in pairs))
+            out.append(row)
+        elif key == "R4":
+            t = training("big", [784, 128, 10], 100)
+            a = Side("mlptrace, nothing recorded", t.untraced, steps=t.steps)
+            out.append(training_row(
+                "R4", "784-128-10, 100 rows, one epoch, nothing recorded", t, a,
+                t.reference("PyTorch float64, hand-written backprop, 1 thread", refs.prepare_torch_manual, "torch"),
+                1.5,
+                [t.reference("PyTorch nn.Module + optim.SGD", refs.prepare_torch_module, "torch"),
+                 t.reference("numpy loop with out= buffers", refs.prepare_numpy),
+                 t.reference("numba loop (the stack's limit)", refs.prepare_numba, "numba")]))
+        elif key in ("R5", "R7", "R8"):
+            embedded = command("report of the embedded example", report_argv(None, folder / "embedded.md"), folder)
+            if key == "R5":
+                config = write_config(folder, "big", [784, 128, 10], 100, seed=16)
+                a = command("`report` of 784-128-10", report_argv(config, folder / "big.md"), folder)
+                row = Row(key, "`mlptrace report` of 784-128-10 (100 rows, one epoch)", a, embedded, 2.0,
+                          after_warmup=check_written(folder / "big.md", folder / "embedded.md"))
+            elif key == "R7":
+                config = write_config(folder, "full", [128, 64, 10], 100, seed=16)
+                a = command("`report --full` of 128-64-10", report_argv(config, folder / "full.md", "--full"), folder)
+                row = Row(key, "`mlptrace report --full` of 128-64-10 (100 rows, one epoch)", a, embedded, 3.0,
+                          after_warmup=check_written(folder / "full.md", folder / "embedded.md"))
+            else:
+                b = command('python -c "import sympy, jinja2"', ["-c", "import sympy, jinja2"], folder)
+                row = Row(key, "`mlptrace report` of the embedded example", embedded, b, 1.5,
+                          after_warmup=check_written(folder / "embedded.md"))
+            out.append(row)
+        elif key == "R6":
+            seed = SEED_DOC.read_text()
+            docs = {}
+            for n in (10, 50):
+                docs[n] = folder / f"seed-x{n}.md"
+                docs[n].write_text("\n".join([seed] * n))
+
+            def check_scaling() -> None:
+                one, ten, fifty = (verify_checks(d, folder) for d in (SEED_DOC, docs[10], docs[50]))
+                if not (ten == 10 * one and fifty == 50 * one and one > 0):
+                    raise CheckFailed(f"verify found {one}, {ten}, {fifty} checks in the seed x1, x10, x50")
+
+            row = Row(key, "`mlptrace verify` of the seed x50", command("verify of the seed x50", ["verify", str(docs[50])],
+                      folder, (0, 1)), command("verify of the seed x10", ["verify", str(docs[10])], folder, (0, 1)),
+                      6.0, check=check_scaling)
+            out.append(row)
+        else:
+            raise SystemExit(f"bench.py: unknown row {key!r}; the rows are {', '.join(ROWS)}")
     return out
 
 
-def w3():
-    from tracer.config import schema as config
-    from tracer.config.run import record
-
-    cfg = config.load(None).replace(epochs=1_000_000)
-    t = time.perf_counter()
-    record(cfg, "epochs")
-    t = time.perf_counter() - t
-    rate = 1_000_000 / t
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"workload": "W3 document network, 1,000,000 steps, epochs policy", "mlptrace": t, "reference": None,
-            "steps_per_s": rate, "target": ">= 50,000 steps/s, peak <= 150 MB", "ok": rate >= 50_000 and peak <= 150}
+ROWS = ["R1", "R2", "R3", "R4", "R5", "R6", "R7", "R8"]
 
 
-def _cmd_time(argv, repeat=5):
-    env = dict(os.environ)
-    return best(lambda: subprocess.run(argv, check=True, capture_output=True, env=env, cwd=ROOT), repeat)
+# --------------------------------------------------------------------------
+# measuring
 
 
-def _report_available():
-    return (ROOT / "tracer" / "render.py").exists()
+def timed(side: Side, inner: int) -> float:
+    start = time.perf_counter()
+    for _ in range(inner):
+        side.run()
+    return (time.perf_counter() - start) / inner
 
 
-def w4():
-    if not _report_available():
-        return {"workload": "W4 mlptrace report of the document example", "skipped": "tracer.render is not there yet"}
-    t = _cmd_time([sys.executable, "-m", "tracer", "report", "--format", "md", "-o", os.devnull])
-    r = _cmd_time([sys.executable, "-c", "import sympy, jinja2"])
-    return {"workload": "W4 mlptrace report of the document example, end to end", "mlptrace": t, "reference": r,
-            "ref_name": "python -c 'import sympy, jinja2'", "target": "ratio <= 2.0", "ok": t / r <= 2.0}
+def peak_run(side: Side) -> tuple[float, float | None]:
+    """The untimed warm-up: one run measuring peak memory (MiB), and how long it took."""
+    start = time.perf_counter()
+    if side.subprocess:
+        peak = side.run(launch=True) / 1024  # ru_maxrss: KiB on Linux
+    elif side.traced_memory:
+        tracemalloc.start()
+        try:
+            side.run()
+            peak = tracemalloc.get_traced_memory()[1] / 2**20
+        finally:
+            tracemalloc.stop()
+    else:
+        side.run()
+        peak = None
+    return time.perf_counter() - start, peak
 
 
-def w5():
-    from tracer.config import schema as config
-    from tracer.config.run import record
-
-    cfg = config.load(ROOT / "examples" / "classification" / "train.toml")  # 2-15-15-1, 5 rows, 1000 epochs
-    t = best(lambda: record(cfg, "all"), 3)
-    per = t / 5000 * 1e6
-    return {"workload": "W5 2-15-15-1, 5 rows, 1000 epochs, all recorded", "mlptrace": t, "reference": None,
-            "us_per_step": per, "target": "< 100 us per step (Go: 136 us)", "ok": per < 100}
-
-
-def w6():
-    if not _report_available():
-        return {"workload": "W6 mlptrace report of a 64-32-10 network", "skipped": "tracer.render is not there yet"}
-    import tempfile
-
-    rng = np.random.default_rng(6)
-    with tempfile.TemporaryDirectory() as d:
-        rows = rng.uniform(0, 1, size=(100, 74)).round(4)
-        header = ",".join([f"i{i}" for i in range(64)] + [f"z{i}" for i in range(10)])
-        Path(d, "data.csv").write_text(header + "\n" + "\n".join(",".join(map(str, r)) for r in rows) + "\n")
-        Path(d, "c.toml").write_text(
-            '[network]\ninputs = 64\nhidden = [32]\noutputs = 10\nactivation = "sigmoid"\n'
-            '[training]\nepochs = 10\ndataset = "data.csv"\n[init]\nmethod = "random"\nseed = 6\n')
-        t = _cmd_time([sys.executable, "-m", "tracer", "report", str(Path(d, "c.toml")), "--format", "md", "-o", os.devnull], 3)
-    t4 = _cmd_time([sys.executable, "-m", "tracer", "report", "--format", "md", "-o", os.devnull], 3)
-    return {"workload": "W6 mlptrace report of a 64-32-10 network (100 rows, 10 epochs)", "mlptrace": t, "reference": t4,
-            "ref_name": "W4's report", "target": "ratio <= 3.0", "ok": t / t4 <= 3.0}
+def measure(row: Row, pairs: int, min_sample: float) -> None:
+    sides = [row.a, row.b, *(s for s in row.record if not s.skipped)]
+    try:
+        row.check()
+        inner = {}
+        for s in sides:
+            took, row.peak[s.label] = peak_run(s)
+            if not s.subprocess and took < 3 * min_sample:
+                took = timed(s, 1)  # tracemalloc slowed the warm-up: size the repeats from a clean run
+            inner[s.label] = 1 if s.subprocess else max(1, math.ceil(min_sample / max(took, 1e-9)))
+        row.after_warmup()
+        row.times = {s.label: [] for s in sides}
+        for _ in range(pairs):  # A B C ... A B C ...: each round's ratios share the machine's load
+            for s in sides:
+                row.times[s.label].append(timed(s, inner[s.label]))
+    except CheckFailed as exc:
+        row.failed = str(exc)
+        return
+    except Exception as exc:  # the tree under measurement is broken: say so on the row, run the others
+        row.failed = f"{type(exc).__name__}: {exc}"
+        return
+    a = row.times[row.a.label]
+    row.ratios = {s.label: [ta / tb for ta, tb in zip(a, row.times[s.label])] for s in sides[1:]}
 
 
-WORKLOADS = {"W1": w1, "W2": w2, "W3": w3, "W4": w4, "W5": w5, "W6": w6}
+# --------------------------------------------------------------------------
+# the table
 
 
-def main(argv):
-    if argv[:1] == ["--one"]:
-        out = WORKLOADS[argv[1]]()
-        # the workload's own process, or the commands it ran (W4, W6), whichever peaked higher
-        out["peak_mb"] = max(resource.getrusage(who).ru_maxrss for who in (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN)) / 1024
-        print(json.dumps(out))
-        return 0
-    names = argv or list(WORKLOADS)
-    rows = []
-    for name in names:
-        r = subprocess.run([sys.executable, __file__, "--one", name], capture_output=True, text=True)
-        if r.returncode != 0:
-            print(r.stderr, file=sys.stderr)
-            rows.append({"workload": name, "skipped": "failed"})
-            continue
-        rows.append(json.loads(r.stdout.strip().splitlines()[-1]))
-    print(f"{'workload':<62} {'mlptrace':>10} {'reference':>10} {'ratio':>7} {'peak MB':>8}  target / result")
-    all_ok = True
+def seconds(t: float) -> str:
+    for unit, scale in (("s", 1.0), ("ms", 1e-3), ("µs", 1e-6)):
+        if t >= scale or unit == "µs":
+            return f"{t / scale:.3g} {unit}"
+    raise AssertionError
+
+
+def time_cell(row: Row, side: Side) -> str:
+    t = statistics.median(row.times[side.label])
+    cell = seconds(t)
+    if side.steps:
+        cell += f" ({seconds(t / side.steps)}/step)"
+    return cell
+
+
+def ratio_cell(values: list[float]) -> str:
+    return f"{statistics.median(values):.2f} ({min(values):.2f}–{max(values):.2f}, n={len(values)})"
+
+
+def peak_cell(row: Row, side: Side) -> str:
+    p = row.peak.get(side.label)
+    if p is None:
+        return "n/a (PyTorch allocates outside tracemalloc)"
+    size = f"{p:.1f} MiB" if p >= 1 else f"{p * 1024:.0f} KiB"
+    return f"{size} ({'ru_maxrss' if side.subprocess else 'tracemalloc'})"
+
+
+def table(rows: list[Row]) -> tuple[list[str], int]:
+    lines = ["| row | work (A) | against (B) | A | B | A/B: median (min–max) | target | result | peak A; B |",
+             "|---|---|---|---:|---:|---:|---:|---|---|"]
+    status = 0
     for row in rows:
-        if "skipped" in row:
-            print(f"{row['workload']:<62} skipped: {row['skipped']}")
+        head = f"| {row.key} | {row.work} | {row.b.label} |"
+        if row.skipped:
+            lines.append(f"{head} | | skipped: {row.skipped} | ≤ {row.target:g} | skipped | |")
             continue
-        t, r = row["mlptrace"], row.get("reference")
-        ratio = f"{t / r:7.2f}" if r else "      -"
-        extra = []
-        if r:
-            extra.append(f"vs {row['ref_name']}")
-        if "torch" in row:
-            extra.append("PyTorch not installed" if row["torch"] is None else
-                         f"PyTorch {row['torch'] * 1e3:.1f} ms ({row['torch'] / t:.1f}x slower)")
-        if "trace_bytes" in row:
-            extra.append(f"trace {row['trace_bytes'] / 2**20:.1f} MiB = {row['trace_bytes'] / row['distinct_bytes']:.2f}x its numbers")
-        if "steps_per_s" in row:
-            extra.append(f"{row['steps_per_s']:,.0f} steps/s")
-        if "us_per_step" in row:
-            extra.append(f"{row['us_per_step']:.1f} us/step")
-        all_ok &= row["ok"]
-        print(f"{row['workload']:<62} {t * 1e3:8.1f}ms {(r or 0) * 1e3:8.1f}ms {ratio} {row['peak_mb']:8.1f}  "
-              f"{row['target']}: {'met' if row['ok'] else 'MISSED'}; {'; '.join(extra)}")
-    return 0 if all_ok else 1
+        if row.failed:
+            lines.append(f"{head} | | failed: {row.failed} | ≤ {row.target:g} | FAILED | |")
+            status = 2
+            continue
+        ratios = row.ratios[row.b.label]
+        ok = statistics.median(ratios) <= row.target
+        status = max(status, 0 if ok else 1)
+        lines.append(f"{head} {time_cell(row, row.a)} | {time_cell(row, row.b)} | {ratio_cell(ratios)} | "
+                     f"≤ {row.target:g} | {'PASS' if ok else 'MISS'} | {peak_cell(row, row.a)}; {peak_cell(row, row.b)} |")
+        for side in row.record:
+            if side.skipped:
+                lines.append(f"| {row.key} | for the record | {side.label} | | | skipped: {side.skipped} | | | |")
+                continue
+            lines.append(f"| {row.key} | for the record: A against it | {side.label} | | {time_cell(row, side)} | "
+                         f"{ratio_cell(row.ratios[side.label])} | | | {peak_cell(row, side)} |")
+    return lines, status
+
+
+def machine() -> str:
+    cpu = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    load = ", ".join(f"{v:.2f}" for v in os.getloadavg())
+    return f"{os.cpu_count()} CPUs ({cpu}); load average {load}; Python {sys.version.split()[0]}, numpy {np.__version__}"
+
+
+def tree() -> str:
+    """Which tracer is measured: the checkout's folder, its commit, and whether it has uncommitted changes."""
+    import tracer
+
+    where = Path(tracer.__file__).resolve().parent.parent
+    try:
+        head = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=where, capture_output=True, text=True, check=True)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--untracked-files=no", "tracer", "templates"], cwd=where,
+                               capture_output=True, text=True, check=True).stdout.strip()
+    except (OSError, subprocess.CalledProcessError):
+        return f"{where} (not a git checkout)"
+    return f"{where} at {head.stdout.strip()}{' with uncommitted changes to tracer/ or templates/' if dirty else ''}"
+
+
+def main(argv: list[str]) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("names", nargs="*", metavar="ROW", help=f"rows to run ({', '.join(ROWS)}; default all)")
+    parser.add_argument("--rows", default="", help="rows to run, comma-separated (same as naming them)")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: one pair per row, short samples")
+    parser.add_argument("--pairs", type=int, default=0, help="A/B pairs per row (default 9; 1 with --quick)")
+    args = parser.parse_args(argv)
+    keys = [k.strip().upper() for k in [*args.names, *args.rows.split(",")] if k.strip()] or ROWS
+    pairs = args.pairs or (1 if args.quick else 9)
+    min_sample = 0.02 if args.quick else 0.3
+    print(f"machine: {machine()}")
+    print(f"measuring: {tree()}")
+    print(f"mode: {'quick (smoke run; the ratios mean little)' if args.quick else 'full'}, {pairs} pair(s) per row")
+    with tempfile.TemporaryDirectory(prefix="mlptrace-bench-") as tmp:
+        rows = build_rows(keys, Path(tmp))
+        for row in rows:
+            if not row.skipped:
+                start = time.perf_counter()
+                # subprocess rows are slower per sample; the default keeps them to 5 pairs
+                measure(row, pairs if (args.pairs or args.quick or not row.a.subprocess) else 5, min_sample)
+                print(f"  {row.key} measured in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
+    lines, status = table(rows)
+    print("\n".join(lines))
+    print(f"load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
+    return status
 
 
 if __name__ == "__main__":
