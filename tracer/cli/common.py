@@ -13,7 +13,7 @@ from tracer.core.dataset import MinMax
 from tracer.core.engine import MLP
 from tracer.errors import InputError
 
-__all__ = ["load_config", "output_file", "output_dir", "network_and_minmax", "untrained", "UNTRAINED", "in_range"]
+__all__ = ["load_config", "output_file", "output_dir", "format_of", "network_and_minmax", "untrained", "UNTRAINED", "in_range"]
 
 WEIGHTS_NAME = "trained-weights-biases.json"
 MINMAX_NAME = "minmax.json"
@@ -53,6 +53,27 @@ def output_file(path: str, inputs: list[str]) -> Path:
     files.write_target(target)  # a folder, or a missing one around it, fails before the work
     files.check_not_input([target], inputs)
     return target
+
+
+def format_of(path: str, extensions: dict[str, str], option: str, given: str | None = None) -> str | None:
+    """The format ``path``'s extension names (None for a name without one, such as /dev/null).
+
+    An extension not in ``extensions``, or one that names another format
+    than ``given`` (``--format``), is bad input: the file would hold
+    something its name does not say (LaTeX in r.md, Markdown in r.docx).
+    """
+    ext = Path(path).suffix.lower()
+    if not ext:
+        return None
+    if ext not in extensions:
+        known = sorted(set(extensions), key=list(extensions).index)
+        listed = ", ".join(known[:-1]) + " or " + known[-1] if len(known) > 1 else known[0]
+        raise InputError(path, option, f"unknown extension {Path(path).suffix!r}; expected {listed}")
+    named = extensions[ext]
+    if given is not None and given != named:
+        raise InputError(path, option, f"the extension {Path(path).suffix} says {named}, --format says {given}; "
+                         "make them agree (or leave --format out)")
+    return named
 
 
 def network_and_minmax(args: argparse.Namespace, cfg: config_mod.Config) -> tuple[MLP, MinMax]:

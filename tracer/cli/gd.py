@@ -10,9 +10,9 @@ from tracer.explain.descent import descend, parse, parse_point
 
 
 def run(args: argparse.Namespace) -> int:
-    from rich.measure import Measurement
     from rich.table import Table
 
+    from tracer.cli.tables import print_table
     from tracer.render.terminal import console as make_console
 
     expr, syms = parse(args.expr)
@@ -20,12 +20,13 @@ def run(args: argparse.Namespace) -> int:
     digits = getattr(args, "digits", 4)
     svg = getattr(args, "svg", None)
     if svg:  # refuse before any work: the picture needs a plane and a file it can write
-        from tracer.cli.common import output_file
+        from tracer.cli.common import format_of, output_file
 
         if len(syms) != 2:
             raise InputError("command line", "--svg",
                              f"the picture needs a function of two variables; {args.expr!r} has {len(syms)}")
         output_file(svg, [])
+        format_of(svg, {".svg": "svg"}, "--svg")
     d = descend(args.expr, start, args.lr, args.steps)
     if svg:
         from tracer.config.files import atomic_write
@@ -45,12 +46,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_column(h, justify="right")
     for k, row in enumerate(rows):
         table.add_row(str(k), *(cell(v, digits) for v in row))
-    # Never squeeze numbers into "0.1…": a table wider than the terminal is
-    # printed at its full width and left to wrap.
-    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    if width > console.width:
-        console = make_console(width=width)
-    console.print(table)
+    print_table(console, table)  # never squeezed into "0.1…": stacked by columns where it is too wide
     return 0
 
 

@@ -25,7 +25,7 @@ def _format(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
-    from tracer.cli.common import output_file
+    from tracer.cli.common import format_of, output_file
     from tracer.config import schema as config_mod
     from tracer.config.files import Outputs, check_not_input, write_target
     from tracer.render.notebook import report
@@ -38,6 +38,8 @@ def run(args: argparse.Namespace) -> int:
     cfg = config_mod.load(args.config)
     config_mod.check_explainable(cfg, "report")  # before training: a network too large to explain is refused now
     target = output_file(args.output, cfg.files_read) if args.output else None
+    if target is not None:
+        format_of(args.output, EXTENSION_FORMATS, "-o", args.format)  # r.docx, or -o r.md --format tex
     if args.template:
         user_env("tex" if fmt == "pdf" else fmt, args.template)  # check the folder before training
     want = not getattr(args, "no_figures", False)
