@@ -4,21 +4,10 @@ from __future__ import annotations
 
 import argparse
 import math
-from typing import Any
-
+from tracer.cli.tables import print_table
 from tracer.core.numbers import error, gradient
 from tracer.errors import CheckFailed, InputError
 from tracer.explain.gradcheck import MAX_STEPS, SUMMARY_OVER, gradient_check
-
-
-def _print(console: Any, table: Any) -> None:
-    """Print a table at its natural width, wrapping rather than cutting numbers to "0.0113…"."""
-    from rich.measure import Measurement
-
-    from tracer.render.terminal import console as make_console
-
-    width = Measurement.get(console, console.options.update_width(10_000), table).maximum
-    (make_console(width=width) if width > console.width else console).print(table)
 
 
 def run(args: argparse.Namespace) -> int:
@@ -55,7 +44,7 @@ def run(args: argparse.Namespace) -> int:
             w = s.worst
             table.add_row(*([str(s.step)] if res.steps > 1 else []), s.name, str(s.count), error(w.error),
                           w.name, gradient(w.engine), gradient(w.fd), gradient(w.sympy))
-        _print(console, table)
+        print_table(console, table, keep=2 if res.steps > 1 else 1)  # the step and the layer name a row
     rows = res.rows if not many else sorted(res.failures, key=lambda r: -r.error if r.error == r.error else -math.inf)[:20]
     if rows:
         table = Table(title=None if not many else "the worst disagreements")
@@ -65,7 +54,7 @@ def run(args: argparse.Namespace) -> int:
         for r in rows:
             table.add_row(*([str(r.step)] if res.steps > 1 else []), r.name, gradient(r.engine), gradient(r.fd), gradient(r.sympy),
                           error(r.error), ("ok" if r.ok else "MISMATCH") + (" (kink)" if r.kink else ""))
-        _print(console, table)
+        print_table(console, table, keep=2 if res.steps > 1 else 1)  # the step and the parameter name a row
     for note in res.notes:
         console.print(f"note: {note}", markup=False)
     if not res.ok:

@@ -7,6 +7,7 @@ import argparse
 import numpy as np
 
 from tracer.cli.common import UNTRAINED, in_range, load_config, network_and_minmax, untrained
+from tracer.cli.tables import print_table
 from tracer.config import files
 from tracer.core.numbers import fixed
 from tracer.errors import visible
@@ -51,7 +52,7 @@ def run(args: argparse.Namespace) -> int:
         table.add_row(*cells, fixed(losses[r]))
     if shown < len(raw):
         table.add_row("...", *["..."] * (len(table.columns) - 1))
-    console.print(table)
+    print_table(console, table)  # the row number names each row of every part
     if shown < len(raw):
         console.print(f"the first {shown:,} rows of {len(raw):,} are shown; "
                       "mlptrace predict --data writes every prediction as CSV")

@@ -10,6 +10,7 @@ import sys
 import numpy as np
 
 from tracer.cli.common import load_config, output_dir, output_file
+from tracer.cli.tables import print_table
 from tracer.config import files
 from tracer.config import schema as config_mod
 from tracer.core.engine import MLP
@@ -143,7 +144,7 @@ def _print_loss_table(console, cfg: config_mod.Config, trace) -> None:
             table.add_row("...", "...")
         table.add_row(str(k), fixed(loss))
         previous = k
-    console.print(table)
+    print_table(console, table)
 
 
 def _print_summary(console, cfg: config_mod.Config, trace, net: MLP) -> None:
@@ -151,6 +152,6 @@ def _print_summary(console, cfg: config_mod.Config, trace, net: MLP) -> None:
 
     X, Z = cfg.training_data()
     start = output_losses(MLP(trace.initial, cfg.activations), X, Z)
-    console.print(summary_table(cfg.output_labels, start, output_losses(net, X, Z)))
+    print_table(console, summary_table(cfg.output_labels, start, output_losses(net, X, Z)))
 
 
