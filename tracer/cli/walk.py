@@ -9,6 +9,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from tracer.render.walk_pager import can_page
 from tracer.render.walkthrough import Pager, Walk, build, plain_console, print_all
 
 
@@ -52,8 +53,9 @@ def prepare(args: argparse.Namespace, interactive: bool = False) -> Walk:
 
 
 def run(args: argparse.Namespace) -> int:
+    # Paged at a terminal that can page; printed whole anywhere else (a pipe, --no-pause, no termios).
     interactive = (not args.no_pause and sys.stdin.isatty() and sys.stdout.isatty()
-                   and os.environ.get("TERM") != "dumb")
+                   and os.environ.get("TERM") != "dumb" and can_page())
     walk = prepare(args, interactive)
     sections = build(walk)
     if interactive:

@@ -3,7 +3,9 @@
 At a terminal the pager shows one page at a time and reads single keys;
 anywhere else (a pipe, a file, ``--no-pause``) ``print_all`` prints every
 page once, plain, without colour or cursor codes, so it can be saved or
-grepped.
+grepped.  ``termios`` (POSIX only) is imported by the pager alone, so
+printing works where it does not exist (Windows): :func:`can_page` says
+whether this system can page.
 """
 
 from __future__ import annotations
@@ -12,7 +14,6 @@ import os
 import select
 import signal
 import sys
-import termios
 from dataclasses import dataclass, field
 from typing import Sequence
 
@@ -21,7 +22,7 @@ from rich.rule import Rule
 from rich.segment import Segment
 from rich.text import Text
 
-__all__ = ["Page", "Section", "Pager", "print_all", "plain_console"]
+__all__ = ["Page", "Section", "Pager", "print_all", "plain_console", "can_page"]
 
 
 @dataclass
@@ -46,7 +47,8 @@ class Section:
 
 NEXT_KEYS = {"\r", "\n", " ", "n", "j", "\x1b[B", "\x1b[C", "\x1b[6~", "\x1bOB", "\x1bOC"}
 BACK_KEYS = {"b", "p", "k", "\x7f", "\x08", "\x1b[A", "\x1b[D", "\x1b[5~", "\x1bOA", "\x1bOD"}
-QUIT_KEYS = {"q", "Q", "\x03", "\x04", "\x1b"}  # q, Ctrl-C, Ctrl-D, Esc
+INTERRUPT = "\x03"  # Ctrl-C: it quits like q, then the command exits 130, as an interrupted command does
+QUIT_KEYS = {"q", "Q", INTERRUPT, "\x04", "\x1b"}  # q, Ctrl-C, Ctrl-D, Esc
 CHROME = 4  # lines the pager itself uses besides the page title: heading, rule, rule, help line
 
 
@@ -73,6 +75,7 @@ class Pager:
         self.offset = 0  # lines scrolled within a page taller than the screen
         self.message = ""
         self.finished = False
+        self.interrupted = False  # left by Ctrl-C
 
     # ---------------------------------------------------------------- state
     @property
@@ -105,6 +108,7 @@ class Pager:
         """Act on one key; False when the walkthrough should end."""
         self.message = ""
         if key in QUIT_KEYS:
+            self.interrupted = key == INTERRUPT
             return False
         if key in NEXT_KEYS:
             if self.offset + self._room() < len(self._body_lines()):
@@ -173,7 +177,13 @@ class Pager:
 
     # ----------------------------------------------------------- terminal
     def run(self, fd_in: int | None = None) -> int:
-        """Show pages until q or the end; the terminal is put back however the loop ends."""
+        """Show pages until q or the end; the terminal is put back however the loop ends.
+
+        Ctrl-C raises KeyboardInterrupt once the terminal is back, so the
+        command line reports it as every command does (exit status 130).
+        """
+        import termios  # POSIX only: the one thing that needs it is this loop
+
         fd = sys.stdin.fileno() if fd_in is None else fd_in
         out = self.console.file
         saved = termios.tcgetattr(fd)
@@ -216,6 +226,8 @@ class Pager:
             termios.tcsetattr(fd, termios.TCSAFLUSH, saved)
             signal.signal(signal.SIGTERM, old_term)
             signal.signal(signal.SIGHUP, old_hup)
+        if self.interrupted:
+            raise KeyboardInterrupt
         if self.finished:
             self.console.print(Text(FINISHED))
         else:
@@ -245,6 +257,15 @@ class _SegmentLine:
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         yield from self.segments
         yield Segment.line()
+
+
+def can_page() -> bool:
+    """Whether this system has what the pager reads keys with (termios: not on Windows)."""
+    try:
+        import termios  # noqa: F401
+    except ImportError:
+        return False
+    return True
 
 
 def _read_key(fd: int, timeout: float) -> str | None:
