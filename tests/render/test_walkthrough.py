@@ -534,12 +534,19 @@ def test_following_it_to_the_end(terminal):
     assert "EXIT=0" in screen and "That was one training step" in screen
 
 
-def test_ctrl_c_quits_cleanly_too(terminal):
-    t = terminal(f"{sys.executable} -m tracer walk; echo EXIT=$?; sleep 60")
+def test_ctrl_c_leaves_the_terminal_as_it_was_and_exits_130(terminal):
+    # 130 is what the README and every other command promise for an interrupt (128 + SIGINT).
+    t = terminal(f"{sys.executable} -m tracer walk; echo EXIT=$?; stty -a; sleep 60")
     t.wait_for(r"^0\. Start here")
+    t.keys("Enter")
+    t.wait_for(r"^1\. Initialisation")
     t.keys("C-c")
-    screen = t.wait_for(r"EXIT=\d+")
-    assert "EXIT=0" in screen and "Traceback" not in screen
+    screen = t.wait_for(r"EXIT=\d+[\s\S]*icanon")
+    assert "EXIT=130" in screen and "Traceback" not in screen, screen
+    assert "mlptrace: interrupted" in screen
+    assert "Enter or space: next" not in screen  # the alternate screen is gone
+    modes = screen[screen.index("EXIT=130"):]
+    assert re.search(r"(?<!-)icanon", modes) and re.search(r"(?<!-)echo\b", modes)
 
 
 def test_no_pause_in_a_terminal_prints_everything_without_escape_codes(terminal, tmp_path):
@@ -573,3 +580,135 @@ def test_the_pager_shows_user_text_as_written_and_controls_visibly(terminal, tmp
     assert f"target {label} = 91" in start and "💀" not in start, start
     t.keys("q")
     assert "EXIT=0" in t.wait_for(r"EXIT=\d+")
+
+
+# ------------------------------------------------ the report's own prose
+
+
+def _report_paragraphs(markdown: str) -> dict[str, list[str]]:
+    """The Markdown report's prose paragraphs by section title: lines joined, no math, code or tables."""
+    out: dict[str, list[str]] = {}
+    for part in markdown.split("\n## ")[1:]:
+        title, _, body = part.partition("\n")
+        # Markdown writes an en dash as "--" (m.dash()), the terminal as the character itself
+        paras = [" ".join(p.split()).replace(" -- ", " – ") for p in re.split(r"\n\s*\n", body)]
+        out[title.split(" ", 1)[1]] = [p for p in paras if p and not re.search(r"[$*`|#!\[{]", p)]
+    return out
+
+
+def _walk_sections(text: str) -> dict[str, str]:
+    """The plain walk's text by page-title prefix ("4.1 The summation ..."), whitespace collapsed."""
+    out: dict[str, str] = {}
+    for chunk in re.split(r"\n(?=\d+(?:\.\d+)? [A-Z][^\n]*: )", text):
+        head = chunk.split(":", 1)[0]
+        out[head] = out.get(head, "") + " " + " ".join(chunk.split())
+    return out
+
+
+@pytest.mark.parametrize("config", [None, EXAMPLES / "deep" / "deep.toml"], ids=["document", "two-hidden-layers"])
+def test_each_sections_prose_in_the_walk_is_the_reports(config):
+    # The same paragraphs as the Markdown report prints them, found in the walk
+    # under the same section: one source (the partial), two renderings.
+    from tracer.explain.sections import explain
+    from tracer.render.report import render
+
+    walk = prepare(_args(config=str(config) if config else None))
+    report = _report_paragraphs(render(explain(walk.trace, walk.k, walk.digits, config=walk.cfg), "md"))
+    console = Console(record=True, width=80, file=io.StringIO())
+    print_all(console, build(walk))
+    pages = _walk_sections(console.export_text())
+    checked = 0
+    for title, paragraphs in report.items():
+        where = next((text for head, text in pages.items() if head.split(" ", 1)[1:] == [title]), None)
+        assert where is not None, (title, list(pages))
+        for para in paragraphs:
+            assert para in where, (title, para)
+            checked += 1
+    assert checked >= 20  # most of the report's prose has no inline math
+
+
+def test_inline_math_is_written_in_unicode():
+    from tracer.render.prose import tex_lines, tex_to_text
+
+    # the partials' inline math and the notation's spelling of the same names (sₕ, θⁿᵉʷ, η·∇)
+    assert tex_to_text(r"\theta_{new} = \theta - \eta \nabla L(\theta)") == "θⁿᵉʷ = θ - η·∇L(θ)"
+    assert tex_to_text(r"s = \sum_i x_i w_i + b") == "s = Σᵢ xᵢ·wᵢ + b"
+    assert tex_to_text(r"w_{h_{1}[j][i]}") == "wₕ₁[j][i]"
+    assert tex_to_text(r"\max(1, L) \cdot 10^{-5}") == "max(1, L)·10⁻⁵"
+    aligned = r"x_{new} &= x - \eta \nabla f(x) \\" "\n" r"&= x \left(1 - 2 \eta\right)"  # as sympy writes it
+    assert tex_lines(aligned) == ["xⁿᵉʷ = x - η·∇f(x)", "     = x·(1 - 2·η)"]
+    text = _recorded(80)
+    assert "Each node sums its weighted inputs and adds a bias, s = Σᵢ xᵢ·wᵢ + b, then" in text
+    assert "$" not in text and "\\" not in text  # no TeX left anywhere in the walk
+
+
+def test_a_word_changed_in_a_partial_changes_the_report_and_the_walk(tmp_path, monkeypatch):
+    import shutil
+
+    from tracer.config.resources import resource_dir
+    from tracer.explain.sections import explain
+    from tracer.render import prose
+    from tracer.render.report import render
+
+    root = tmp_path / "templates"
+    shutil.copytree(resource_dir("templates"), root)
+    partial = root / "sections" / "loss.j2"
+    partial.write_text(partial.read_text().replace("The loss measures how far", "The loss, edited here, measures how far"))
+    monkeypatch.setattr(prose, "resource_dir", lambda name: root)
+    prose._env.cache_clear()
+    try:
+        walk = prepare(_args())
+        console = Console(record=True, width=200, file=io.StringIO())
+        print_all(console, build(walk))
+        report = render(explain(walk.trace, walk.k, walk.digits, config=walk.cfg), "md", template_dir=str(root))
+    finally:
+        prose._env.cache_clear()
+    walk_text = _walk_sections(console.export_text())["4.5 The loss function"]
+    assert "The loss, edited here, measures how far the output y is from the target z" in walk_text
+    assert "The loss, edited here, measures how far the output $y$" in report
+
+
+@pytest.mark.parametrize("config", ["deep/deep.toml", "classification/train.toml", "wide/wide.toml"])
+def test_the_prose_fits_80_columns_for_every_example(config):
+    text = _recorded(80, config=str(EXAMPLES / config))
+    assert max(len(line) for line in text.splitlines()) <= 80
+    # a paragraph is wrapped between words, never cut: rejoined, it is the partial's sentence
+    assert "Forward propagation moves the inputs through the network to get an output: every node computes" \
+        in " ".join(text.split())
+
+
+def test_a_paragraph_sits_on_the_page_of_what_it_introduces():
+    sections = build(prepare(_args()))
+    pages = {p.title: _page_text(p) for s in sections for p in s.pages}
+    assert pages["4.1 The summation function for the hidden layer: sₕ[0]"].startswith("For this step:\nsₕ[0] = ")
+    # "where η is the learning rate ..." finishes the formula's sentence, under the formula
+    formula = pages["4.6 The gradient descent formula: the formula"]
+    assert formula.index("θⁿᵉʷ = θ - η·∇f(θ)") < formula.index("where η is the learning rate")
+    assert pages["8 Save the min-max and the weights and biases: the weights and biases file"].startswith(
+        "and the trained weights and biases")
+
+
+def _page_text(page: Page) -> str:
+    console = Console(record=True, width=80, file=io.StringIO())
+    console.print(page.body)
+    return "\n".join(line for line in console.export_text().splitlines() if line.strip())
+
+
+# ---------------------------------------------------------- no termios
+
+
+NO_TERMIOS = "import sys; sys.modules['termios'] = None; from tracer import cli; sys.exit(cli.main(sys.argv[1:]))"
+
+
+@pytest.mark.parametrize("argv", [["walk", "--no-pause"], ["--help"], ["walk", "--help"]])
+def test_the_walk_and_the_help_run_where_termios_does_not_exist(argv):
+    # Windows has no termios: only the interactive pager needs it.
+    out = subprocess.run([sys.executable, "-c", NO_TERMIOS, *argv], capture_output=True, text=True)
+    assert out.returncode == 0 and out.stderr == "", out.stderr
+    assert "the weights and biases file" in out.stdout if argv[0] == "walk" and "--help" not in argv else "usage" in out.stdout
+
+
+def test_at_a_terminal_without_termios_the_walk_prints_it_all(terminal):
+    t = terminal(f"{sys.executable} -c \"{NO_TERMIOS}\" walk; echo EXIT=$?; sleep 60")
+    screen = t.wait_for(r"EXIT=\d+")
+    assert "EXIT=0" in screen and "Traceback" not in screen and "the weights and biases file" in screen

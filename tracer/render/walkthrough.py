@@ -4,12 +4,14 @@ The walkthrough is a list of sections in the document's order, each a list
 of pages (one equation, table or picture per page), shown by the pager of
 ``tracer.render.walk_pager``.
 
-The equations are not written here: they come from ``tracer.explain``
-(sympy, built once per network structure), the same forms the report shows,
-and every name from ``tracer.explain.notation``.  The terminal's own
-pieces live beside this module: the network drawn in text
-(``walk_diagram``), equation and table views (``walk_views``) and the
-pager (``walk_pager``); this module puts the sections together.
+Neither the equations nor the words are written here: the equations come
+from ``tracer.explain`` (sympy, built once per network structure), the same
+forms the report shows, every name from ``tracer.explain.notation``, and a
+section's prose from the report's own partial rendered for the terminal
+(``tracer.render.prose``), each paragraph on the page of what it
+introduces.  The terminal's own pieces live beside this module: the network
+drawn in text (``walk_diagram``), equation and table views (``walk_views``)
+and the pager (``walk_pager``); this module puts the sections together.
 """
 
 from __future__ import annotations
@@ -27,6 +29,7 @@ from tracer.core.numbers import fmt, signed
 from tracer.errors import visible
 from tracer.explain.notation import Names
 from tracer.render.walk_diagram import NetworkDiagram, wiring_note
+from tracer.render.prose import Piece, Prose, section_blocks
 from tracer.render.walk_pager import Page, Pager, Section, plain_console, print_all
 from tracer.render.walk_views import EquationView, TableView, wrap_math
 
@@ -38,24 +41,22 @@ __all__ = ["build", "Walk", "Section", "Page", "Pager", "NetworkDiagram", "print
 # the sections
 
 
-def _section_words() -> tuple[list[tuple[str, tuple[str, ...]]], dict[str, str]]:
-    """The pager's sections and each document section's summary, from templates/sections/walk.toml.
+def _groups() -> list[tuple[str, tuple[str, ...]]]:
+    """The pager's sections (title, the document's sections in it), from templates/sections/walk.toml.
 
-    They sit beside the report's section partials, so that a section's
-    prose, the report's and the walk's, lives in one folder.
+    Structure only: every word of a section's prose comes from its partial
+    (``tracer.render.prose``), the report's own.
     """
     import tomllib
 
     from tracer.config.resources import resource_dir
 
     with open(resource_dir("templates") / "sections" / "walk.toml", "rb") as fh:
-        words = tomllib.load(fh)
-    return [(g["title"], tuple(g["sections"])) for g in words["group"]], dict(words["summary"])
+        return [(g["title"], tuple(g["sections"])) for g in tomllib.load(fh)["group"]]
 
 
-# The pager's sections (title, the document's sections in it), numbered as
-# the report's top-level sections; what each document section is for.
-GROUPS, PROSE = _section_words()
+# The pager's sections, numbered as the report's top-level sections.
+GROUPS = _groups()
 
 
 @dataclass
@@ -108,65 +109,101 @@ def _contents(walk: Walk, titles: Sequence[tuple[int, str]]) -> Page:
     return Page("The math behind training an MLP, one equation at a time", Group(*body))
 
 
-def _pages(walk: Walk, sec) -> list[Page]:
-    """The pages of one section of the explanation: one per equation, table or picture."""
+def _pages(walk: Walk, sec, blocks: Sequence[Prose | Piece]) -> list[Page]:
+    """The pages of one section: one per equation, table or picture, in its partial's order.
+
+    Each of the partial's paragraphs sits above the first page of what it
+    introduces (the next piece); a paragraph before a piece the walk does
+    not show goes with it.  A paragraph that begins in lower case and does
+    not end with a colon finishes the sentence of the piece before it
+    ("where η is the learning rate ..."), and so do paragraphs after the
+    last piece: they go under that piece's page.
+    """
     head = f"{sec.number} {sec.title}"
-    intro: list[RenderableType] = [_para(PROSE[sec.key]), Text("")] if sec.key in PROSE else []
     pages: list[Page] = []
+    lead: list[str] = []  # the paragraphs waiting for the page of the piece they introduce
 
     def add(title: str, *body: RenderableType) -> None:
-        nonlocal intro
-        pages.append(Page(title, Group(*intro, *body)))
-        intro = []  # the sentence goes on the section's first page only
+        prose = [part for text in lead for part in (_para(text), Text(""))]
+        pages.append(Page(title, Group(*prose, *body)))
+        lead.clear()
 
+    t = walk.trace
     if sec.key == "network":
-        t = walk.trace
         add(f"{head}: the network drawn", NetworkDiagram(t.layers, Names(t.layers).terminal_nodes(t.input_labels),
                                  t.activations, t.output_labels), Text(""), _para(wiring_note(t.layers)))
-    if sec.general:
+    def close(text: str) -> None:
+        last = pages[-1]
+        pages[-1] = Page(last.title, Group(last.body, Text(""), _para(text)))
+
+    for block in blocks:
+        if isinstance(block, Prose):
+            text = block.text
+            if pages and not lead and text[:1].islower() and not text.endswith(":"):
+                close(text)
+            else:
+                lead.append(text)
+            continue
+        before = len(pages)
+        _piece_pages(walk, sec, block, head, add)
+        if len(pages) == before:
+            lead.clear()  # it introduced something the terminal does not show
+    step = int(t.kept[walk.k])
+    if sec.key == "network" and step > 0:
+        for l in range(len(t.w)):
+            add(f"{head}: {_layer_name(walk, l)} at step {step}",
+                _para(f"{step} update(s) later, these are the weights and biases the step starts from."),
+                Text(""), TableView(_params(walk, l)))
+    if sec.key == "iterations" and t.stopped:
+        why = t.stopped
+        add(f"{head}: training stopped", _para(f"{why[:1].upper()}{why[1:]}.",
+                                               "The loss grew instead of falling; a smaller learning rate",
+                                               "usually keeps it finite."))
+    if lead and pages:  # the partial's closing words, under the section's last page
+        for text in list(lead):
+            close(text)
+    elif lead:  # a section of prose only
+        add(head)
+    return pages
+
+
+def _piece_pages(walk: Walk, sec, piece: Piece, head: str, add) -> None:
+    """The pages of one piece of a partial: the walk's own views of the section's equations and tables."""
+    if piece.kind == "eqs" and piece.name == "general":
         views: list[RenderableType] = []
         for eq in sec.general:
             views += [EquationView(eq, labels=False), Text("")]
         add(f"{head}: the formula" + ("s" if len(sec.general) > 1 else ""), *views[:-1])
-    for n, eq in enumerate(sec.derivation, start=1):
-        add(f"{head}: the chain rule, {n} of {len(sec.derivation)}", EquationView(eq))
-    for eq in sec.equations:
-        name = eq.lhs.text if eq.lhs is not None else "an example"
-        add(f"{head}: {name}", EquationView(eq))
-    for eq in sec.matrix:
-        # In a terminal a matrix can only be written on one line; show it when that line fits.
-        if all(len(line.text) + 8 <= 100 for line in eq.lines):
-            add(f"{head}, every node at once", EquationView(eq))
-    if sec.key == "update":
-        for l in range(len(walk.trace.w)):
-            add(f"{head}: {_layer_name(walk, l)}, before and after", *_changes(walk, l))
-        if sec.facts.get("next_loss"):
-            add(f"{head}: the next step", _para(f"With them the next step's loss is {sec.facts['next_loss']}."))
-        return pages
-    for table in sec.tables:
+    elif piece.kind == "eqs" and piece.name == "derivation":
+        for n, eq in enumerate(sec.derivation, start=1):
+            add(f"{head}: the chain rule, {n} of {len(sec.derivation)}", EquationView(eq))
+    elif piece.kind == "eqs" and piece.name == "equations":
+        for eq in sec.equations:
+            add(f"{head}: {eq.lhs.text if eq.lhs is not None else 'an example'}", EquationView(eq))
+    elif piece.kind == "eqs" and piece.name == "matrix":
+        for eq in sec.matrix:
+            # In a terminal a matrix can only be written on one line; show it when that line fits.
+            if all(len(line.text) + 8 <= 100 for line in eq.lines):
+                add(f"{head}, every node at once", EquationView(eq))
+    elif piece.kind == "table" and sec.key == "update":
+        add(f"{head}: {_layer_name(walk, piece.name)}, before and after", *_changes(walk, piece.name))
+    elif piece.kind == "table":
+        table = sec.tables[piece.name]
         add(f"{head}: {table.caption[:1].lower()}{table.caption[1:]}", TableView(table))
-    step = int(walk.trace.kept[walk.k])
-    if sec.key == "network" and step > 0:
-        for l in range(len(walk.trace.w)):
-            add(f"{head}: {_layer_name(walk, l)} at step {step}",
-                _para(f"{step} update(s) later, these are the weights and biases the step starts from."),
-                Text(""), TableView(_params(walk, l)))
-    if sec.key == "iterations" and walk.trace.stopped:
-        why = walk.trace.stopped
-        add(f"{head}: training stopped", _para(f"{why[:1].upper()}{why[1:]}.",
-                                               "The loss grew instead of falling; a smaller learning rate",
-                                               "usually keeps it finite."))
-    if sec.key == "iterations":
+    elif piece.kind == "aligned":
+        first = piece.value[0]
+        name = first[:first.index(" = ")].strip() if " = " in first else "an example"
+        if piece.name == "updates_at_lr":
+            name += f" with η = {sec.facts['lr']:g}"
+        add(f"{head}: {name}", Text("\n".join(piece.value)))
+    elif piece.kind == "figure" and piece.name == "loss":
         from tracer.render.live import LossCurve
 
         t = walk.trace
         add(f"{head}: as a curve", LossCurve(t.epoch_loss, t.epochs, height=6))
-    if sec.key == "saved" and sec.facts.get("minmax_json"):
-        add(f"{head}: the min-max file", Text(_compact_json(sec.facts["minmax_json"])))
-        add(f"{head}: the weights and biases file", Text(_compact_json(sec.facts["weights_json"])))
-    if intro:  # a section of prose only
-        add(head)
-    return pages
+    elif piece.kind == "json":
+        which = "min-max" if piece.value == sec.facts.get("minmax_json") else "weights and biases"
+        add(f"{head}: the {which} file", Text(_compact_json(piece.value)))
 
 
 def _compact_json(text: str) -> str:
@@ -246,12 +283,13 @@ def build(walk: Walk) -> list[Section]:
     from tracer.explain.sections import explain
 
     ex = explain(walk.trace, walk.k, walk.digits, config=walk.cfg)
+    prose = section_blocks(ex)
     group_of = {key: g for g, (_, keys) in enumerate(GROUPS) for key in keys}
     sections = [Section(n, title) for n, (title, _) in enumerate(GROUPS, start=1)]
     g = 0
-    for sec in ex.sections:
+    for sec, blocks in zip(ex.sections, prose):
         g = group_of.get(sec.key, g)  # a section this module does not know joins the one before it
-        sections[g].pages += _pages(walk, sec)
+        sections[g].pages += _pages(walk, sec, blocks)
     sections = [s for s in sections if s.pages]
     contents = Section(0, "Start here", [_contents(walk, [(s.number, s.title) for s in sections])])
     return [contents, *sections]
