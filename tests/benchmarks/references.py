@@ -31,20 +31,20 @@ def prepare_plain(params, X, Z, lr, epochs):
 
     def run():
         W1, B1, W2, B2 = state
-        exp, zip_, sum_, map_, mul_ = math.exp, zip, sum, map, mul
+        exp, zip_, sum_, map_, mul_, sub_ = math.exp, zip, sum, map, mul, float.__sub__
         for _ in range(epochs):
             for x, z in rows:
-                a1 = [1.0 / (1.0 + exp(-(sum_(map_(mul_, w, x)) + b))) for w, b in zip_(W1, B1)]
-                a2 = [1.0 / (1.0 + exp(-(sum_(map_(mul_, w, a1)) + b))) for w, b in zip_(W2, B2)]
-                d2 = [a * (1.0 - a) * (a - t) for a, t in zip_(a2, z)]
-                # the hidden deltas use the old output weights: W2's columns, before the update
-                d1 = [a * (1.0 - a) * sum_(map_(mul_, col, d2)) for a, col in zip_(a1, zip_(*W2))]
-                g2 = [lr * d for d in d2]
-                g1 = [lr * d for d in d1]
+                # sum's start value is the bias: one addition fewer per node
+                a1 = [1.0 / (1.0 + exp(-sum_(map_(mul_, w, x), b))) for w, b in zip_(W1, B1)]
+                a2 = [1.0 / (1.0 + exp(-sum_(map_(mul_, w, a1), b))) for w, b in zip_(W2, B2)]
+                # eta * delta, the learning rate folded in once: the output layer's, then the
+                # hidden layer's from the old output weights (W2's columns, before the update)
+                g2 = [lr * a * (1.0 - a) * (a - t) for a, t in zip_(a2, z)]
+                g1 = [a * (1.0 - a) * sum_(map_(mul_, col, g2)) for a, col in zip_(a1, zip_(*W2))]
                 W2 = [[w - g * a for w, a in zip_(row, a1)] for row, g in zip_(W2, g2)]
-                B2 = [b - g for b, g in zip_(B2, g2)]
+                B2 = list(map_(sub_, B2, g2))
                 W1 = [[w - g * i for w, i in zip_(row, x)] for row, g in zip_(W1, g1)]
-                B1 = [b - g for b, g in zip_(B1, g1)]
+                B1 = list(map_(sub_, B1, g1))
         state[:] = W1, B1, W2, B2
 
     def result():
@@ -100,55 +100,56 @@ def prepare_unrolled(params, X, Z, lr, epochs):
 
 
 def prepare_numpy(params, X, Z, lr, epochs):
-    """numpy, one row at a time, every intermediate written into a preallocated buffer (``out=``)."""
+    """numpy, one row at a time, every intermediate written into a preallocated buffer (``out=``).
+
+    Each bias rides as its layer's last weight column against a constant 1
+    appended to the layer's input, so one dot gives the sums and one rank-1
+    update moves weights and biases together; eta is folded into the deltas.
+    """
     (w1, b1), (w2, b2) = params
-    W1, B1, W2, B2 = w1.copy(), b1.copy(), w2.copy(), b2.copy()
-    X, Z = np.ascontiguousarray(X, dtype=np.float64), np.ascontiguousarray(Z, dtype=np.float64)
-    h, o = len(B1), len(B2)
-    s1, a1, d1, t1 = (np.empty(h) for _ in range(4))
+    h, o = len(b1), len(b2)
+    A1, A2 = np.hstack([w1, b1[:, None]]), np.hstack([w2, b2[:, None]])
+    X1 = np.hstack([np.asarray(X, dtype=np.float64), np.ones((len(X), 1))])
+    Z = np.ascontiguousarray(Z, dtype=np.float64)
+    a1 = np.ones(h + 1)  # the hidden activations, then the constant 1 for the output biases
+    hidden = a1[:h]
+    W2 = A2[:, :h]  # a view: the output weights without their bias column
+    s1, d1, t1 = np.empty(h), np.empty(h), np.empty(h)
     s2, a2, d2, t2 = (np.empty(o) for _ in range(4))
-    G1, G2 = np.empty_like(W1), np.empty_like(W2)
-    # column views made once: d[:, None] * input[None, :] is the rank-1 gradient
-    d1c, d2c, a1r = d1[:, None], d2[:, None], a1[None, :]
+    G1, G2 = np.empty_like(A1), np.empty_like(A2)
+    d1c, d2c, a1r = d1[:, None], d2[:, None], a1[None, :]  # views made once, for the outer products
     one, eta = np.array(1.0), np.array(lr)
     dot, add, sub, mul_, exp, neg, rec = np.dot, np.add, np.subtract, np.multiply, np.exp, np.negative, np.reciprocal
 
-    def sigmoid(s, out):
-        neg(s, out=out)
-        exp(out, out=out)
-        add(out, one, out=out)
-        rec(out, out=out)
-
     def run():
         for _ in range(epochs):
-            for x, z in zip(X, Z):
-                dot(W1, x, out=s1)
-                add(s1, B1, out=s1)
-                sigmoid(s1, a1)
-                dot(W2, a1, out=s2)
-                add(s2, B2, out=s2)
-                sigmoid(s2, a2)
-                sub(one, a2, out=d2)  # a2 (1 - a2)(a2 - z)
+            for x, z in zip(X1, Z):
+                dot(A1, x, out=s1)
+                neg(s1, out=hidden)  # sigmoid: 1 / (1 + e^-s)
+                exp(hidden, out=hidden)
+                add(hidden, one, out=hidden)
+                rec(hidden, out=hidden)
+                dot(A2, a1, out=s2)
+                neg(s2, out=a2)
+                exp(a2, out=a2)
+                add(a2, one, out=a2)
+                rec(a2, out=a2)
+                sub(one, a2, out=d2)  # eta a2 (1 - a2)(a2 - z)
                 mul_(d2, a2, out=d2)
                 sub(a2, z, out=t2)
                 mul_(d2, t2, out=d2)
-                dot(d2, W2, out=t1)  # W2^T d2, with the old W2
-                sub(one, a1, out=d1)
-                mul_(d1, a1, out=d1)
+                mul_(d2, eta, out=d2)
+                dot(d2, W2, out=t1)  # W2^T (eta d2), with the old W2
+                sub(one, hidden, out=d1)
+                mul_(d1, hidden, out=d1)
                 mul_(d1, t1, out=d1)
                 mul_(d2c, a1r, out=G2)
-                mul_(G2, eta, out=G2)
-                sub(W2, G2, out=W2)
-                mul_(d2, eta, out=t2)
-                sub(B2, t2, out=B2)
+                sub(A2, G2, out=A2)
                 mul_(d1c, x[None, :], out=G1)
-                mul_(G1, eta, out=G1)
-                sub(W1, G1, out=W1)
-                mul_(d1, eta, out=t1)
-                sub(B1, t1, out=B1)
+                sub(A1, G1, out=A1)
 
     def result():
-        return [(W1.copy(), B1.copy()), (W2.copy(), B2.copy())]
+        return [(A1[:, :-1].copy(), A1[:, -1].copy()), (A2[:, :-1].copy(), A2[:, -1].copy())]
 
     return run, result
 
