@@ -712,3 +712,25 @@ def test_at_a_terminal_without_termios_the_walk_prints_it_all(terminal):
     t = terminal(f"{sys.executable} -c \"{NO_TERMIOS}\" walk; echo EXIT=$?; sleep 60")
     screen = t.wait_for(r"EXIT=\d+")
     assert "EXIT=0" in screen and "Traceback" not in screen and "the weights and biases file" in screen
+
+
+
+def test_a_label_in_the_prose_is_printed_as_written(tmp_path):
+    # The partial prints the labels ("The inputs are ..."): through the
+    # terminal's esc filter and the one console, rich markup and emoji codes
+    # in a label stay text (a config refuses control characters in labels).
+    seed = EXAMPLES / "seed" / "sigmoid.toml"
+    for p in seed.parent.iterdir():
+        if p.is_file():
+            (tmp_path / p.name).write_bytes(p.read_bytes())
+    label = "[/]:skull:[blink]b"
+    cfg = tmp_path / "labelled.toml"
+    cfg.write_text(seed.read_text().replace('outputs = ["z0"]', f'outputs = ["{label}"]'))
+    for csv, text in seed_datasets(outputs=[label]).items():
+        (tmp_path / csv).write_text(text)
+    from tracer.render.terminal import console
+
+    out = io.StringIO()
+    print_all(console(file=out, width=80, color_system=None), build(prepare(_args(config=str(cfg)))))
+    assert f"The inputs are i0, i1; the output is {label}." in out.getvalue()
+    assert "💀" not in out.getvalue()
