@@ -200,7 +200,8 @@ def test_relu_kinks(capsys):
     assert "crossed a relu kink" in " ".join(res.notes)
 
 
-def test_a_large_network_is_summarised_per_layer(tmp_path, capsys):
+def test_a_large_network_is_summarised_per_layer(tmp_path, capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")  # each table whole (at 80 columns it is stacked: tests/cli/test_widths.py)
     path = write_config(tmp_path, [5, 20, 20, 3], ["relu", "tanh", "linear"])
     assert main(["check", str(path), "--steps", "2"]) == 0
     out = capsys.readouterr().out

@@ -6,7 +6,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-from tracer.config.schema import Config
+from tracer.config.schema import Config, as_config
 from tracer.core.engine import MLP, train
 from tracer.errors import InputError, Interrupted, NumericalError
 from tracer.config.trace_io import CHUNK, NpzWriter
@@ -38,6 +38,7 @@ def record(
     ``trace`` and ``net``.  Kept steps that would take more than
     ``MEMORY_LIMIT`` bytes in memory are refused first, with an InputError.
     """
+    config = as_config(config)  # a path or a mapping, too
     if isinstance(policy, str):
         policy = parse_policy(policy)
     total = config.epochs * len(config.raw)

@@ -21,7 +21,7 @@ from tracer.config import files
 from tracer.core.dataset import METHODS, MinMax, column_minmax, overflowing_column
 from tracer.errors import InputError
 
-__all__ = ["Config", "load", "from_mapping", "SCHEMA", "MAX_EPOCHS", "too_many_epochs"]
+__all__ = ["Config", "load", "as_config", "from_mapping", "SCHEMA", "MAX_EPOCHS", "too_many_epochs"]
 
 # section -> key -> description; used to reject unknown keys with a helpful list.
 SCHEMA: dict[str, dict[str, str]] = {
@@ -309,8 +309,29 @@ def _parse(path: Path) -> dict[str, Any]:
         raise InputError(str(path), "", files.too_long_integer(exc) or str(exc)) from None
 
 
+def as_config(source: Any = None) -> Config:
+    """A Config from what a caller has: a Config, a path (str or Path) of a TOML or JSON config,
+    a mapping of its sections, or None (the embedded default).  Anything else is an InputError.
+
+    Every public function that takes a config calls this, so each takes all of these.
+    """
+    if isinstance(source, Config):
+        return source
+    if isinstance(source, dict):
+        return from_mapping(source)
+    if source is None or isinstance(source, (str, Path)):
+        return load(source)
+    raise InputError(type(source).__name__, "", "expected a config: the path of a TOML or JSON file, "
+                     "a mapping of its sections, or a loaded Config")
+
+
 def load(path: str | Path | None = None) -> Config:
-    """Read and check a config; ``None`` gives the embedded default (the document's example)."""
+    """Read and check a config; ``None`` gives the embedded default (the document's example).
+
+    A mapping or a loaded Config is taken as well (see :func:`as_config`).
+    """
+    if not (path is None or isinstance(path, (str, Path))):
+        return as_config(path)
     if path is None:
         from tracer.config.resources import default_config_path
 

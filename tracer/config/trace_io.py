@@ -6,8 +6,12 @@ files, atomically, belongs with the other file formats.
 
 from __future__ import annotations
 
+import contextlib
+import functools
+import inspect
 import json
 import os
+import re
 import zipfile
 from typing import Any, Iterator
 
@@ -15,7 +19,7 @@ import numpy as np
 
 from tracer.core.trace import Trace
 
-__all__ = ["NpzWriter", "CHUNK", "iter_chunks", "load"]
+__all__ = ["NpzWriter", "CHUNK", "iter_chunks", "load", "as_trace", "as_trace_or_config"]
 
 
 # --------------------------------------------------------------------------
@@ -116,8 +120,53 @@ def _from_meta(meta: dict[str, Any], k: int) -> Trace:
     return t
 
 
+@contextlib.contextmanager
+def _reading(path: str | os.PathLike) -> Iterator[None]:
+    """A trace file that is missing, foreign or damaged raises InputError naming it, as every reader does."""
+    from tracer.errors import InputError
+
+    name = os.fspath(path)
+    not_a_trace = "not an mlptrace trace (mlptrace train --trace writes one, .json or .npz)"
+    try:
+        yield
+    except FileNotFoundError:
+        raise InputError(name, "", "no such file") from None
+    except IsADirectoryError:
+        raise InputError(name, "", "is a directory, not a file") from None
+    except json.JSONDecodeError as exc:
+        raise InputError(name, f"line {exc.lineno}, column {exc.colno}", f"{exc.msg}; {not_a_trace}") from None
+    except UnicodeDecodeError:
+        raise InputError(name, "", f"not valid UTF-8: {not_a_trace}") from None
+    except OSError as exc:
+        raise InputError(name, "", f"cannot read: {exc.strerror or exc}") from None
+    except KeyError as exc:
+        raise InputError(name, str(exc.args[0]) if exc.args else "", f"missing: {not_a_trace}") from None
+    except (zipfile.BadZipFile, ValueError, TypeError, IndexError, AttributeError):
+        raise InputError(name, "", not_a_trace) from None
+
+
+def _trace_file(read: Any) -> Any:
+    """``read(path)`` (a function or a generator) with :func:`_reading`'s errors."""
+    if inspect.isgeneratorfunction(read):
+        @functools.wraps(read)
+        def chunks(path: str | os.PathLike) -> Iterator[Trace]:
+            with _reading(path):
+                yield from read(path)
+        return chunks
+
+    @functools.wraps(read)
+    def whole(path: str | os.PathLike) -> Trace:
+        with _reading(path):
+            return read(path)
+    return whole
+
+
+@_trace_file
 def iter_chunks(path: str | os.PathLike) -> Iterator[Trace]:
-    """The chunks of a streamed ``.npz`` trace, one Trace each, read lazily."""
+    """The chunks of a streamed ``.npz`` trace, one Trace each, read lazily; a JSON trace is its own one chunk."""
+    if not zipfile.is_zipfile(path):  # a JSON trace is read whole anyway
+        yield load(path)
+        return
     with np.load(path, allow_pickle=False) as npz:
         meta = json.loads(npz.zip.read("meta.json"))
         for c in range(meta["chunks"]):
@@ -133,6 +182,7 @@ def iter_chunks(path: str | os.PathLike) -> Iterator[Trace]:
             yield t
 
 
+@_trace_file
 def load(path: str | os.PathLike) -> Trace:
     """Read a trace written by ``mlptrace train --trace`` (``.json`` or a streamed ``.npz``)."""
     path = os.fspath(path)
@@ -167,3 +217,50 @@ def load(path: str | os.PathLike) -> Trace:
     for e in d["epochs"]:
         t.epoch_loss[e["epoch"]] = e["loss"]
     return t
+
+
+# --------------------------------------------------------------------------
+# what a caller has: a Trace, a config, or the path of either
+
+
+def as_trace(source: Any) -> Trace:
+    """A Trace from a Trace or the path (str or Path) of a ``.json`` or ``.npz`` trace; else an InputError.
+
+    Every public function that takes a trace calls this, so each takes both.
+    """
+    if isinstance(source, Trace):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        return load(source)
+    from tracer.errors import InputError
+
+    raise InputError(type(source).__name__, "", "expected a trace: a Trace, or the path of a .json or .npz trace file")
+
+
+# A JSON trace starts with its format (Trace.to_dict puts it first): enough to tell it from a JSON config.
+_JSON_TRACE = re.compile(rb'\A\s*\{\s*"format"\s*:\s*"mlptrace-trace"')
+
+
+def as_trace_or_config(source: Any) -> Any:
+    """A Trace or a Config, for the functions that take either (the gradient check, reports).
+
+    A path is a trace when it is a ``.npz`` file or a JSON file starting with
+    ``"format": "mlptrace-trace"``, a config otherwise.
+    """
+    from tracer.config.schema import Config, as_config
+
+    if isinstance(source, (Trace, Config)):
+        return source
+    if isinstance(source, (str, os.PathLike)):
+        name = os.fspath(source)
+        if name.lower().endswith(".npz"):
+            return load(name)
+        if name.lower().endswith(".json"):
+            try:
+                with open(name, "rb") as fh:
+                    head = fh.read(4096)
+            except OSError:
+                head = b""  # the config reader names what is wrong with it
+            if _JSON_TRACE.match(head.removeprefix(b"\xef\xbb\xbf")):
+                return load(name)
+    return as_config(source)

@@ -48,6 +48,7 @@ import numpy as np
 
 from tracer.core.numbers import gradient
 from tracer.config.schema import Config
+from tracer.config.trace_io import as_trace_or_config
 from tracer.core.engine import MLP
 from tracer.core.trace import Trace
 from tracer.errors import InputError
@@ -305,6 +306,7 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
     """
     if symbolic not in ("auto", "full", "layered", "none"):
         raise ValueError(f"symbolic must be auto, full, layered or none, not {symbolic!r}")
+    source = as_trace_or_config(source)  # a path of either, too
     if isinstance(source, Trace):
         trace = source
     else:

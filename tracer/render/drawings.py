@@ -11,6 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tracer.config.trace_io import as_trace
 from tracer.explain.notation import Names
 from tracer.render import figures
 from tracer.render.figures.canvas import Canvas
@@ -20,6 +21,7 @@ __all__ = ["network", "descent", "network_svg", "network_pdf", "gd_svg", "gd_pdf
 
 def network(trace, step: int = 0, digits: int = 4, which: str = "both", **kw: Any) -> Canvas:
     """``figures.network`` with the notation's names in the nodes."""
+    trace = as_trace(trace)  # a path of a trace, too
     return figures.network(trace, step, digits, which, names=Names(trace.layers).figure_nodes(), **kw)
 
 

@@ -50,8 +50,10 @@ class _EmptyTrace:
 
 def show(trace: Any, step: int = 0) -> Report | _EmptyTrace:
     """A recorded trace, displayed as the worked example of its kept step ``step``."""
+    from tracer.config.trace_io import as_trace
     from tracer.explain.sections import explain
 
+    trace = as_trace(trace)  # a path of a trace, too
     if not trace.n_steps:
         return _EmptyTrace(trace)
     return Report.of(explain(trace, step))
