@@ -1,8 +1,8 @@
 """mlptrace's benchmark: issue 16's rows R1-R8, each a pair of workloads timed in alternation.
 
-    python tests/benchmarks/bench.py                  # every row, the full run (a few minutes)
+    python tests/benchmarks/bench.py                  # every row, the full run (minutes: R7 dominates)
     python tests/benchmarks/bench.py R1 R6            # some rows (or: --rows R1,R6)
-    python tests/benchmarks/bench.py --quick          # a smoke run: one pair per row, well under a minute
+    python tests/benchmarks/bench.py --quick          # a smoke run: one pair per row, under a minute
     python tests/benchmarks/bench.py --pairs 15 R2    # more pairs than the default
 
 How a row is measured.  Its work A and what it is compared against, B, run
@@ -21,10 +21,10 @@ Peak memory is per side, from that warm-up: for in-process work,
 tracemalloc's peak (Python and numpy allocations, counted when allocated,
 so a buffer of np.zeros counts whole even where its pages are never
 touched; PyTorch's allocator is not seen by tracemalloc, so its sides say
-n/a); for commands run as subprocesses, the command's own ru_maxrss
-(os.wait4), the run started from a small launcher (Linux copies a parent's peak into its child's
-ru_maxrss at exec, so the benchmark's own would show otherwise; the
-launcher's few MiB are the floor).
+n/a (torch)); for commands run as subprocesses, the command's own ru_maxrss
+(os.wait4), the run started from a small launcher (Linux copies a parent's
+peak into its child's ru_maxrss at exec, so the benchmark's own would show
+otherwise; the launcher's few MiB are the floor).
 
 References are checked before they are timed: every reference's final
 weights must equal the engine's within 1e-12, a traced run must end with the
@@ -41,6 +41,10 @@ Rows (issue 16's table):
   R6  verify of the seed x50                             vs  verify of the seed x10
   R7  report --full of 128-64-10                         vs  report of the embedded example
   R8  report of the embedded example                     vs  python -c "import sympy, jinja2"
+
+--quick runs one pair per row on smaller workloads (R2 100 rows, R3-R5 10
+rows, R7 32-16-10, R6 the seed x10 against x2), each row's text naming its
+sizes: it proves the script and the commands work, its ratios mean little.
 R1-R4 run in this process through the library's own record() (what
 `mlptrace train` calls, with and without --trace FILE.npz); R5-R8 run the
 command line as subprocesses.  PyTorch and numba are optional: rows and lines
@@ -289,7 +293,25 @@ def verify_checks(doc: Path, cwd: Path) -> int:
 # the rows
 
 
-def build_rows(keys: list[str], folder: Path) -> list[Row]:
+@dataclass(frozen=True)
+class Sizes:
+    """The workloads' sizes: issue 16's, or a smoke run's smaller ones (--quick), named in every row's text."""
+
+    mid_rows: int = 1000  # R2's 64-32-10
+    big_rows: int = 100  # R3, R4 and R5's 784-128-10
+    full_layers: tuple[int, ...] = (128, 64, 10)  # R7's report --full
+    seed_copies: tuple[int, int] = (10, 50)  # R6's verify: B's copies of the seed, A's
+
+
+FULL = Sizes()
+QUICK = Sizes(mid_rows=100, big_rows=10, full_layers=(32, 16, 10), seed_copies=(2, 10))
+
+
+def dashed(layers) -> str:
+    return "-".join(map(str, layers))
+
+
+def build_rows(keys: list[str], folder: Path, sizes: Sizes = FULL) -> list[Row]:
     made: dict[str, Training] = {}
 
     def training(name: str, layers: list[int] | None = None, rows: int = 0) -> Training:
@@ -298,13 +320,14 @@ def build_rows(keys: list[str], folder: Path) -> list[Row]:
             made[name] = Training(path, folder, name)
         return made[name]
 
+    mid, big = [64, 32, 10], [784, 128, 10]
     out: list[Row] = []
     for key in keys:
         if key == "R1":
             t = training("document")
             a = Side("mlptrace, every step to .npz", t.traced, steps=t.steps)
             out.append(training_row(
-                "R1", "the document's 2-3-1, 1,000 steps, every step recorded to .npz", t, a,
+                "R1", f"the document's 2-3-1, {t.steps:,} steps, every step recorded to .npz", t, a,
                 t.reference("tight plain-Python loop, untraced", refs.prepare_plain), 2.0,
                 [t.reference("plain Python unrolled for 2-3-1", refs.prepare_unrolled),
                  t.reference("numpy loop with out= buffers", refs.prepare_numpy),
@@ -312,10 +335,9 @@ def build_rows(keys: list[str], folder: Path) -> list[Row]:
                  (Side("mlptrace, nothing recorded", t.untraced, steps=t.steps), lambda: None)]))
             out[-1].check = checks(out[-1].check, t.check_traced)
         elif key in ("R2", "R3"):
-            t = training("mid" if key == "R2" else "big", [64, 32, 10] if key == "R2" else [784, 128, 10],
-                         1000 if key == "R2" else 100)
-            size = "64-32-10, 1,000 rows" if key == "R2" else "784-128-10, 100 rows"
-            row = Row(key, f"{size}, one epoch, `train --trace FILE.npz`",
+            layers, rows = (mid, sizes.mid_rows) if key == "R2" else (big, sizes.big_rows)
+            t = training(dashed(layers), layers, rows)
+            row = Row(key, f"{dashed(layers)}, {rows:,} rows, one epoch, `train --trace FILE.npz`",
                       Side("mlptrace, every step to .npz", t.traced, steps=t.steps),
                       Side("the same run, nothing recorded", t.untraced, steps=t.steps), 1.1,
                       check=t.check_traced)
@@ -328,10 +350,10 @@ def build_rows(keys: list[str], folder: Path) -> list[Row]:
                 row.check = checks(t.check_traced, *(c for _, c in pairs))
             out.append(row)
         elif key == "R4":
-            t = training("big", [784, 128, 10], 100)
+            t = training(dashed(big), big, sizes.big_rows)
             a = Side("mlptrace, nothing recorded", t.untraced, steps=t.steps)
             out.append(training_row(
-                "R4", "784-128-10, 100 rows, one epoch, nothing recorded", t, a,
+                "R4", f"784-128-10, {sizes.big_rows:,} rows, one epoch, nothing recorded", t, a,
                 t.reference("PyTorch float64, hand-written backprop, 1 thread", refs.prepare_torch_manual, "torch"),
                 1.5,
                 [t.reference("PyTorch nn.Module + optim.SGD", refs.prepare_torch_module, "torch"),
@@ -340,15 +362,17 @@ def build_rows(keys: list[str], folder: Path) -> list[Row]:
         elif key in ("R5", "R7", "R8"):
             embedded = command("report of the embedded example", report_argv(None, folder / "embedded.md"), folder)
             if key == "R5":
-                config = write_config(folder, "big", [784, 128, 10], 100, seed=16)
+                config = write_config(folder, "report-big", big, sizes.big_rows, seed=16)
                 a = command("`report` of 784-128-10", report_argv(config, folder / "big.md"), folder)
-                row = Row(key, "`mlptrace report` of 784-128-10 (100 rows, one epoch)", a, embedded, 2.0,
-                          after_warmup=check_written(folder / "big.md", folder / "embedded.md"))
+                row = Row(key, f"`mlptrace report` of 784-128-10 ({sizes.big_rows:,} rows, one epoch)", a, embedded,
+                          2.0, after_warmup=check_written(folder / "big.md", folder / "embedded.md"))
             elif key == "R7":
-                config = write_config(folder, "full", [128, 64, 10], 100, seed=16)
-                a = command("`report --full` of 128-64-10", report_argv(config, folder / "full.md", "--full"), folder)
-                row = Row(key, "`mlptrace report --full` of 128-64-10 (100 rows, one epoch)", a, embedded, 3.0,
-                          after_warmup=check_written(folder / "full.md", folder / "embedded.md"))
+                layers = list(sizes.full_layers)
+                config = write_config(folder, "report-full", layers, 100, seed=16)
+                a = command(f"`report --full` of {dashed(layers)}", report_argv(config, folder / "full.md", "--full"),
+                            folder)
+                row = Row(key, f"`mlptrace report --full` of {dashed(layers)} (100 rows, one epoch)", a, embedded,
+                          3.0, after_warmup=check_written(folder / "full.md", folder / "embedded.md"))
             else:
                 b = command('python -c "import sympy, jinja2"', ["-c", "import sympy, jinja2"], folder)
                 row = Row(key, "`mlptrace report` of the embedded example", embedded, b, 1.5,
@@ -356,20 +380,21 @@ def build_rows(keys: list[str], folder: Path) -> list[Row]:
             out.append(row)
         elif key == "R6":
             seed = SEED_DOC.read_text()
+            few, many = sizes.seed_copies
             docs = {}
-            for n in (10, 50):
+            for n in (few, many):
                 docs[n] = folder / f"seed-x{n}.md"
                 docs[n].write_text("\n".join([seed] * n))
 
             def check_scaling() -> None:
-                one, ten, fifty = (verify_checks(d, folder) for d in (SEED_DOC, docs[10], docs[50]))
-                if not (ten == 10 * one and fifty == 50 * one and one > 0):
-                    raise CheckFailed(f"verify found {one}, {ten}, {fifty} checks in the seed x1, x10, x50")
+                # a verify that stopped early on the longer document would flatter the ratio
+                counts = [verify_checks(d, folder) for d in (SEED_DOC, docs[few], docs[many])]
+                if not (counts[0] > 0 and counts[1:] == [few * counts[0], many * counts[0]]):
+                    raise CheckFailed(f"verify found {counts} checks in the seed x1, x{few}, x{many}")
 
-            row = Row(key, "`mlptrace verify` of the seed x50", command("verify of the seed x50", ["verify", str(docs[50])],
-                      folder, (0, 1)), command("verify of the seed x10", ["verify", str(docs[10])], folder, (0, 1)),
-                      6.0, check=check_scaling)
-            out.append(row)
+            verify = [command(f"verify of the seed x{n}", ["verify", str(docs[n])], folder, (0, 1)) for n in (many, few)]
+            # the target is issue 16's for x50 against x10 (linear would be 5): the same factor 5 in a quick run
+            out.append(Row(key, f"`mlptrace verify` of the seed x{many}", *verify, 6.0, check=check_scaling))
         else:
             raise SystemExit(f"bench.py: unknown row {key!r}; the rows are {', '.join(ROWS)}")
     return out
@@ -458,7 +483,7 @@ def ratio_cell(values: list[float]) -> str:
 def peak_cell(row: Row, side: Side) -> str:
     p = row.peak.get(side.label)
     if p is None:
-        return "n/a (PyTorch allocates outside tracemalloc)"
+        return "n/a (torch)"
     size = f"{p:.1f} MiB" if p >= 1 else f"{p * 1024:.0f} KiB"
     return f"{size} ({'ru_maxrss' if side.subprocess else 'tracemalloc'})"
 
@@ -521,7 +546,7 @@ def main(argv: list[str]) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0], formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("names", nargs="*", metavar="ROW", help=f"rows to run ({', '.join(ROWS)}; default all)")
     parser.add_argument("--rows", default="", help="rows to run, comma-separated (same as naming them)")
-    parser.add_argument("--quick", action="store_true", help="a smoke run: one pair per row, short samples")
+    parser.add_argument("--quick", action="store_true", help="a smoke run: one pair per row, smaller workloads")
     parser.add_argument("--pairs", type=int, default=0, help="A/B pairs per row (default 9; 1 with --quick)")
     args = parser.parse_args(argv)
     keys = [k.strip().upper() for k in [*args.names, *args.rows.split(",")] if k.strip()] or ROWS
@@ -529,9 +554,10 @@ def main(argv: list[str]) -> int:
     min_sample = 0.02 if args.quick else 0.3
     print(f"machine: {machine()}")
     print(f"measuring: {tree()}")
-    print(f"mode: {'quick (smoke run; the ratios mean little)' if args.quick else 'full'}, {pairs} pair(s) per row")
+    print(f"mode: {'quick (a smoke run: smaller workloads, the ratios mean little)' if args.quick else 'full'}, "
+          f"{pairs} pair(s) per row")
     with tempfile.TemporaryDirectory(prefix="mlptrace-bench-") as tmp:
-        rows = build_rows(keys, Path(tmp))
+        rows = build_rows(keys, Path(tmp), QUICK if args.quick else FULL)
         for row in rows:
             if not row.skipped:
                 start = time.perf_counter()
@@ -540,6 +566,8 @@ def main(argv: list[str]) -> int:
                 print(f"  {row.key} measured in {time.perf_counter() - start:.1f} s", file=sys.stderr, flush=True)
     lines, status = table(rows)
     print("\n".join(lines))
+    if any("n/a (torch)" in line for line in lines):
+        print("n/a (torch): PyTorch allocates outside tracemalloc, so its peak is not measured")
     print(f"load average after: {', '.join(f'{v:.2f}' for v in os.getloadavg())}")
     return status
 
