@@ -13,7 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any, Callable, Iterable
 
 from tracer.verify.arith import EvalError, Evaluator, Interval, Mat, classify, is_matrix, uses_f, variables
-from tracer.verify.printed import band, bare_text, compare, is_bare_number, squash
+from tracer.verify.printed import band, band_of, bare_text, compare, is_bare_number, squash
 from tracer.verify.results import OK, SLIP, UNPARSED, Result
 
 
@@ -116,63 +116,101 @@ def _clean_term(text: str) -> str:
     text = "".join(pieces).strip()
     # sentence punctuation at the end (the text ends there: "0.5." -> "0.5"); rstrip, not a
     # regex anchored at $, which is tried at every comma of a long run
+    text = _SPACER.sub("", text)  # "& \quad y = 2": the spacing before a second equation is no part of it
     return text.rstrip(".,;:").strip()
+
+
+_SPACER = re.compile(r"^(?:\s|\\q?quad(?![A-Za-z])|\\[,;: ])+")
+
+
+_CELL = re.compile(r"(?<!\\)&")
+_COMMA = re.compile(",")
+_RELATION_END = re.compile(r"(?:" + _EQUAL.pattern + r")\s*$")
+_RELATION_START = re.compile(r"\s*(?:" + _EQUAL.pattern + ")")
+
+
+def _cell_groups(row: str) -> list[tuple[int, int]]:
+    """A row's &-cells joined into the expressions they are: (start, end) in the row.
+
+    An alignment point sits at a relation (``a &= b``, ``a &=& b``) or leads a
+    row (``&= b``, ``& + c``): there the cells are one expression.  Every other
+    & separates expressions -- a second equation of an align row, an array's
+    or a table's next column -- so a row label (``5 & 0.3 + 0.2 = 0.5``) is no
+    part of the chain beside it.
+    """
+    if "&" not in row:
+        return [(0, len(row))]
+    cells = _depth_split(row, _CELL)
+    groups: list[tuple[int, int]] = []
+    joined = False  # whether the next cell joins the group before it
+    for k, (c0, c1, _) in enumerate(cells):
+        text = row[c0:c1]
+        if groups and (joined or _RELATION_START.match(text)):
+            groups[-1] = (groups[-1][0], c1)
+        else:
+            groups.append((c0, c1))
+        joined = not text.strip() or bool(_RELATION_END.search(text))
+    return groups
 
 
 def chains_in(content: str, base: int, line_of: Callable[[int], int]) -> list[Chain]:
     """The chains of equalities in one math span (``content`` starts at offset ``base``; ``line_of`` numbers an offset's line)."""
     content = _INNER.sub(lambda m: " " * len(m.group(0)), content)
     chains: list[Chain] = []
-    current: Chain | None = None
+    by_column: dict[int, Chain | None] = {}  # the chain each column of expressions continues
     for r0, r1, _ in _depth_split(content, _ROW):
-        row = content[r0:r1]
-        segments = _depth_split(row, _SEPARATOR)
-        for si, (s0, s1, _) in enumerate(segments):
-            seg = row[s0:s1]
-            parts = _depth_split(seg, re.compile(r","))
-            if sum(bool(_depth_split(seg[a:b], _RELATION)[1:]) for a, b, _ in parts) < 2:
-                parts = [(0, len(seg), "")]
-            for pi, (p0, p1, _) in enumerate(parts):
-                piece = seg[p0:p1]
-                pieces = _depth_split(piece, _RELATION)
-                if len(pieces) == 1 and not piece.strip(" &\n"):
-                    continue
-                for k, (t0, t1, rel) in enumerate(pieces):
-                    raw = piece[t0:t1]
-                    text = _clean_term(raw)
-                    lead = len(raw) - len(raw.lstrip(" \t\n&"))
-                    off = base + r0 + s0 + p0 + t0 + lead
-                    end = off - lead + len(raw.rstrip(" \t\n&")) - 1
-                    term = Term(text, line_of(off), line_of(max(end, off)), off)
-                    first = k == 0
-                    if first and text and si == 0 and pi == 0 and current and current.terms and (
-                        (len(pieces) == 1 and _OPERATOR_START.match(text))
-                        or _OPERATOR_END.search((current.terms[-1].more or [current.terms[-1].text])[-1])
-                    ):
-                        # a long term broken over rows: "&\quad {} + 0.81 \cdot 0.96 + ...";
-                        # the rows are joined when the span is read, not once per row (quadratic)
-                        last = current.terms[-1]
-                        last.more.append(text)
-                        last.last_line = term.last_line
-                    elif first:
-                        continues = (not text) and si == 0 and pi == 0 and current is not None
-                        if not continues:
-                            current = Chain([], off)
+        for column, (g0, g1) in enumerate(_cell_groups(content[r0:r1])):
+            current = by_column.get(column)
+            g0, row = r0 + g0, content[r0 + g0 : r0 + g1]
+            segments = _depth_split(row, _SEPARATOR)
+            for si, (s0, s1, _) in enumerate(segments):
+                seg = row[s0:s1]
+                parts = _depth_split(seg, _COMMA) if "," in seg else [(0, len(seg), "")]
+                if sum(bool(_depth_split(seg[a:b], _RELATION)[1:]) for a, b, _ in parts) < 2:
+                    parts = [(0, len(seg), "")]
+                for pi, (p0, p1, _) in enumerate(parts):
+                    piece = seg[p0:p1]
+                    pieces = _depth_split(piece, _RELATION)
+                    if len(pieces) == 1 and not piece.strip(" &\n"):
+                        continue
+                    for k, (t0, t1, rel) in enumerate(pieces):
+                        raw = piece[t0:t1]
+                        text = _clean_term(raw)
+                        lead = len(raw) - len(raw.lstrip(" \t\n&"))
+                        off = base + g0 + s0 + p0 + t0 + lead
+                        end = off - lead + len(raw.rstrip(" \t\n&")) - 1
+                        term = Term(text, line_of(off), line_of(max(end, off)), off)
+                        first = k == 0
+                        if first and text and si == 0 and pi == 0 and current and current.terms and (
+                            (len(pieces) == 1 and _OPERATOR_START.match(text))
+                            or _OPERATOR_END.search((current.terms[-1].more or [current.terms[-1].text])[-1])
+                        ):
+                            # a long term broken over rows: "&\quad {} + 0.81 \cdot 0.96 + ...";
+                            # the rows are joined when the span is read, not once per row (quadratic)
+                            last = current.terms[-1]
+                            last.more.append(text)
+                            last.last_line = term.last_line
+                        elif first:
+                            continues = (not text) and si == 0 and pi == 0 and current is not None
+                            if not continues:
+                                current = Chain([], off)
+                                chains.append(current)
+                            if text:
+                                current.terms.append(term)
+                        elif _BREAK.fullmatch(rel.strip()):
+                            current = Chain([term] if text else [], off)
                             chains.append(current)
-                        if text:
+                        else:
                             current.terms.append(term)
-                    elif _BREAK.fullmatch(rel.strip()):
-                        current = Chain([term] if text else [], off)
-                        chains.append(current)
-                    else:
-                        current.terms.append(term)
-            # a separator ("\quad or \quad") ends the chain
-            if si < len(segments) - 1:
-                current = None
+                # a separator ("\quad or \quad") ends the chain
+                if si < len(segments) - 1:
+                    current = None
+            by_column[column] = current
     for c in chains:
         for t in c.terms:
             if t.more:
                 t.text, t.more = " ".join([t.text, *t.more]), []
+    chains.sort(key=lambda c: c.start)
     return [c for c in chains if c.terms]
 
 
@@ -180,13 +218,13 @@ def chains_in(content: str, base: int, line_of: Callable[[int], int]) -> list[Ch
 # checking the steps
 
 
-def _value(tree, activation: str | None):
+def _value(tree, activation: str | None, inputs=None):
     """A term as an interval (or a matrix of them); printed results keep their rounding band."""
     if is_bare_number(tree):
         return band(tree)
     if isinstance(tree, Mat) and all(is_bare_number(x) for row in tree.rows for x in row):
         return tuple(tuple(band(x) for x in row) for row in tree.rows)
-    return Evaluator(activation)(tree)
+    return Evaluator(activation, inputs=inputs)(tree)
 
 
 def _printed(term: Term, tree) -> str:
@@ -202,51 +240,79 @@ def _mids(v):
     return [[x.mid for x in row] for row in v] if is_matrix(v) else v.mid
 
 
-def check_chains(chains: Iterable[Chain]) -> list[Result]:
-    """Every numeric term against the numeric term before it in its chain."""
-    results = []
-    for chain in chains:
-        if len(chain.terms) < 2:
+def check_chains(chains: Iterable[Chain], inputs=None) -> list[Result]:
+    """Every numeric term against the numeric term before it in its chain.
+
+    ``inputs`` (a printed.Precision) says what a printed input stands for.  A
+    chain's last number is the result of its first computed term; one that
+    rounds it (not equal to it) is a rounded result, and an input printed as
+    one is rounded wherever it is used: the chains that use such an input are
+    checked again once every chain has said which of its numbers are results.
+    """
+    chains = list(chains)
+    checked = [_check_chain(c, inputs) for c in chains]
+    if inputs is not None:
+        found = inputs.add_results(text for _, text, _ in checked if text)
+        for k, (_, _, short) in enumerate(checked):
+            if short & found:
+                checked[k] = _check_chain(chains[k], inputs)
+    return [r for results, _, _ in checked for r in results]
+
+
+def _check_chain(chain: Chain, inputs) -> tuple[list[Result], str | None, set]:
+    """(the chain's results, its last number when that rounds its first computed term, its short exact inputs)."""
+    results: list[Result] = []
+    short: set = set()  # the keys of its inputs printed short, taken as exact unless printed as a result
+    first = last = None  # the first computed value; the last printed number
+    if len(chain.terms) < 2:
+        return results, None, short
+    prev = prev_formula = None
+    for term in chain.terms:
+        kind = classify(term.text)
+        span = tuple(range(term.line, term.last_line + 1))
+        if kind and kind[0] == "symbolic" and _is_formula(kind[1]):
+            if prev_formula is not None and not _alternatives(prev_formula[0], term):
+                results.extend(_check_identity(prev_formula, (term, kind[1]), span))
+            prev_formula = (term, kind[1])
             continue
-        prev = prev_formula = None
-        for term in chain.terms:
-            kind = classify(term.text)
-            span = tuple(range(term.line, term.last_line + 1))
-            if kind and kind[0] == "symbolic" and _is_formula(kind[1]):
-                if prev_formula is not None and not _alternatives(prev_formula[0], term):
-                    results.extend(_check_identity(prev_formula, (term, kind[1]), span))
-                prev_formula = (term, kind[1])
+        if kind is None or kind[0] == "symbolic":
+            continue
+        if kind[0] == "unparsed":
+            results.append(Result(term.line, squash(term.text), None, None, UNPARSED, kind[1], span))
+            continue
+        tree = kind[1]
+        notes = []
+        if uses_f(tree):
+            if chain.activation is None:
+                results.append(Result(term.line, squash(term.text), None, None, UNPARSED,
+                                      "f is the activation in use; neither this chain nor the text before it says which", span))
                 continue
-            if kind is None or kind[0] == "symbolic":
-                continue
-            if kind[0] == "unparsed":
-                results.append(Result(term.line, squash(term.text), None, None, UNPARSED, kind[1], span))
-                continue
-            tree = kind[1]
-            notes = []
-            if uses_f(tree):
-                if chain.activation is None:
-                    results.append(Result(term.line, squash(term.text), None, None, UNPARSED,
-                                          "f is the activation in use; neither this chain nor the text before it says which", span))
-                    continue
-                notes.append(f"f read as {chain.activation}")
-            try:
-                value = _value(tree, chain.activation)
-            except EvalError as exc:
-                results.append(Result(term.line, squash(term.text), None, None, UNPARSED, str(exc), span))
-                continue
-            if prev is not None and not _alternatives(prev[0], term):
-                a_term, a_val = prev
-                ok, why = compare(a_val, value)
-                if _SIGNED_POWER.search(a_term.text):
-                    notes.append("-c^k read as (-c)^k, the substituted value to the power")
-                results.append(Result(
-                    term.line, squash(a_term.text), _printed(term, tree), _mids(a_val), OK if ok else SLIP,
-                    "; ".join(notes + ([] if ok else [why])),
-                    tuple(range(a_term.line, a_term.last_line + 1)) + span,
-                ))
-            prev = (term, value)
-    return results
+            notes.append(f"f read as {chain.activation}")
+        try:
+            value = _value(tree, chain.activation, inputs)
+        except EvalError as exc:
+            results.append(Result(term.line, squash(term.text), None, None, UNPARSED, str(exc), span))
+            continue
+        if inputs is not None and not is_bare_number(tree):
+            short |= inputs.short_inputs(tree)
+            if first is None and not is_matrix(value):
+                first = value
+        last = bare_text(tree) if is_bare_number(tree) else None
+        if prev is not None and not _alternatives(prev[0], term):
+            a_term, a_val = prev
+            ok, why = compare(a_val, value)
+            if _SIGNED_POWER.search(a_term.text):
+                notes.append("-c^k read as (-c)^k, the substituted value to the power")
+            results.append(Result(
+                term.line, squash(a_term.text), _printed(term, tree), _mids(a_val), OK if ok else SLIP,
+                "; ".join(notes + ([] if ok else [why])),
+                tuple(range(a_term.line, a_term.last_line + 1)) + span,
+            ))
+        prev = (term, value)
+    # exactly equal, to float64's own rounding (-0.3 + 0.2 + 0.2 is 0.10000000000000003): no rounding shown
+    rounds = first is not None and last is not None and first.overlaps(band_of(last)) and not (
+        first.overlaps(Interval.of(float(last))) and first.hi - first.lo <= 1e-12 * max(1.0, abs(first.mid)))
+    return results, last if rounds else None, short
 
 
 # "... \ for \ sigmoid = ... \quad for \ tanh": two cases side by side, not an equality.

@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Iterable
 
 from tracer.verify.chains import Chain, chains_in
+from tracer.verify.printed import Precision
 
 # --------------------------------------------------------------------------
 # code and comments, blanked so that nothing in them is read as math
@@ -100,18 +101,142 @@ def _code_spans(text: str) -> Iterable[tuple[int, int]]:
         base += len(line) + 1
 
 
-def _hide_code_and_comments(text: str, latex: bool) -> str:
+# Verbatim material in LaTeX: its content is never math, and a % inside it is no comment.
+_LATEX_HIDDEN = re.compile(
+    r"(?<!\\)%|\\verb\*?(?=[^A-Za-z*\s])|\\iffalse(?![A-Za-z@])"
+    r"|\\begin\{(verbatim|Verbatim|lstlisting|minted|comment|filecontents)\*?\}"
+)
+_IF_OR_FI = re.compile(r"\\if[A-Za-z@]*|\\fi(?![A-Za-z@])")
+
+
+def _latex_hidden(text: str) -> Iterable[tuple[int, int]]:
+    """Comments, verbatim environments, \\verb|...| and \\iffalse ... \\fi: one scan, left to right.
+
+    Each hit is skipped past in one step (a comment to its line's end, an
+    environment to its \\end, \\iffalse to the \\fi that closes it, counting the
+    \\if... opened between), so the scan is linear in the text.
+    """
+    i, n = 0, len(text)
+    while (m := _LATEX_HIDDEN.search(text, i)) is not None:
+        hit, start = m.group(0), m.start()
+        if hit == "%":
+            end = text.find("\n", start)
+        elif hit.startswith("\\verb"):
+            delimiter = text[m.end()]
+            eol = text.find("\n", m.end())
+            end = text.find(delimiter, m.end() + 1, n if eol < 0 else eol)
+            end = (n if eol < 0 else eol) if end < 0 else end + 1
+        elif hit.startswith("\\iffalse"):
+            depth, end = 1, n
+            for f in _IF_OR_FI.finditer(text, m.end()):
+                if f.group(0) == "\\iff":  # the relation, no conditional
+                    continue
+                depth += -1 if f.group(0) == "\\fi" else 1
+                if depth == 0:
+                    end = f.end()
+                    break
+        else:
+            close = re.compile(r"\\end\{" + m.group(1) + r"\*?\}")
+            c = close.search(text, m.end())
+            end = n if c is None else c.end()
+        end = n if end < 0 else end
+        yield start, end
+        i = max(end, m.end())
+
+
+def _markdown_blocks(text: str) -> tuple[list[tuple[int, int]], list[tuple[int, int]]]:
+    """(code to blank, math fence contents): the block structure as CommonMark reads it.
+
+    markdown-it reads the blocks (its inline rules are off: the inline code and
+    math scans below are linear and keep offsets); the dollar-math and amsmath
+    rules keep an indented line inside ``$$ ... $$`` or ``\\begin{align}`` from
+    being read as an indented code block.  Fenced and indented code and HTML
+    comment blocks are code; a fence whose info string is ``math`` is display
+    math (GitHub's ``\u0060\u0060\u0060math``), its fence lines blanked.
+    """
+    starts = [0] + [m.end() for m in re.finditer("\n", text)]
+    ends = [s - 1 for s in starts[1:]] + [len(text)]  # each line's end, before its newline
+    code, fences = [], []
+    for tok in _markdown_parser().parse(text):
+        if tok.map is None:
+            continue
+        first, last = tok.map[0], tok.map[1] - 1
+        last = min(last, len(starts) - 1)
+        if tok.type == "fence" and tok.info.strip().split(" ")[0].lower() == "math":
+            closed = last > first and text[starts[last]:ends[last]].strip().startswith(tok.markup)
+            inner_last = last - 1 if closed else last
+            code.append((starts[first], ends[first]))
+            if inner_last > first:
+                fences.append((starts[first + 1], ends[inner_last]))
+            if closed:
+                code.append((starts[last], ends[last]))
+        elif tok.type in ("fence", "code_block") or (tok.type == "html_block" and tok.content.lstrip().startswith("<!--")):
+            code.append((starts[first], ends[last]))
+    return sorted(code), sorted(fences)
+
+
+_PARSER: list[Any] = []
+
+
+def _markdown_parser():
+    if not _PARSER:
+        from markdown_it import MarkdownIt
+        from mdit_py_plugins.amsmath import amsmath_plugin
+        from mdit_py_plugins.dollarmath import dollarmath_plugin
+
+        md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin).use(amsmath_plugin)
+        md.disable("inline")  # blocks only: inline code and math are found by the linear scans here
+        _PARSER.append(md)
+    return _PARSER[0]
+
+
+def _html_comments(text: str) -> Iterable[tuple[int, int]]:
+    """Inline ``<!-- ... -->``: each found by one search forward (an unclosed one is text)."""
+    i = 0
+    while (start := text.find("<!--", i)) >= 0:
+        end = text.find("-->", start + 4)
+        if end < 0:
+            return
+        yield start, end + 3
+        i = end + 3
+
+
+def _hide_code_and_comments(text: str, latex: bool) -> tuple[str, list[tuple[int, int]]]:
+    """The text with code and comments blanked, and the spans of display math fences (Markdown's ```math)."""
     if latex:
-        # % starts a comment unless escaped
-        return re.sub(r"(?<!\\)%[^\n]*", lambda m: " " * len(m.group(0)), text)
-    out = _blank(text, _fences(text))
-    return _blank(out, list(_code_spans(out)))
+        return _blank(text, _latex_hidden(text)), []
+    code, fences = _markdown_blocks(text)
+    out = _blank(text, _merge(code))
+    # $`...`$ is GitHub's inline math: its backticks go, the dollars stay for the math scan
+    spans, math_ticks = [], []
+    for start, end in _code_spans(out):
+        run = len(out[start:end]) - len(out[start:end].lstrip("`"))
+        if start > 0 and out[start - 1] == "$" and out[end:end + 1] == "$" and end - start > 2 * run:
+            math_ticks += [(start, start + run), (end - run, end)]
+        else:
+            spans.append((start, end))
+    out = _blank(out, _merge(spans + math_ticks))
+    return _blank(out, list(_html_comments(out))), fences
+
+
+def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
+    """Spans in order with overlaps joined, as _blank takes them."""
+    merged: list[tuple[int, int]] = []
+    for start, end in sorted(spans):
+        if merged and start <= merged[-1][1]:
+            merged[-1] = (merged[-1][0], max(end, merged[-1][1]))
+        else:
+            merged.append((start, end))
+    return merged
 
 
 # --------------------------------------------------------------------------
 # math spans
 
-_ENVS = r"equation\*?|align\*?|gather\*?|multline\*?|eqnarray\*?|displaymath|flalign\*?"
+# display environments, at the top level of a .tex file or (as MathJax reads them) of Markdown
+_ENVS = (r"equation\*?|align\*?|alignat\*?|gather\*?|multline\*?|eqnarray\*?|displaymath|math|flalign\*?"
+         r"|aligned|alignedat|gathered|split|array|cases\*?")
+_ENV_ARGUMENT = re.compile(r"\{(?:[^{}]|\{[^{}]*\})*\}")  # one level of braces inside: {@{}ll@{}}
 _OPEN = re.compile(r"\$\$|\\\[|\\\(|\\begin\{(" + _ENVS + r")\}|(?<!\\)\$")
 
 
@@ -162,7 +287,10 @@ def math_spans(text: str) -> list[tuple[int, int, bool]]:
         if end < 0 or end == m.end():
             i = m.end()
             continue
-        spans.append((m.end(), end, display))
+        begin = m.end()
+        if opener.startswith("\\begin") and (arg := _ENV_ARGUMENT.match(text, begin, end)):
+            begin = arg.end()  # alignat's {2}, array's {cc}: no math
+        spans.append((begin, end, display))
         i = end + len(close)
 
 
@@ -216,6 +344,7 @@ class Document:
     line_starts: list[int] = field(default_factory=list)
     marks: tuple[list[int], list[str | None]] = ((), ())  # where the prose names an activation
     math_lines: set[int] = field(default_factory=set)  # lines inside display math
+    precision: Precision = field(default_factory=Precision)  # what a printed input stands for (set by the pipeline)
     # indexes built once per document (captions, named ranges, layers, definitions): looked
     # up per table, never searched for again from each table
     cache: dict[str, Any] = field(default_factory=dict, repr=False)
@@ -227,20 +356,28 @@ class Document:
         return names[k] if k >= 0 else None
 
 
+_MATH_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
+
+
 def parse_document(path: str, text: str) -> Document:
     latex = Path(path).suffix.lower() in (".tex", ".latex", ".ltx")
-    visible = _hide_code_and_comments(text, latex)
+    visible, fences = _hide_code_and_comments(text, latex)
     line_of = Lines(visible)
-    spans = math_spans(visible)
+    # math fences are math already: the delimiter scan does not look inside them
+    spans = sorted(math_spans(_blank(visible, fences)) + [(start, end, True) for start, end in fences])
     chains: list[Chain] = []
     prose = _blank(visible, ((start, end) for start, end, _ in spans))
     math_lines: set[int] = set()
     for start, end, display in spans:
-        chains.extend(chains_in(visible[start:end], start, line_of))
+        content = visible[start:end]
+        if not latex and "%" in content:  # in math, MathJax reads % as a comment (a .tex file's are gone already)
+            content = _MATH_COMMENT.sub(lambda m: " " * len(m.group(0)), content)
+        chains.extend(chains_in(content, start, line_of))
         if display:
             math_lines.update(range(line_of(start) - 1, line_of(end) + 2))  # with the $$ lines
     offsets, names = _activation_marks(prose, line_of)
     for c in chains:
         k = bisect.bisect_left(offsets, c.start) - 1
         c.activation = _chain_activation(c) or (names[k] if k >= 0 else None)
-    return Document(path, text, visible.split("\n"), chains, line_of.starts, (offsets, names), math_lines)
+    return Document(path, text, visible.split("\n"), chains, line_of.starts, (offsets, names), math_lines,
+)

@@ -7,6 +7,7 @@ from pathlib import Path
 from tracer.config import files
 from tracer.verify.chains import check_chains
 from tracer.verify.document import parse_document
+from tracer.verify.printed import Precision
 from tracer.verify.quantities import Traces, check_config
 from tracer.verify.results import Report
 from tracer.verify.tables.descent import check_gd_table
@@ -20,7 +21,10 @@ __all__ = ["verify_text", "verify_file"]
 def verify_text(path: str, text: str, config: str | None = None, traces: Traces | None = None) -> Report:
     doc = parse_document(path, text)
     tables = find_tables(doc)
-    results = check_chains(doc.chains)
+    # how the document prints numbers: its math and its tables (never a layout option's 0.55)
+    doc.precision = Precision(
+        "\n".join([t.text for c in doc.chains for t in c.terms] + [c for t in tables for c, _ in t.cells]))
+    results = check_chains(doc.chains, doc.precision)
     for t in tables:
         results.extend(check_gd_table(doc, t))
     results.extend(check_normalisation(doc, tables))
@@ -35,3 +39,4 @@ def verify_text(path: str, text: str, config: str | None = None, traces: Traces 
 def verify_file(path: str | Path, config: str | None = None) -> Report:
     """Check one document (and, with ``config``, its named numbers against that config)."""
     return verify_text(str(path), files.read_text(path, "document"), config)
+

@@ -8,8 +8,63 @@ printed, can equal A; A's rounded inputs are carried through A as intervals
 from __future__ import annotations
 
 import re
+from typing import Iterable
 
-from tracer.verify.arith import Interval, Neg, Num, is_matrix, number_band
+from tracer.verify.arith import Interval, Neg, Num, decimals, is_matrix, number_band
+from tracer.verify.arith.tree import nodes
+
+
+_DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])")  # 0.4378; not 1.2.3, not x2.5, not 1e-5
+
+
+class Precision:
+    """What a printed input stands for, judged by how the document prints its numbers.
+
+    The rule, one for every check: a number a step of the document ends in is
+    a result, rounded, and stands for half a unit of its last digit either
+    side.  An input is taken as rounded when it has three or more significant
+    digits (0.524, 0.0965), or when the document printed it as the result of a
+    step (0.44 in a report at --digits 2, worked out from the unrounded
+    0.4378; -0.2 at --digits 1); any other short number (0.5, -1.0, 0.1) is
+    given data, exact.  And an input the document printed elsewhere with more
+    digits (1.92 after a table's 1.9200) stands for that more precise print,
+    so its band cannot hide a slip.  Only the same value counts: 1.2288
+    printed elsewhere may be any other quantity, and reading 1.2 as it would
+    invent a slip.
+    """
+
+    def __init__(self, text: str = ""):
+        """``text``: the document's math and table cells (where a value may be printed more precisely)."""
+        self.results: set[tuple[float, int]] = set()  # (magnitude, decimals) of the rounded results
+        self.longest: dict[float, int] = {}  # a value -> the most decimals it is printed with
+        for m in _DECIMAL.finditer(text):
+            value, places = float(m.group(1)), len(m.group(1).partition(".")[2])
+            self.longest[value] = max(places, self.longest.get(value, 0))
+
+    @staticmethod
+    def _key(text: str) -> tuple[float, int] | None:
+        text = text.lstrip("-")
+        return (float(text), len(text.partition(".")[2])) if _DECIMAL.fullmatch(text) else None
+
+    def add_results(self, texts: Iterable[str]) -> set[tuple[float, int]]:
+        """Note numbers the document printed as rounded results; the keys that are new."""
+        keys = {k for t in texts if (k := self._key(t)) is not None} - self.results
+        self.results |= keys
+        return keys
+
+    def short_inputs(self, tree) -> set[tuple[float, int]]:
+        """The keys of a tree's inputs that are short decimals (exact unless printed as a result)."""
+        return {k for n in nodes(tree) if isinstance(n, Num) and not n.half and (k := self._key(n.text))}
+
+    def __call__(self, n: Num) -> Interval:
+        text = n.text.lstrip("-")
+        if not text or "e" in text.lower():
+            return Interval.of(n.value, n.half)  # pi; a number in e-notation keeps its own band
+        d = decimals(text)
+        rounded = n.half > 0 or self._key(text) in self.results
+        if not rounded:
+            return Interval.of(n.value, 0.0)  # given data, an integer
+        return Interval.of(n.value, 0.5 * 10.0 ** -max(d, self.longest.get(abs(n.value), 0)))
 
 
 def squash(text: str) -> str:
@@ -32,7 +87,12 @@ def bare_text(tree) -> str:
 
 def band(tree) -> Interval:
     """A printed result: half a unit of its last digit either side."""
-    return Interval.of(float(bare_text(tree)), number_band(bare_text(tree).lstrip("-")))
+    return band_of(bare_text(tree))
+
+
+def band_of(text: str) -> Interval:
+    """A number printed as ``text`` (with its sign): half a unit of its last digit either side."""
+    return Interval.of(float(text), number_band(text.lstrip("-")))
 
 
 def compare(a, b) -> tuple[bool, str]:

@@ -93,12 +93,16 @@ class Evaluator:
     """Evaluate a tree as an Interval, or a matrix as a tuple of rows of Intervals.
 
     ``activation`` is what ``f`` means (sigmoid, tanh, relu); ``env`` binds
-    variables to intervals (the gradient-descent table binds x and y).
+    variables to intervals (the gradient-descent table binds x and y);
+    ``inputs`` says what a printed number stands for (the document's rule, see
+    tracer.verify.printed.Precision), else the number's own rounding band.
     """
 
-    def __init__(self, activation: str | None = None, env: dict[str, Interval] | None = None):
+    def __init__(self, activation: str | None = None, env: dict[str, Interval] | None = None,
+                 inputs: Callable[[Num], Interval] | None = None):
         self.activation = activation
         self.env = env or {}
+        self.inputs = inputs
 
     def __call__(self, node):
         return fold(node, self._combine, self._enter)
@@ -121,7 +125,7 @@ class Evaluator:
         return value
 
     def _Num(self, n: Num) -> Interval:
-        return Interval.of(n.value, n.half)
+        return self.inputs(n) if self.inputs is not None else Interval.of(n.value, n.half)
 
     def _Var(self, v: Var) -> Interval:
         if v.name in self.env:

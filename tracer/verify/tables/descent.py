@@ -6,12 +6,12 @@ import bisect
 import re
 from typing import Any
 
-from tracer.verify.arith import Bin, EvalError, Evaluator, classify, diff, variables
+from tracer.verify.arith import Bin, EvalError, Evaluator, Num, classify, diff, number_band, variables
 from tracer.verify.chains import Chain
 from tracer.verify.document import Document
 from tracer.verify.printed import bare_text, is_bare_number
 from tracer.verify.results import UNPARSED, Result
-from tracer.verify.tables.find import Cell, Table, cell_num, cell_result, cell_value, norm, num_cell
+from tracer.verify.tables.find import Cell, Table, cell_result, cell_value, norm, num_cell
 
 
 def _gd_columns(header: list[str]) -> dict[str, Any] | None:
@@ -30,6 +30,8 @@ def _gd_columns(header: list[str]) -> dict[str, Any] | None:
         elif h.lower() not in ("step", "k", "iteration", "i", "n"):
             return None
     vs = roles["var"]
+    if vs and not roles["grad"] and not roles["new"] and roles["f"] is not None:
+        return roles  # | step | x | y | f(x, y) |: the function along a path
     if not vs or set(vs) != set(roles["grad"]) or set(vs) != set(roles["new"]):
         return None
     return roles
@@ -75,6 +77,8 @@ def check_gd_table(doc: Document, table: Table) -> list[Result]:
     if roles is None:
         return []
     names = sorted(roles["var"], key=lambda v: roles["var"][v])
+    if not roles["grad"]:
+        return _check_path(doc, table, roles, names)
     n = len(table.header)
     has_f = roles["f"] is not None
 
@@ -112,9 +116,12 @@ def check_gd_table(doc: Document, table: Table) -> list[Result]:
     f_def, eta = _definitions(doc, table.line)
     results: list[Result] = []
 
+    def rounded(cell: Cell):
+        return _rounded(doc, cell)
+
     def f_at(point: dict[str, Cell], cell: Cell, where: str) -> None:
         try:
-            value = Evaluator(env={v: cell_value(point[v]) for v in names})(f_def)
+            value = Evaluator(env={v: rounded(point[v]) for v in names})(f_def)
         except EvalError:
             return
         results.append(cell_result(cell, value, f"f({', '.join(point[v][0] for v in names)}) {where}",
@@ -124,7 +131,7 @@ def check_gd_table(doc: Document, table: Table) -> list[Result]:
         f_at(start, start["f"], "at the start")
     prev = {v: start[v] for v in names} if start is not None else None
     for row in rows:
-        env = {v: cell_value(row[v]) for v in names}
+        env = {v: rounded(row[v]) for v in names}
         for v in names:
             x, g, x1 = row[v], row["grad " + v], row["new " + v]
             if prev is not None:
@@ -139,7 +146,7 @@ def check_gd_table(doc: Document, table: Table) -> list[Result]:
             if eta is not None:
                 expression = f"{x[0]} - {bare_text(eta)} \\cdot {g[0]}"
                 try:
-                    update = Evaluator()(Bin("-", cell_num(x), Bin("*", eta, cell_num(g))))
+                    update = Evaluator(inputs=doc.precision)(Bin("-", _rounded_num(x), Bin("*", eta, _rounded_num(g))))
                 except EvalError as exc:  # 1e308 - 10 \cdot 1e308 overflows
                     results.append(Result(x1[1], expression, x1[0], None, UNPARSED, str(exc), (x1[1], x[1], g[1])))
                 else:
@@ -147,4 +154,35 @@ def check_gd_table(doc: Document, table: Table) -> list[Result]:
         if has_f and f_def is not None:
             f_at({v: row["new " + v] for v in names}, row["f"], "at the new point")
         prev = {v: row["new " + v] for v in names}
+    return results
+
+
+def _rounded_num(cell: Cell) -> Num:
+    """A cell that is a result (a point's coordinate, a gradient): rounded, half a unit of its last digit."""
+    return Num(float(cell[0]), number_band(cell[0].lstrip("-")), cell[0])
+
+
+def _rounded(doc: Document, cell: Cell):
+    """A result cell read at the precision the document printed its value with (1.92 after 1.9200)."""
+    return doc.precision(_rounded_num(cell))
+
+
+def _check_path(doc: Document, table: Table, roles: dict[str, Any], names: list[str]) -> list[Result]:
+    """A table of points and f there (| step | x | y | f(x, y) |): f checked at every row's point."""
+    f_def, _ = _definitions(doc, table.line)
+    if f_def is None or not table.rows or not variables(f_def) <= set(names):
+        return []
+    results = []
+    for row in table.rows:
+        if len(row) != len(table.header):
+            continue
+        point, cell = {v: row[roles["var"][v]] for v in names}, row[roles["f"]]
+        if not all(num_cell(c[0]) for c in [*point.values(), cell]):
+            continue
+        try:
+            value = Evaluator(env={v: _rounded(doc, point[v]) for v in names})(f_def)
+        except EvalError:
+            continue
+        results.append(cell_result(cell, value, f"f({', '.join(point[v][0] for v in names)})",
+                                   [point[v][1] for v in names]))
     return results

@@ -82,7 +82,10 @@ def find_tables(doc: Document) -> list[Table]:
     tables, lines, i = [], doc.lines, 0
 
     def split(s):
-        return [c.strip().strip("$").strip() for c in s.strip().strip("|").split("|")]
+        s = s.strip()
+        s = s[1:] if s.startswith("|") else s
+        s = s[:-1] if s.endswith("|") and not s.endswith("\\|") else s
+        return [c.strip().strip("$").strip().replace("\\|", "|") for c in re.split(r"(?<!\\)\|", s)]
 
     while i < len(lines):
         if re.match(r"\s*\\begin\{tabular\}", lines[i]):  # LaTeX: cells between &, rows ending in \\
@@ -100,9 +103,11 @@ def find_tables(doc: Document) -> list[Table]:
         nxt = lines[i + 1] if i + 1 < len(lines) else ""
         # the rule line: only spaces, colons, bars and dashes (once \s*\|?[\s:|-]+\|?\s*,
         # whose overlapping runs took cubic time on a long line of spaces that is no rule)
-        if lines[i].strip().startswith("|") and "-" in nxt and re.fullmatch(r"[\s:|-]+", nxt):
+        # (GitHub's tables need no outer bars: "a | b" over "--|--")
+        if "|" in lines[i] and "-" in nxt and re.fullmatch(r"[\s:|-]+", nxt) and (
+                "|" in nxt or lines[i].strip().startswith("|")):
             rows, j = [], i + 2
-            while j < len(lines) and lines[j].strip().startswith("|"):
+            while j < len(lines) and "|" in lines[j] and lines[j].strip():
                 rows.append([(c, j + 1) for c in split(lines[j])])
                 j += 1
             tables.append(Table(split(lines[i]), [c for r in rows for c in r], rows, i + 1, _caption(doc, i)))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from tracer.verify.arith import Call, EvalError, Evaluator
 from tracer.verify.document import ACTIVATION_SYMBOLS, Document
-from tracer.verify.names import quantity
+from tracer.verify.names import column_role, quantity
 from tracer.verify.results import UNPARSED, Result
 from tracer.verify.tables.find import Table, cell_num, cell_result, norm, num_cell
 
@@ -28,9 +28,13 @@ def layer_activation(doc: Document, layer: str, line: int) -> str | None:
 def node_columns(table: Table) -> tuple[int, dict[str, str]] | None:
     """The node column and {column: header} of a table indexed by node, else None."""
     h = [norm(x).lower() for x in table.header]
-    if not table.rows or "node" not in h:
+    key = next((k for k, x in enumerate(h) if x in _NODE_WORDS), None)
+    if not table.rows or key is None:
         return None
-    return h.index("node"), {k: norm(x) for k, x in enumerate(table.header) if h[k] != "node"}
+    return key, {k: norm(x) for k, x in enumerate(table.header) if k != key}
+
+
+_NODE_WORDS = ("node", "neuron", "unit")
 
 
 def check_node_tables(doc: Document, tables: list[Table]) -> list[Result]:
@@ -39,29 +43,29 @@ def check_node_tables(doc: Document, tables: list[Table]) -> list[Result]:
         nodes = node_columns(t)
         if nodes is None:
             continue
-        _, cols = nodes
+        cols = nodes[1]
         tags: dict[str, dict[str, int]] = {}  # layer -> {"s": column, "a": column}
         for k, h in cols.items():
-            q = quantity(h)
-            if q and q[0] in ("s", "a") and not q[2]:
-                tags.setdefault(q[1], {})[q[0]] = k
+            if role := column_role(h):
+                tags.setdefault(role[1], {})[role[0]] = k
         for tag, ks in tags.items():
             if set(ks) != {"s", "a"}:
                 continue
-            act = layer_activation(doc, tag, t.line)
+            act = layer_activation(doc, tag, t.line) if tag else doc.activation_at(t.line)
             for r in t.rows:
                 s_cell, a_cell = r[ks["s"]], r[ks["a"]]
                 if not (num_cell(s_cell[0]) and num_cell(a_cell[0])):
                     continue
                 if act is None:
-                    results.append(Result(a_cell[1], f"a = f(s) for {tag}", a_cell[0], None, UNPARSED,
+                    results.append(Result(a_cell[1], f"a = f(s) for {tag or 'a node'}", a_cell[0], None, UNPARSED,
                                           "the text does not say which activation", (a_cell[1],)))
                     continue
                 try:
-                    value = Evaluator(act)(Call("f", cell_num(s_cell)))
+                    value = Evaluator(act, inputs=doc.precision)(Call("f", cell_num(s_cell)))
                 except EvalError as exc:  # "linear" in the prose is no activation f reads
-                    results.append(Result(a_cell[1], f"a = f(s) for {tag}", a_cell[0], None, UNPARSED, str(exc),
+                    results.append(Result(a_cell[1], f"a = f(s) for {tag or 'a node'}", a_cell[0], None, UNPARSED, str(exc),
                                           (a_cell[1],)))
                     continue
-                results.append(cell_result(a_cell, value, f"f({s_cell[0]}) for {tag}", [s_cell[1]], f"f read as {act}"))
+                where = f" for {tag}" if tag else f" for node {r[nodes[0]][0]}"
+                results.append(cell_result(a_cell, value, f"f({s_cell[0]}){where}", [s_cell[1]], f"f read as {act}"))
     return results
