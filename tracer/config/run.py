@@ -8,9 +8,10 @@ import numpy as np
 
 from tracer.config.schema import Config, as_config
 from tracer.core.engine import MLP, train
+from tracer.core.recorder import Chunks
 from tracer.errors import InputError, Interrupted, NumericalError
 from tracer.config.trace_io import CHUNK, NpzWriter
-from tracer.core.trace import Policy, Trace, parse_policy
+from tracer.core.trace import Policy, Trace, parse_policy, step_bytes
 
 __all__ = ["record", "MEMORY_LIMIT"]
 
@@ -41,18 +42,18 @@ def record(
     config = as_config(config)  # a path or a mapping, too
     if isinstance(policy, str):
         policy = parse_policy(policy)
-    total = config.epochs * len(config.raw)
+    variant = config.variant
+    total = config.epochs * variant.steps_per_epoch(len(config.raw))  # one step per update
     if not stream_to:
         _check_memory(config, policy.most_steps(total))
     X, Z = config.training_data()
     params = config.initial_params()
-    net = MLP(params, config.activations)
+    net = MLP(params, config.activations, variant.loss)
     mm = config.minmax()
     trace = Trace(
         layers=config.layers,
         activations=list(config.activations),
         learning_rate=config.learning_rate,
-        loss_name=config.loss,
         input_labels=list(config.input_labels),
         output_labels=list(config.output_labels),
         minmax=mm.to_mapping(config.n_in, config.n_out),
@@ -62,14 +63,15 @@ def record(
         kept=np.zeros(CHUNK, dtype=np.int64) if stream_to else policy.steps(total),
         initial=[(w.copy(), b.copy()) for w, b in params],
         seed=config.seed if config.init_method == "random" else None,
+        variant=variant,
     )
-    writer = None
+    writer, recorder = None, trace
     if stream_to:
-        writer = trace.sink = NpzWriter(stream_to, outputs)
-        trace.schedule = policy.iter_steps(total)
+        writer = NpzWriter(stream_to, outputs)
+        recorder = Chunks(trace, policy.iter_steps(total), writer)
     try:
         try:
-            train(net, X, Z, config.learning_rate, config.epochs, trace, on_epoch, stop)
+            train(net, X, Z, config.learning_rate, config.epochs, recorder, on_epoch, stop, variant)
         except (NumericalError, Interrupted) as exc:
             trace.stopped = str(exc)
             trace.final = net.params
@@ -92,9 +94,7 @@ def record(
 
 def _check_memory(config: Config, kept: int) -> None:
     """Refuse a recording that would not fit in memory, before anything is allocated."""
-    pairs = list(zip(config.layers[:-1], config.layers[1:]))
-    # per kept step: its index, x, z and the loss, and per layer w, b, s, a and delta
-    per_step = 8 * (3 + config.n_in + config.n_out + sum(n * m + 4 * n for m, n in pairs))
+    per_step = step_bytes(config.layers, config.variant, config.variant.rows_per_batch(len(config.raw)))
     need = kept * per_step
     if need > MEMORY_LIMIT:
         raise InputError(

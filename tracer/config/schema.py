@@ -19,6 +19,7 @@ import numpy as np
 from tracer.core import activations
 from tracer.config import files
 from tracer.core.dataset import METHODS, MinMax, column_minmax, overflowing_column
+from tracer.core.variant import DEFAULT, Variant
 from tracer.errors import InputError
 
 __all__ = ["Config", "load", "as_config", "from_mapping", "SCHEMA", "MAX_EPOCHS", "too_many_epochs"]
@@ -92,7 +93,6 @@ class Config:
     activations: list[str]
     learning_rate: float
     epochs: int
-    loss: str
     dataset_source: str
     raw: np.ndarray  # rows of the dataset: inputs then targets, as read
     method: str
@@ -108,6 +108,11 @@ class Config:
     illustrate_source: str | None = None
     illustrate_raw: np.ndarray | None = None
     files_read: list[str] = field(default_factory=list)
+    variant: Variant = DEFAULT  # the training rule: the document's unless the config says otherwise
+
+    @property
+    def loss(self) -> str:
+        return self.variant.loss
 
     # ---------------------------------------------------------------- shape
     @property
@@ -170,10 +175,12 @@ class Config:
         """The same config with every layer using activation ``name`` (None: unchanged)."""
         if name is None:
             return self
-        try:
-            activations.get(name)
-        except KeyError as exc:
-            raise InputError("--activation", "", exc.args[0]) from None
+        known = ", ".join(activations.ACTIVATIONS)
+        if name in activations.OUTPUT_ONLY:  # --activation sets every layer; softmax is an output layer's alone
+            raise InputError("--activation", "", f"{name!r} is for an output layer only (set it in network.activation); "
+                             f"--activation takes one of {known}")
+        if name not in activations.ACTIVATIONS:
+            raise InputError("--activation", "", f"unknown activation {name!r}; expected one of {known}")
         return self.replace(activations=[name] * (len(self.hidden) + 1))
 
 
@@ -511,7 +518,6 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         activations=list(acts),
         learning_rate=lr,
         epochs=epochs,
-        loss=loss,
         dataset_source=dataset_source,
         raw=raw,
         method=method,
@@ -527,4 +533,5 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         illustrate_source=illustrate_source,
         illustrate_raw=illustrate_raw,
         files_read=[source, *files_read],
+        variant=Variant(loss=loss),
     )

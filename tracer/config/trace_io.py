@@ -18,6 +18,7 @@ from typing import Any, Iterator
 import numpy as np
 
 from tracer.core.trace import Trace
+from tracer.core.variant import DEFAULT, Variant
 
 __all__ = ["NpzWriter", "CHUNK", "iter_chunks", "load", "as_trace", "as_trace_or_config"]
 
@@ -69,11 +70,8 @@ class NpzWriter:
     def __call__(self, trace: Trace, n: int) -> None:
         prefix = f"c{self.chunks:06d}/"
         self._put(prefix + "step", trace.kept[:n])
-        for name in ("x", "z", "loss"):
-            self._put(prefix + name, getattr(trace, name)[:n])
-        for name in ("w", "b", "s", "a", "delta"):
-            for l, arr in enumerate(getattr(trace, name)):
-                self._put(f"{prefix}{name}{l}", arr[:n])
+        for name, arr in trace.per_field():
+            self._put(prefix + name, arr[:n])
         self.chunks += 1
 
     def close(self, trace: Trace) -> None:
@@ -103,6 +101,13 @@ class NpzWriter:
                 self.outputs.abort()
 
 
+def _variant(meta: dict[str, Any]) -> Variant:
+    """The training rule a trace records (a trace from before the variants: the document's)."""
+    training = meta.get("training", {})
+    return Variant(bias=meta["network"].get("bias", DEFAULT.bias), loss=meta["network"]["loss"],
+                   **{key: training[key] for key in DEFAULT.training_dict() if key in training})
+
+
 def _from_meta(meta: dict[str, Any], k: int) -> Trace:
     net = meta["network"]
 
@@ -111,13 +116,22 @@ def _from_meta(meta: dict[str, Any], k: int) -> Trace:
 
     t = Trace(
         layers=net["layers"], activations=net["activations"], learning_rate=net["learning_rate"],
-        loss_name=net["loss"], input_labels=net["inputs"], output_labels=net["outputs"],
+        input_labels=net["inputs"], output_labels=net["outputs"],
         minmax=meta["minmax"], method=meta["normalize"], n_rows=meta["rows"], epochs=meta["epoch_count"],
         kept=np.zeros(k, dtype=np.int64), initial=params(meta["initial"]), final=params(meta["final"]),
         final_loss=np.nan if meta["final_loss"] is None else meta["final_loss"],
-        seed=meta["seed"], stopped=meta.get("stopped"),
+        seed=meta["seed"], stopped=meta.get("stopped"), variant=_variant(meta),
     )
     return t
+
+
+def _fill(t: Trace, stored: Any) -> None:
+    """Set every field of ``t`` from ``stored(name)``, the array saved under that name."""
+    for f in t.fields:
+        if f.per_layer:
+            setattr(t, f.name, [stored(f"{f.name}{l}") for l in range(len(t.layers) - 1)])
+        else:
+            setattr(t, f.name, stored(f.name))
 
 
 @contextlib.contextmanager
@@ -174,10 +188,7 @@ def iter_chunks(path: str | os.PathLike) -> Iterator[Trace]:
             kept = npz[prefix + "step"]
             t = _from_meta(meta, len(kept))
             t.kept = kept
-            for name in ("x", "z", "loss"):
-                setattr(t, name, npz[prefix + name])
-            for name in ("w", "b", "s", "a", "delta"):
-                setattr(t, name, [npz[f"{prefix}{name}{l}"] for l in range(len(t.layers) - 1)])
+            _fill(t, lambda name: npz[prefix + name])
             t.epoch_loss = npz["epoch_loss"]
             yield t
 
@@ -194,10 +205,8 @@ def load(path: str | os.PathLike) -> Trace:
         t = _from_meta(meta, 0)
         if chunks:
             t.kept = np.concatenate([c.kept for c in chunks])
-            for name in ("x", "z", "loss"):
-                setattr(t, name, np.concatenate([getattr(c, name) for c in chunks]))
-            for name in ("w", "b", "s", "a", "delta"):
-                setattr(t, name, [np.concatenate([getattr(c, name)[l] for c in chunks]) for l in range(len(t.layers) - 1)])
+            stored = [dict(c.per_field()) for c in chunks]
+            _fill(t, lambda name: np.concatenate([arrays[name] for arrays in stored]))
         t.epoch_loss = epoch_loss
         return t
     with open(path, encoding="utf-8") as fh:
@@ -209,10 +218,15 @@ def load(path: str | os.PathLike) -> Trace:
         return np.array(v, dtype=np.float64)  # null (a value that overflowed) reads back as NaN
 
     for k, st in enumerate(steps):
-        t.x[k], t.z[k], t.loss[k] = arr(st["x"]), arr(st["z"]), arr(st["loss"])
-        for l, layer in enumerate(st["layers"]):
-            for name in ("w", "b", "s", "a", "delta"):
-                getattr(t, name)[l][k] = arr(layer[name])
+        for f in t.fields:
+            values = [layer[f.name] for layer in st["layers"]] if f.per_layer else [st[f.name]]
+            targets = getattr(t, f.name) if f.per_layer else [getattr(t, f.name)]
+            for target, value in zip(targets, values):
+                if target.ndim == 1:
+                    target[k] = arr(value)
+                else:
+                    v = arr(value)
+                    target[k][:len(v)] = v  # a batch step lists its rows only; the rest stays NaN
     t.epoch_loss = np.full(d["epoch_count"], np.nan)
     for e in d["epochs"]:
         t.epoch_loss[e["epoch"]] = e["loss"]

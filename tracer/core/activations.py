@@ -15,7 +15,7 @@ from typing import Any, Callable
 
 import numpy as np
 
-__all__ = ["Activation", "ACTIVATIONS", "get"]
+__all__ = ["Activation", "ACTIVATIONS", "OUTPUT_ONLY", "get"]
 
 
 # 0-d arrays, not Python floats: numpy converts a float operand on every
@@ -97,9 +97,32 @@ ACTIVATIONS: dict[str, Activation] = {
 }
 
 
+def _softmax(s: np.ndarray, out: np.ndarray | None = None) -> np.ndarray:
+    # e^(s - max s) / sum: the shift keeps e^ from overflowing and cancels
+    # in the ratio.  Over the last axis: one row, or each row of a matrix.
+    out = np.subtract(s, s.max(axis=-1, keepdims=True), out=out)
+    np.exp(out, out=out)
+    return np.divide(out, out.sum(axis=-1, keepdims=True), out=out)
+
+
+def _not_elementwise(*_: Any, **__: Any) -> Any:
+    # Each softmax output depends on every sum of the layer, so it has a
+    # Jacobian, not a derivative per node; the output error signal of a
+    # softmax layer comes from core.losses.output_delta instead.
+    raise TypeError("softmax has no element-wise derivative; see tracer.core.losses.output_delta")
+
+
+# Activations that only an output layer may use: not element-wise, so no
+# hidden error signal f'(s) * ... and no per-node symbolic form exists.
+OUTPUT_ONLY: dict[str, Activation] = {
+    "softmax": Activation("softmax", _softmax, _not_elementwise, r"\operatorname{softmax}",
+                          _not_elementwise, _not_elementwise),
+}
+
+
 def get(name: str) -> Activation:
-    """Look an activation up by name; KeyError lists the known names."""
+    """Look an activation up by name (the output-only ones too); KeyError lists the known names."""
     try:
-        return ACTIVATIONS[name]
+        return ACTIVATIONS[name] if name in ACTIVATIONS else OUTPUT_ONLY[name]
     except KeyError:
-        raise KeyError(f"unknown activation {name!r}; expected one of {', '.join(ACTIVATIONS)}") from None
+        raise KeyError(f"unknown activation {name!r}; expected one of {', '.join([*ACTIVATIONS, *OUTPUT_ONLY])}") from None

@@ -15,13 +15,15 @@ import json
 import math
 import re
 from dataclasses import dataclass, field
-from typing import Any, Callable, Iterator
+from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
-from tracer.core.update import descend, gradient
+from tracer.core.update import Rule, batch_delta, batch_gradient, bias_gradient, gradient
+from tracer.core.variant import DEFAULT, Variant
 
-__all__ = ["Trace", "Policy", "parse_policy", "FORMAT", "VERSION"]
+__all__ = ["Trace", "Policy", "parse_policy", "FIELDS", "Field", "fields_of", "step_shape", "step_bytes",
+           "FORMAT", "VERSION"]
 
 FORMAT, VERSION = "mlptrace-trace", 1
 
@@ -100,22 +102,83 @@ def parse_policy(spec: str) -> Policy:
 
 
 # --------------------------------------------------------------------------
+# the fields of a step, declared once
+
+
+@dataclass(frozen=True)
+class Field:
+    """One quantity a kept step stores: its name, whether each layer has one, and one step's shape.
+
+    ``shape`` names its axes: ``rows`` (present only when a step holds a
+    batch of rows), ``inputs`` and ``outputs`` (of the network), ``nodes``
+    and ``fan_in`` (of a layer).  ``start`` fields are what the step starts
+    from (copied in when it begins); the others the engine computes into
+    the trace's own arrays.  ``momentum`` fields exist only for a run with
+    momentum.  Storage, truncation, the memory estimate, the .npz chunks
+    and the JSON trace's steps all come from this table.
+    """
+
+    name: str
+    per_layer: bool
+    shape: tuple[str, ...]
+    start: bool = False
+    momentum: bool = False
+
+
+FIELDS: tuple[Field, ...] = (
+    Field("x", False, ("rows", "inputs"), start=True),
+    Field("z", False, ("rows", "outputs"), start=True),
+    Field("loss", False, ("rows",)),
+    Field("w", True, ("nodes", "fan_in"), start=True),
+    Field("b", True, ("nodes",), start=True),
+    Field("s", True, ("rows", "nodes")),
+    Field("a", True, ("rows", "nodes")),
+    Field("delta", True, ("rows", "nodes")),
+    Field("v_w", True, ("nodes", "fan_in"), start=True, momentum=True),  # velocities before the step
+    Field("v_b", True, ("nodes",), start=True, momentum=True),
+)
+
+
+def fields_of(variant: Variant) -> tuple[Field, ...]:
+    """The fields a run of ``variant`` stores."""
+    return tuple(f for f in FIELDS if not f.momentum or variant.momentum != 0.0)
+
+
+def step_shape(f: Field, layers: Sequence[int], rows: int, l: int = 0) -> tuple[int, ...]:
+    """One step's shape of field ``f`` (of layer ``l``); ``rows`` is 1 for a step of one row (no rows axis)."""
+    sizes = {"inputs": layers[0], "outputs": layers[-1], "nodes": layers[l + 1], "fan_in": layers[l], "rows": rows}
+    return tuple(sizes[axis] for axis in f.shape if axis != "rows" or rows > 1)
+
+
+def step_bytes(layers: Sequence[int], variant: Variant, rows: int) -> int:
+    """Bytes one kept step takes in memory: its index and every field of :data:`FIELDS`."""
+    n = 1
+    for f in fields_of(variant):
+        for l in range(len(layers) - 1 if f.per_layer else 1):
+            n += math.prod(step_shape(f, layers, rows, l))
+    return 8 * n
+
+
+# --------------------------------------------------------------------------
 # the trace
 
 
 @dataclass
 class Trace:
-    """What a training run recorded.
+    """What a training run recorded; it is also the engine's recorder (tracer.core.recorder).
 
     ``layers`` is ``[inputs, hidden..., outputs]``.  Arrays indexed by kept
-    step: ``step``, ``epoch``, ``row``, ``x``, ``z``, ``loss``, and per layer
-    ``w[l]``, ``b[l]``, ``s[l]``, ``a[l]``, ``delta[l]``.
+    step, one attribute per field of :data:`FIELDS`: ``x``, ``z``, ``loss``,
+    and per layer ``w[l]``, ``b[l]``, ``s[l]``, ``a[l]``, ``delta[l]`` (and
+    with momentum the velocities ``v_w[l]``, ``v_b[l]``); ``kept`` holds the
+    kept steps' indices.  A step is one update: with batches of several
+    rows, its per-row fields have a rows axis (``x[k]`` is (rows, inputs)),
+    padded with NaN where the epoch's last batch is smaller.
     """
 
     layers: list[int]
     activations: list[str]
     learning_rate: float
-    loss_name: str
     input_labels: list[str]
     output_labels: list[str]
     minmax: dict[str, list[float]]
@@ -129,24 +192,26 @@ class Trace:
     final_loss: float = float("nan")
     seed: int | None = None
     stopped: str | None = None  # why training stopped early, if it did
-    # A streamed trace holds one chunk at a time: the engine fills the arrays
-    # and hands each full chunk to ``sink(trace, n)``; ``schedule`` then
-    # yields the steps to keep (else it is ``kept`` itself).
-    sink: Callable[["Trace", int], None] | None = None
-    schedule: Iterator[int] | None = None
+    variant: Variant = DEFAULT
 
     def __post_init__(self) -> None:
         k = len(self.kept)
-        pairs = list(zip(self.layers[:-1], self.layers[1:]))
-        self.x = np.empty((k, self.layers[0]))
-        self.z = np.empty((k, self.layers[-1]))
-        self.loss = np.empty(k)
-        self.w = [np.empty((k, n, m)) for m, n in pairs]
-        self.b = [np.empty((k, n)) for _, n in pairs]
-        self.s = [np.empty((k, n)) for _, n in pairs]
-        self.a = [np.empty((k, n)) for _, n in pairs]
-        self.delta = [np.empty((k, n)) for _, n in pairs]
+        self.rows_per_step = self.variant.rows_per_batch(self.n_rows)
+        self.fields = fields_of(self.variant)
+        for f in self.fields:
+            fill = np.full if "rows" in f.shape and self.rows_per_step > 1 else _empty
+            if f.per_layer:
+                setattr(self, f.name, [fill((k, *step_shape(f, self.layers, self.rows_per_step, l)), np.nan)
+                                       for l in range(len(self.layers) - 1)])
+            else:
+                setattr(self, f.name, fill((k, *step_shape(f, self.layers, self.rows_per_step)), np.nan))
         self.epoch_loss = np.full(self.epochs, np.nan)
+        self.rule = Rule(self.learning_rate, self.variant)
+        self.filled = 0
+
+    @property
+    def loss_name(self) -> str:
+        return self.variant.loss
 
     # ------------------------------------------------------------- indexing
     @property
@@ -154,12 +219,22 @@ class Trace:
         return len(self.kept)
 
     @property
+    def steps_per_epoch(self) -> int:
+        return self.variant.steps_per_epoch(self.n_rows)
+
+    @property
     def epoch(self) -> np.ndarray:
-        return self.kept // self.n_rows
+        return self.kept // self.steps_per_epoch
 
     @property
     def row(self) -> np.ndarray:
-        return self.kept % self.n_rows
+        """The (first) row of each kept step."""
+        return self.kept % self.steps_per_epoch * self.rows_per_step
+
+    def rows_in(self, k: int) -> int:
+        """How many rows kept step ``k`` holds (the epoch's last batch may be smaller)."""
+        first = int(self.kept[k]) % self.steps_per_epoch * self.rows_per_step
+        return min(self.rows_per_step, self.n_rows - first)
 
     @property
     def y(self) -> np.ndarray:
@@ -171,58 +246,111 @@ class Trace:
 
     @property
     def capacity(self) -> int:
-        return len(self.x)
+        return len(self.kept)
 
-    def steps_to_keep(self) -> Iterator[int]:
-        return self.schedule if self.schedule is not None else iter(self.kept.tolist())
+    def per_field(self) -> Iterator[tuple[str, np.ndarray]]:
+        """Every stored array by its name in files: ``x``, ``loss``, ``w0``, ``w1``, ... (per layer, numbered)."""
+        for f in self.fields:
+            if f.per_layer:
+                for l, arr in enumerate(getattr(self, f.name)):
+                    yield f"{f.name}{l}", arr
+            else:
+                yield f.name, getattr(self, f.name)
 
-    def spill(self, n: int) -> int:
-        """The engine filled ``n`` slots: a streamed trace writes them out and starts again at 0."""
-        if self.sink is None:
-            return n
-        if n:
-            self.sink(self, n)
-        return 0
+    def map_fields(self, fn: Callable[[np.ndarray], np.ndarray]) -> None:
+        """Replace every stored array ``arr`` by ``fn(arr)`` (a slice, a concatenation, ...)."""
+        for f in self.fields:
+            value = getattr(self, f.name)
+            setattr(self, f.name, [fn(a) for a in value] if f.per_layer else fn(value))
 
-    def finish(self, n: int) -> None:
-        """The run ended with ``n`` slots of the current chunk filled."""
-        if self.sink is None:
-            self.truncate(n)
+    # ----------------------------------------------- the recorder protocol
+    # (tracer.core.recorder: the engine asks which steps to keep, hands the
+    # state a kept step starts from, computes into the buffers returned, and
+    # says when the step is complete and when the run ends)
+    def schedule(self) -> Iterator[int]:
+        return iter(self.kept.tolist())
+
+    def begin(self, step: int, x: np.ndarray, z: np.ndarray, state: dict[str, list[np.ndarray]]) -> list[tuple]:
+        k = self.filled
+        self.kept[k] = step
+        if self.rows_per_step > 1:  # a batch: its rows, NaN below them in a smaller last batch
+            r = len(x)
+            for name, value in (("x", x), ("z", z)):
+                arr = getattr(self, name)[k]
+                arr[:r] = value
+                arr[r:] = np.nan
+            for name in ("s", "a", "delta"):
+                for arr in getattr(self, name):
+                    arr[k][r:] = np.nan
+            self.loss[k][r:] = np.nan
         else:
-            self.spill(n)
-            self.truncate(0)
+            self.x[k], self.z[k] = x, z
+        for name, arrays in state.items():
+            for l, value in enumerate(arrays):
+                getattr(self, name)[l][k] = value
+        return [(s[k], a[k], d[k]) for s, a, d in zip(self.s, self.a, self.delta)]
+
+    def end(self, loss: float | np.ndarray) -> bool:
+        """The begun step is complete; True when the buffer is full (for a chunked recorder)."""
+        if self.rows_per_step > 1:
+            self.loss[self.filled][:len(loss)] = loss
+        else:
+            self.loss[self.filled] = loss
+        self.filled += 1
+        return self.filled == len(self.kept)
+
+    def epoch_done(self, e: int, loss: float) -> None:
+        self.epoch_loss[e] = loss
+
+    def close(self) -> None:
+        """The run ended or stopped: keep the completed steps only."""
+        self.truncate(self.filled)
 
     def truncate(self, n: int) -> None:
         """Keep only the first ``n`` kept steps (a run that stopped early)."""
         self.kept = self.kept[:n]
-        for name in ("x", "z", "loss"):
-            setattr(self, name, getattr(self, name)[:n])
-        for name in ("w", "b", "s", "a", "delta"):
-            setattr(self, name, [arr[:n] for arr in getattr(self, name)])
+        self.map_fields(lambda arr: arr[:n])
+        self.filled = min(self.filled, n)
 
     # ------------------------------------------------- derived on access
     # (infinite, without a warning, at the step where a diverging run overflowed)
     # Every derived value comes from core.update, the rule the engine ran.
-    def grad_w(self, l: int) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):
-            return gradient(self.delta[l], self.layer_input(l))
+    def _rows_of(self, k: int, arr: np.ndarray) -> np.ndarray:
+        return arr[k][:self.rows_in(k)]
 
-    def grad_b(self, l: int) -> np.ndarray:
-        return self.delta[l]
-
-    def w_new(self, l: int) -> np.ndarray:
+    def _gradients(self, l: int, sl: slice) -> tuple[np.ndarray, np.ndarray]:
+        """Layer ``l``'s weight gradients and (batch-mean) error signals for the kept steps ``sl``."""
+        inp = self.layer_input(l)
         with np.errstate(over="ignore", invalid="ignore"):
-            return descend(self.w[l], self.grad_w(l), self.learning_rate)
+            if self.rows_per_step == 1:
+                return gradient(self.delta[l][sl], inp[sl]), self.delta[l][sl]
+            ks = range(*sl.indices(self.n_steps))
+            g = [batch_gradient(self._rows_of(k, self.delta[l]), self._rows_of(k, inp)) for k in ks]
+            d = [batch_delta(self._rows_of(k, self.delta[l])) for k in ks]
+            return np.array(g).reshape(self.w[l][sl].shape), np.array(d).reshape(self.b[l][sl].shape)
 
-    def b_new(self, l: int) -> np.ndarray:
-        with np.errstate(over="ignore", invalid="ignore"):
-            return descend(self.b[l], self.delta[l], self.learning_rate)
+    def _new(self, l: int, sl: slice, grads: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+        g, d = grads if grads is not None else self._gradients(l, sl)
+        v = (self.v_w[l][sl], self.v_b[l][sl]) if self.variant.momentum != 0.0 else (None, None)
+        return self.rule.new(self.w[l][sl], self.b[l][sl], g, d, *v)
+
+    def grad_w(self, l: int, sl: slice = slice(None)) -> np.ndarray:
+        """Each kept step's weight gradient (a batch's: the mean of its rows')."""
+        return self._gradients(l, sl)[0]
+
+    def grad_b(self, l: int, sl: slice = slice(None)) -> np.ndarray:
+        """Each kept step's bias gradient per node (shared: the layer's sum, repeated; none: zeros)."""
+        return bias_gradient(self._gradients(l, sl)[1], self.variant.bias)
+
+    def w_new(self, l: int, sl: slice = slice(None)) -> np.ndarray:
+        return self._new(l, sl)[0]
+
+    def b_new(self, l: int, sl: slice = slice(None)) -> np.ndarray:
+        return self._new(l, sl)[1]
 
     def updated(self, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Kept step ``k``'s new weights and biases, per layer, without deriving every other step's."""
-        with np.errstate(over="ignore", invalid="ignore"):
-            return [(descend(self.w[l][k], gradient(self.delta[l][k], self.layer_input(l)[k]), self.learning_rate),
-                     descend(self.b[l][k], self.delta[l][k], self.learning_rate)) for l in range(len(self.w))]
+        return [tuple(v[0] for v in self._new(l, slice(k, k + 1))) for l in range(len(self.w))]
 
     # ------------------------------------------------------------ export
     def step_dicts(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
@@ -231,31 +359,47 @@ class Trace:
         Each quantity is turned into lists once for the whole slice (numpy's
         tolist on one array is far cheaper than on each step's row); the
         derived values use the same element-wise operations as the engine.
+        A batch step lists each row's forward and backward values (its rows
+        only, no padding) and the batch's mean gradient.
         """
         sl = slice(start, stop)
         kept = self.kept[sl]
-        cols: dict[str, Any] = {"epoch": (kept // self.n_rows).tolist(), "row": (kept % self.n_rows).tolist(),
-                                "x": self.x[sl].tolist(), "z": self.z[sl].tolist(), "loss": self.loss[sl].tolist()}
+        n = len(self.w)
+        rows = [self.rows_in(k) for k in range(*sl.indices(self.n_steps))] if self.rows_per_step > 1 else None
+        cols: dict[str, Any] = {"epoch": (kept // self.steps_per_epoch).tolist(),
+                                "row": (kept % self.steps_per_epoch * self.rows_per_step).tolist()}
+        for f in self.fields:
+            if not f.per_layer:
+                cols[f.name] = getattr(self, f.name)[sl].tolist()
         layers = []
-        for l in range(len(self.w)):
-            with np.errstate(over="ignore", invalid="ignore"):  # the step a run diverged at may overflow
-                g = gradient(self.delta[l][sl], self.layer_input(l)[sl])
-                w_new = descend(self.w[l][sl], g, self.learning_rate)
-                b_new = descend(self.b[l][sl], self.delta[l][sl], self.learning_rate)
-            delta = self.delta[l][sl].tolist()
-            layers.append({"w": self.w[l][sl].tolist(), "b": self.b[l][sl].tolist(), "s": self.s[l][sl].tolist(),
-                           "a": self.a[l][sl].tolist(), "delta": delta, "grad_w": g.tolist(), "grad_b": delta,
-                           "w_new": w_new.tolist(), "b_new": b_new.tolist()})
-        names = ("w", "b", "s", "a", "delta", "grad_w", "grad_b", "w_new", "b_new")
-        return [{
-            "epoch": cols["epoch"][i],
-            "row": cols["row"][i],
-            "x": cols["x"][i],
-            "z": cols["z"][i],
-            "layers": [{name: layer[name][i] for name in names} for layer in layers],
-            "y": layers[-1]["a"][i],
-            "loss": cols["loss"][i],
-        } for i in range(len(kept))]
+        for l in range(n):
+            layer = {f.name: getattr(self, f.name)[l][sl].tolist() for f in self.fields if f.per_layer}
+            g, d = self._gradients(l, sl)
+            w_new, b_new = self._new(l, sl, (g, d))
+            layer["grad_w"], layer["w_new"], layer["b_new"] = g.tolist(), w_new.tolist(), b_new.tolist()
+            layer["grad_b"] = layer["delta"] if self.rows_per_step == 1 and self.variant.bias == "per-node" else \
+                bias_gradient(d, self.variant.bias).tolist()
+            layers.append(layer)
+        derived = ("grad_w", "grad_b", "w_new", "b_new")
+        names = [f.name for f in self.fields if f.per_layer and not f.momentum] + list(derived) + \
+            [f.name for f in self.fields if f.momentum]
+
+        def cut(v: list, i: int) -> list:
+            return v if rows is None else v[:rows[i]]
+
+        row_fields = {f.name for f in self.fields if "rows" in f.shape}
+        out = []
+        for i in range(len(kept)):
+            step = {"epoch": cols["epoch"][i], "row": cols["row"][i]}
+            if rows is not None:
+                step["rows"] = rows[i]
+            step["x"], step["z"] = cut(cols["x"][i], i), cut(cols["z"][i], i)
+            step["layers"] = [{name: cut(layer[name][i], i) if name in row_fields else layer[name][i] for name in names}
+                              for layer in layers]
+            step["y"] = step["layers"][-1]["a"]
+            step["loss"] = cut(cols["loss"][i], i)
+            out.append(step)
+        return out
 
     def step_dict(self, k: int) -> dict[str, Any]:
         """Kept step ``k`` in the trace JSON's shape."""
@@ -275,7 +419,9 @@ class Trace:
                 "learning_rate": self.learning_rate,
                 "inputs": list(self.input_labels),
                 "outputs": list(self.output_labels),
+                "bias": self.variant.bias,
             },
+            "training": self.variant.training_dict(),
             "normalize": self.method,
             "minmax": self.minmax,
             "seed": self.seed,
@@ -330,6 +476,10 @@ class Trace:
         if np.isfinite(self.final_loss):
             rows.append((n, float(self.final_loss)))
         return rows
+
+
+def _empty(shape: tuple[int, ...], _fill: float) -> np.ndarray:
+    return np.empty(shape)
 
 
 # placeholders no label can hold (labels refuse control characters)
