@@ -14,12 +14,18 @@ import pytest
 import reference
 from conftest import EXAMPLES
 from tracer.config import schema as config
-from tracer.explain import model as model_mod
-from tracer.explain import printing
 from tracer.config.run import record
 from tracer.core.numbers import fmt
-from tracer.explain.printing import ROW_WIDTH
-from tracer.explain.sections import explain
+from tracer.explain import model as model_mod
+from tracer.explain import sections
+from tracer.render.context import plain
+from tracer.render.printers.latex import ROW_WIDTH, LatexPrinter, rows, width
+from tracer.render.printers.unicode import UnicodePrinter
+
+
+def explain(*args, **kw):
+    """The explanation as the printers write it (LaTeX and unicode of every piece): what these tests read."""
+    return plain(sections.explain(*args, **kw))
 
 SEED = None  # the embedded default
 DEEP = EXAMPLES / "deep" / "deep.toml"
@@ -234,14 +240,14 @@ def test_every_nonlinear_activation_is_defined_where_it_is_first_used():
     for name, want in (("sigmoid", "1/(1 + exp(-sₕ))"), ("tanh", "(exp(sₕ) - exp(-sₕ))/(exp(sₕ) + exp(-sₕ))"),
                        ("relu", "max(0, sₕ)")):
         m = model_mod.Model([2, 3, 1], [name, name])
-        (f,) = [e for e in m.general["hidden_activation.0"] if e.name == "f"]
+        (f,) = [plain(e) for e in m.general["hidden_activation.0"] if e.name == "f"]
         assert f.lines[-1].text == want, name
     assert [e.name for e in model_mod.Model([2, 3, 1], ["linear"] * 2).general["hidden_activation.0"]] == ["a"]
 
 
 def test_linear_activation_derivative_is_one():
     m = model_mod.Model([2, 1], ["linear"])
-    d = {e.name: e for e in m.derivation["output_delta.0"]}
+    d = {e.name: plain(e) for e in m.derivation["output_delta.0"]}
     assert d["dy/ds"].lines[-1].text == "1"
     assert d["dL/dy"].lines[-1].text == "yₒ - z"
 
@@ -256,8 +262,10 @@ def test_no_sympy_work_per_step(runs, monkeypatch):
     def boom(*a, **k):
         raise AssertionError("sympy printed during a step")
 
-    monkeypatch.setattr(printing, "_sympy_latex", boom)
-    monkeypatch.setattr(printing._TextPrinter, "doprint", boom)
+    # sympy's printing of its own classes: the printers keep each formula and form they printed
+    for printer in (LatexPrinter, UnicodePrinter):
+        for method in ("_print_Add", "_print_Mul", "_print_Pow", "_print_Symbol", "_print_Function"):
+            monkeypatch.setattr(printer, method, boom)
     again = explain(trace, step=2, config=cfg)  # same structure: the cached model, only numbers change
     a = again.section("hidden_sum", 0).equations[0]
     b = first.section("hidden_sum", 0).equations[0]
@@ -313,9 +321,9 @@ def test_every_broken_row_fits_with_its_indent(d):
     # sums of terms of varied widths: a continuation row's \quad counts against its width too
     for n in range(6, 40):
         terms = [f"{0.1 * (k % 7):.{1 + (k * d) % 5}f} \\cdot ({-0.5 - 0.01 * k:.4f})" for k in range(n)]
-        rows = printing._rows(" + ".join(terms))
-        assert len(rows) > 1 and all(printing._width(r) <= ROW_WIDTH for r in rows), rows
-        assert all(r.startswith("\\quad {} + ") for r in rows[1:])
+        broken = rows(" + ".join(terms))
+        assert len(broken) > 1 and all(width(r) <= ROW_WIDTH for r in broken), broken
+        assert all(r.startswith("\\quad {} + ") for r in broken[1:])
 
 
 def test_long_sums_break_into_rows_that_fit(runs):
@@ -323,7 +331,7 @@ def test_long_sums_break_into_rows_that_fit(runs):
     eq = wide.section("hidden_sum").equations[0]
     for line in (eq.symbolic, eq.substituted):
         assert len(line.rows) > 1
-        assert all(printing._width(r) <= ROW_WIDTH for r in line.rows)
+        assert all(width(r) <= ROW_WIDTH for r in line.rows)
         assert "".join(r.replace(r"\quad {} ", " ") for r in line.rows).replace("  ", " ") == line.latex
     block = eq.latex()
     assert block.startswith("\\begin{aligned}\ns_{h[0]} &= x_{[0]} w_{h[0][0]}")

@@ -4,7 +4,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from tracer.explain.pieces import Math, Section, Table
+from tracer.explain.nodes import Sci
+from tracer.explain.pieces import Section, Table
 
 __all__ = ["check_section"]
 
@@ -13,21 +14,17 @@ CHECK_ROWS = 24  # more parameters than this: one row per layer, naming its wors
 CHECK_DIGITS = 6  # significant digits of the appendix's gradients: enough to see them agree
 
 
-def _sci(v: float, digits: int, fixed: bool = False) -> Math:
-    """``v`` to ``digits`` significant digits, a power of ten written as such (1.2 \\times 10^{-15}).
+def _sci(v: float, digits: int, fixed: bool = False) -> Sci:
+    """``v`` to ``digits`` significant digits, in exponent notation where it needs one (a printer writes
+    the power of ten as such: 1.2 \\times 10^{-15}).
 
-    ``fixed``: always in scientific notation, trailing zeros kept (1.0 \\times 10^{-12}).
+    ``fixed``: always in exponent notation, trailing zeros kept (1.0e-12).
     """
     if v != v:
-        return Math("", "")  # NaN: not compared (see the notes)
+        return Sci("")  # NaN: not compared (see the notes)
     if v == 0:
-        return Math("0", "0")
-    text = f"{v:.{digits - 1}e}" if fixed else f"{v:.{digits}g}"
-    mant, _, exp = text.partition("e")
-    if not exp:
-        return Math(text, text)
-    power = f"10^{{{int(exp)}}}"
-    return Math(power if mant == "1" else f"{mant} \\times {power}", text)
+        return Sci("0")
+    return Sci(f"{v:.{digits - 1}e}" if fixed else f"{v:.{digits}g}")
 
 
 def check_section(trace: Any, step: int = 0) -> Section:
@@ -41,10 +38,10 @@ def check_section(trace: Any, step: int = 0) -> Section:
     rows = [r for r in result.rows if r.step == step]
     ok = all(r.ok for r in rows)
 
-    def num(v: float) -> Math:
+    def num(v: float) -> Sci:
         return _sci(v, CHECK_DIGITS)
 
-    def err(v: float) -> Math:
+    def err(v: float) -> Sci:
         return _sci(v, 2, fixed=True)
 
     if len(rows) <= CHECK_ROWS:
@@ -52,16 +49,16 @@ def check_section(trace: Any, step: int = 0) -> Section:
         table = Table("check", "Every gradient of this step, three ways",
                       ["parameter", "backpropagation", "finite difference", "sympy", "relative error",
                        *([] if ok else ["verdict"])],
-                      [[Math(r.latex, r.name), num(r.engine), num(r.fd), num(r.sympy), err(r.error),
+                      [[r.symbol, num(r.engine), num(r.fd), num(r.sympy), err(r.error),
                         *([] if ok else ["ok" if r.ok else "DIFFERS"])] for r in rows])
     else:
         # the parameter's name says its layer (w_{h_{2}[2][10]}): no column for the layer
         layers = [x for x in result.per_layer() if x.step == step]
         table = Table("check", "The gradient with the largest relative error in each layer",
                       ["parameter", "backpropagation", "finite difference", "sympy", "relative error"],
-                      [[Math(x.worst.latex, x.worst.name), num(x.worst.engine),
+                      [[x.worst.symbol, num(x.worst.engine),
                         num(x.worst.fd), num(x.worst.sympy), err(x.worst.error)] for x in layers])
-    facts = {"ok": ok, "count": len(rows), "per_layer": len(rows) > CHECK_ROWS, "rtol": _sci(result.rtol, 2).latex, "symbolic": result.symbolic,
-             "floor": _sci(rows[0].floor, 2).latex if rows else "", "notes": list(result.notes),
+    facts = {"ok": ok, "count": len(rows), "per_layer": len(rows) > CHECK_ROWS, "rtol": _sci(result.rtol, 2), "symbolic": result.symbolic,
+             "floor": _sci(rows[0].floor, 2) if rows else "", "notes": list(result.notes),
              "worst": max(rows, key=lambda r: r.error).name if rows else ""}
     return Section("gradient_check", "gradient-check", "A", "Checking every gradient", tables=[table], facts=facts)

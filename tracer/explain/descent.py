@@ -455,7 +455,7 @@ class Descent:
         the points visited (the start, then each step's new point), the label, the axes' names and eta."""
         if len(self.variables) != 2:
             raise ValueError(f"the picture needs a function of two variables; {self.text!r} has {len(self.variables)}")
-        from tracer.explain.printing import lambdify_numpy
+        from tracer.explain.algebra import lambdify_numpy
 
         path = [tuple(self.start[v] for v in self.variables)] + [tuple(st.new[v] for v in self.variables)
                                                                  for st in self.rows]

@@ -32,7 +32,7 @@ error is the larger of the two comparisons.
 API (for the report's appendix)::
 
     res = gradient_check(cfg_or_trace, steps=1)
-    res.ok, res.worst, res.rows          # GradRow: step, layer, name, latex, engine, fd, sympy, error, ok
+    res.ok, res.worst, res.rows          # GradRow: step, layer, name, symbol, engine, fd, sympy, error, ok
     res.per_layer()                      # LayerSummary per (step, layer): count, worst row
     res.symbolic                         # "full" | "layered" | "none"
     res.summary()                        # one sentence
@@ -52,6 +52,7 @@ from tracer.config.trace_io import as_trace_or_config
 from tracer.core.engine import MLP
 from tracer.core.trace import Trace
 from tracer.errors import InputError
+from tracer.explain.nodes import Name
 
 __all__ = ["RTOL", "FLOOR", "SYMPY_FLOOR", "GradRow", "LayerSummary", "CheckResult", "gradient_check"]
 
@@ -74,7 +75,7 @@ class GradRow:
     step: int
     layer: int
     name: str  # plain text, the document's notation: wₕ[1][0]
-    latex: str  # w_{h[1][0]}
+    symbol: Name  # the same name as structure, for a printer
     engine: float
     fd: float
     sympy: float
@@ -222,7 +223,7 @@ def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
     import sympy as sp
 
     from tracer.core import activations
-    from tracer.explain.printing import lambdify_numpy
+    from tracer.explain.algebra import lambdify_numpy
 
     xs = sp.symbols(f"x0:{layers[0]}", real=True)
     zs = sp.symbols(f"z0:{layers[-1]}", real=True)
@@ -250,7 +251,7 @@ def _local_sympy(name: str) -> tuple[Any, Any]:
         import sympy as sp
 
         from tracer.core import activations
-        from tracer.explain.printing import lambdify_numpy
+        from tracer.explain.algebra import lambdify_numpy
 
         s = sp.Symbol("s", real=True)
         f = activations.get(name).form(sp, s)
@@ -264,7 +265,7 @@ def _layered_sympy(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[s
     """dL/dp by the chain rule over sympy's derivatives of the loss and of each f(s)."""
     import sympy as sp
 
-    from tracer.explain.printing import lambdify_numpy
+    from tracer.explain.algebra import lambdify_numpy
 
     y_, z_ = sp.symbols("y z", real=True)
     dloss = lambdify_numpy([y_, z_], sp.diff(sp.Rational(1, 2) * (y_ - z_) ** 2, y_))
@@ -323,7 +324,7 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
         symbolic = "full" if n_params * _expression_size(layers) <= FULL_BUDGET else "layered"
     full = _full_sympy(layers, acts) if symbolic == "full" else None
 
-    from tracer.explain.notation import Names
+    from tracer.explain.notation import Names, label
 
     names = Names(layers)
     grad_w = [trace.grad_w(l) for l in range(len(layers) - 1)]
@@ -356,7 +357,8 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
                     e = float(eng[part][idx])
                     f_ = float(fd[2 * l + part][idx])
                     s_ = float(sym[2 * l + part][idx])
-                    tex, txt = names.w(l, *idx) if part == 0 else names.b(l, *idx)
+                    symbol = names.w(l, *idx) if part == 0 else names.b(l, *idx)
+                    txt = label(symbol)
                     kink = bool(near[2 * l + part][idx])
                     errs = [] if kink else [_relative(e, f_, floor)]
                     if symbolic != "none" and (math.isfinite(s_) or not math.isfinite(e)):
@@ -365,10 +367,10 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
                         # e^-s / (1 + e^-s)^2 is inf/inf in float64 once a sigmoid's sum is below -709
                         unevaluable.append(txt)
                     if not errs:  # near a kink with no symbolic reference: nothing to hold it to
-                        rows.append(GradRow(k, l, txt, tex, e, f_, s_, math.nan, True, floor, kink=True))
+                        rows.append(GradRow(k, l, txt, symbol, e, f_, s_, math.nan, True, floor, kink=True))
                         continue
                     err = math.nan if any(math.isnan(v) for v in errs) else max(errs)
-                    rows.append(GradRow(k, l, txt, tex, e, f_, s_, err, err <= RTOL, floor, kink))
+                    rows.append(GradRow(k, l, txt, symbol, e, f_, s_, err, err <= RTOL, floor, kink))
     kinks = [r for r in rows if r.kink]
     if kinks:
         notes.append(

@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from dataclasses import dataclass
 from typing import Any, Sequence
@@ -11,20 +12,29 @@ import sympy as sp
 
 from tracer.core import activations as acts
 from tracer.core import update
-from tracer.explain.notation import Names, function
 from tracer.core.numbers import fmt
-from tracer.explain.pieces import Equation, Line, Math
-from tracer.explain.printing import (
-    FEW,
+from tracer.explain.algebra import FEW, Parts, product
+from tracer.explain.nodes import (
+    Activation,
+    Call,
+    Dots,
+    Factors,
     Form,
-    Parts,
-    latex_of,
-    line_of,
-    parenthesised,
-    product,
-    static_line,
-    text_of,
+    Formula,
+    Name,
+    Nabla,
+    Node,
+    Num,
+    Operator,
+    Paren,
+    Partial,
+    PartialOf,
+    SumOver,
+    Text,
+    infix,
 )
+from tracer.explain.notation import Names
+from tracer.explain.pieces import Equation, Line
 
 __all__ = ["Model", "model"]
 
@@ -38,14 +48,19 @@ class _Spec:
     """An equation of the structure: its static lines, its slotted forms, where its value comes from."""
 
     name: str
-    lhs: Math | None
-    lines: list[tuple[str, Any]]  # (kind, Math | Form)
+    lhs: Node | None
+    lines: list[tuple[str, Any]]  # (kind, Node | Form | Parts | _Applied)
     value: tuple | None  # a ref (kind, layer, index...) or None
 
 
-def _pderiv(top: tuple[str, str], var: tuple[str, str]) -> tuple[str, str]:
-    """∂top/∂var in LaTeX and text."""
-    return rf"\frac{{\partial {top[0]}}}{{\partial {var[0]}}}", f"∂{top[1]}/∂{var[1]}"
+L = Name("L")  # the loss
+ETA = Name("eta")  # the learning rate
+
+
+def _same(a: Node, b: Node) -> bool:
+    """Whether two lines say the same: the same sympy expression in the same names."""
+    return (isinstance(a, Formula) and isinstance(b, Formula) and a.dot == b.dot and a.names is b.names
+            and a.expr == b.expr)
 
 
 class Model:
@@ -60,11 +75,10 @@ class Model:
         self.full = full
         self.n = Names(self.layers)
         self.refs: dict[sp.Symbol, tuple] = {}
-        self.tex: dict[sp.Symbol, str] = {}
-        self.txt: dict[sp.Symbol, str] = {}
+        self.names: dict[sp.Symbol, Node] = {}  # each symbol's name in the document's notation
         self._syms: dict[tuple, sp.Symbol] = {}
         self.cdots = sp.Symbol("cdots")
-        self.tex[self.cdots], self.txt[self.cdots] = r"\cdots", "⋯"
+        self.names[self.cdots] = Dots()
         self.specs: dict[str, list[_Spec]] = {}
         self.general: dict[str, list[Equation]] = {}
         self.derivation: dict[str, list[Equation]] = {}
@@ -80,18 +94,18 @@ class Model:
         names = {
             "x": lambda: n.x(idx[0]),
             "z": lambda: n.z(idx[0]),
-            "eta": lambda: (r"\eta", "η"),
+            "eta": lambda: ETA,
             "w": lambda: n.w(l, *idx),
             "b": lambda: n.b(l, idx[0]),
             "s": lambda: n.s(l, idx[0]),
             "a": lambda: n.a(l, idx[0]),
             "d": lambda: n.d(l, idx[0]),
-            "dLda": lambda: _pderiv(("L", "L"), n.a(l, idx[0])),
+            "dLda": lambda: Partial(L, n.a(l, idx[0])),
         }[kind]()
         s = sp.Symbol("_".join(map(str, (kind, l, *idx))))
         self._syms[key] = s
         self.refs[s] = key
-        self.tex[s], self.txt[s] = names
+        self.names[s] = names
         return s
 
     def inp(self, l: int, i: int) -> sp.Symbol:
@@ -106,15 +120,15 @@ class Model:
         return len(self.shown(l)) < self.layers[l + 1]
 
     # ------------------------------------------------------------ printing
-    def m(self, expr: Any, dot: bool = False) -> Math:
+    def m(self, expr: Any, dot: bool = False) -> Formula:
         """An expression in the document's names (symbolic form)."""
-        return Math(latex_of(expr, self.tex, dot), text_of(expr, self.txt))
+        return Formula(expr, self.names, dot)
 
     def form(self, expr: Any) -> Form:
-        return Form(expr, self)
+        return Form(expr, self.refs, self.names)
 
-    def names(self, sym: sp.Symbol) -> Math:
-        return Math(self.tex[sym], self.txt[sym])
+    def name(self, sym: sp.Symbol) -> Node:
+        return self.names[sym]
 
     # ------------------------------------------------------------ pieces
     def sum_expr(self, l: int, j: int, short: bool = False) -> Any:
@@ -130,17 +144,12 @@ class Model:
         """f(s) as sympy writes it (the sigmoid's formula; tanh, relu as functions)."""
         return acts.get(self.acts[l]).form(sp, s)
 
-    def f_apply(self, l: int, arg: Math) -> Math:
+    def f_apply(self, l: int, arg: Node) -> Node:
         name = self.acts[l]
-        if name == "linear":
-            return arg
-        tex, txt = function(name)
-        return Math(rf"{tex}({arg.latex})", f"{txt}({arg.text})")
+        return arg if name == "linear" else Call(Activation(name), (arg,))
 
-    def f_prime(self, l: int, arg: Math) -> Math:
-        name = self.acts[l]
-        tex, txt = function(name)
-        return Math(rf"{tex}'({arg.latex})", f"{txt}'({arg.text})")
+    def f_prime(self, l: int, arg: Node) -> Node:
+        return Call(Activation(self.acts[l]), (arg,), prime=True)
 
     def df_out(self, l: int, j: int) -> Any:
         """f'(s) in terms of the node's output, as the document writes it."""
@@ -171,56 +180,55 @@ class Model:
         for j in self.shown(l):
             e = self.sum_expr(l, j)
             specs.append(_Spec(
-                f"s[{j}]", self.names(self.sym("s", l, j)),
+                f"s[{j}]", self.name(self.sym("s", l, j)),
                 [("symbolic", self.m(e)), ("substituted", self.form(e)), ("evaluated", Parts(e, self))], ("s", l, j)))
         return specs
 
     def _general_sum(self, l: int) -> list[Equation]:
-        t, u = self.n.tag(l)
-        inp = ("x", "x") if l == 0 else ("a", "a")
-        s_lhs = Math(f"s_{{{t}}}", f"s{u}")
-        return [Equation("s", s_lhs, [
-            static_line("symbolic", rf"{inp[0]}_0 w_0 + {inp[0]}_1 w_1 + \cdots + {inp[0]}_n w_n + b_{{{t}}}",
-                    f"{inp[1]}₀·w₀ + {inp[1]}₁·w₁ + ⋯ + {inp[1]}ₙ·wₙ + b{u}"),
-            static_line("symbolic", rf"\sum_{{i=0}}^{{n}} {inp[0]}_i w_i + b_{{{t}}}", f"Σᵢ {inp[1]}ᵢ·wᵢ + b{u}"),
+        inp = "x" if l == 0 else "a"
+
+        def term(i: str) -> Factors:  # x_0 w_0: the general formula's plain subscripts
+            return Factors((Name(inp, (i,), braced=False), Name("w", (i,), braced=False)), "close")
+
+        b = Name("b", (self.n.tag(l),))
+        return [Equation("s", Name("s", (self.n.tag(l),)), [
+            Line("symbolic", infix("+", term("0"), term("1"), Dots(), term("n"), b)),
+            Line("symbolic", infix("+", SumOver("i", "0", "n", term("i")), b)),
         ])]
 
     def _activations(self, l: int) -> list[_Spec]:
         specs = []
         for j in self.shown(l):
             s = self.sym("s", l, j)
-            lines: list[tuple[str, Any]] = [("symbolic", self.f_apply(l, self.names(s)))]
+            lines: list[tuple[str, Any]] = [("symbolic", self.f_apply(l, self.name(s)))]
             d = self.f_def(l, s)
             if d.has(sp.exp):  # the sigmoid: show its formula, then fill it in
                 lines += [("symbolic", self.m(d)), ("substituted", self.form(d))]
             else:
                 lines.append(("substituted", _Applied(self, l, s)))
-            specs.append(_Spec(f"a[{j}]", self.names(self.sym("a", l, j)), lines, ("a", l, j)))
+            specs.append(_Spec(f"a[{j}]", self.name(self.sym("a", l, j)), lines, ("a", l, j)))
         return specs
 
     def _general_activation(self, l: int) -> list[Equation]:
-        t, u = self.n.tag(l)
-        a = ("y", "y") if l == self.n.out else ("a", "a")
         s = sp.Symbol("s")
         name = self.acts[l]
-        sm = Math(f"s_{{{t}}}", f"s{u}")
-        eqs = [Equation("a", Math(f"{a[0]}_{{{t}}}", f"{a[1]}{u}"),
-                        [line_of("symbolic", Math(f"f_{{{t}}}(s_{{{t}}})", f"f{u}(s{u})")),
-                         line_of("symbolic", self.f_apply(l, sm))])]
+        sm = self.n.layer("s", l)
+        eqs = [Equation("a", self.n.layer("a", l),
+                        [Line("symbolic", Call(self.n.layer("f", l), (sm,))),
+                         Line("symbolic", self.f_apply(l, sm))])]
         if name in ("sigmoid", "tanh"):
             e = sp.exp
             d = (1 / (1 + e(-s))) if name == "sigmoid" else sp.Mul(
                 sp.Add(e(s), -e(-s), evaluate=False), sp.Pow(sp.Add(e(s), e(-s), evaluate=False), -1, evaluate=False),
                 evaluate=False)
-            names = {s: f"s_{{{t}}}"}
-            eqs.append(Equation("f", self.f_apply(l, sm), [line_of("symbolic", Math(latex_of(d, names, False), text_of(d, {s: f"s{u}"})))]))
+            eqs.append(Equation("f", self.f_apply(l, sm), [Line("symbolic", Formula(d, {s: sm}))]))
         elif name == "relu":  # its definition too, as sympy writes it in the derivation (Max)
-            eqs.append(Equation("f", self.f_apply(l, sm), [line_of("symbolic", Math(rf"\max(0, s_{{{t}}})", f"max(0, s{u})"))]))
+            eqs.append(Equation("f", self.f_apply(l, sm), [Line("symbolic", Call(Operator("max"), (Num("0"), sm)))]))
         return eqs
 
     def _loss(self) -> list[_Spec]:
         e = self.loss_expr()
-        return [_Spec("L", Math("L", "L"), [("symbolic", self.m(e)), ("substituted", self.form(e))], ("L", None))]
+        return [_Spec("L", L, [("symbolic", self.m(e)), ("substituted", self.form(e))], ("L", None))]
 
     def loss_expr(self) -> Any:
         out = self.n.out
@@ -241,48 +249,48 @@ class Model:
         s_short = self.sum_expr(out, 0, short=True)
         dsdw = sp.diff(s_short, w)
         dsdb = sp.diff(s_short, b)
-        L_ = ("L", "L")
         ym, sm, wm, bm = n.a(out, 0), n.s(out, 0), n.w(out, 0, 0), n.b(out, 0)
         dm = n.d(out, 0)
 
-        def op(var, expr) -> Math:
-            inner = self.m(expr)
-            return Math(rf"\frac{{\partial}}{{\partial {var[0]}}} \left({inner.latex}\right)", f"∂/∂{var[1]} ({inner.text})")
+        def op(var: Node, expr: Any) -> PartialOf:
+            return PartialOf(var, self.m(expr))
 
-        def eq(name, top, var, *lines) -> Equation:
+        def eq(name: str, top: Node, var: Node, *lines: tuple[str, Node]) -> Equation:
             out: list[Line] = []
             for k, m in lines:  # sympy's derivative may already be the document's form (tanh, linear)
-                if not out or out[-1].latex != m.latex:
-                    out.append(line_of(k, m))
-            return Equation(name, Math(*_pderiv(top, var)), out)
+                if not out or not _same(out[-1].math, m):
+                    out.append(Line(k, m))
+            return Equation(name, Partial(top, var), out)
 
         df = self.df_out(out, 0)
         delta = product(dLdy, df)
         return [
-            eq("dL/dy", L_, ym, ("derivation", op(ym, Lx)), ("result", self.m(dLdy))),
+            eq("dL/dy", L, ym, ("derivation", op(ym, Lx)), ("result", self.m(dLdy))),
             eq("dy/ds", ym, sm, ("derivation", op(sm, self.f_def(out, s))), ("derivation", self.m(dyds)),
                ("result", self.m(df))),
             eq("ds/dw", sm, wm, ("derivation", op(wm, s_short)), ("result", self.m(dsdw))),
             eq("ds/db", sm, bm, ("derivation", op(bm, s_short)), ("result", self.m(dsdb))),
-            Equation("delta", Math(*dm), [
-                line_of("derivation", Math(*_pderiv(L_, sm))),
-                line_of("derivation", Math(_pderiv(L_, ym)[0] + r" \cdot " + _pderiv(ym, sm)[0],
-                                         _pderiv(L_, ym)[1] + " · " + _pderiv(ym, sm)[1])),
-                line_of("symbolic", Math(parenthesised(self.m(dLdy)).latex + r" \cdot " + self.f_prime(out, Math(*sm)).latex,
-                                       parenthesised(self.m(dLdy)).text + " · " + self.f_prime(out, Math(*sm)).text)),
-                line_of("symbolic", self.m(delta)),
+            Equation("delta", dm, [
+                Line("derivation", Partial(L, sm)),
+                Line("derivation", Factors((Partial(L, ym), Partial(ym, sm)))),
+                Line("symbolic", Factors((Paren(self.m(dLdy)), self.f_prime(out, sm)))),
+                Line("symbolic", self.m(delta)),
             ]),
-            Equation("grad w", Math(rf"\nabla L({wm[0]})", f"∇L({wm[1]})"), [
-                line_of("derivation", Math(*_pderiv(L_, wm))),
-                line_of("derivation", Math(_pderiv(L_, sm)[0] + r" \cdot " + _pderiv(sm, wm)[0],
-                                         _pderiv(L_, sm)[1] + " · " + _pderiv(sm, wm)[1])),
-                line_of("symbolic", self.m(sp.Mul(self.sym("d", out, 0), dsdw, evaluate=False))),
+            *self._gradients(sm, wm, bm, self.sym("d", out, 0), dsdw, dsdb),
+        ]
+
+    def _gradients(self, sm: Node, wm: Node, bm: Node, d: sp.Symbol, dsdw: Any, dsdb: Any) -> list[Equation]:
+        """Each gradient as dL/dp, then the chain rule, then in symbols (delta times what p multiplies)."""
+        return [
+            Equation("grad w", Call(Nabla(L), (wm,)), [
+                Line("derivation", Partial(L, wm)),
+                Line("derivation", Factors((Partial(L, sm), Partial(sm, wm)))),
+                Line("symbolic", self.m(sp.Mul(d, dsdw, evaluate=False))),
             ]),
-            Equation("grad b", Math(rf"\nabla L({bm[0]})", f"∇L({bm[1]})"), [
-                line_of("derivation", Math(*_pderiv(L_, bm))),
-                line_of("derivation", Math(_pderiv(L_, sm)[0] + r" \cdot " + _pderiv(sm, bm)[0],
-                                         _pderiv(L_, sm)[1] + " · " + _pderiv(sm, bm)[1])),
-                line_of("symbolic", self.m(sp.Mul(self.sym("d", out, 0), dsdb))),
+            Equation("grad b", Call(Nabla(L), (bm,)), [
+                Line("derivation", Partial(L, bm)),
+                Line("derivation", Factors((Partial(L, sm), Partial(sm, bm)))),
+                Line("symbolic", self.m(sp.Mul(d, dsdb))),
             ]),
         ]
 
@@ -293,9 +301,8 @@ class Model:
             y, z, s = self.sym("a", out, k), self.sym("z", None, k), self.sym("s", out, k)
             err = sp.Add(y, -z, evaluate=False)
             e = product(self.df_out(out, k), err)
-            gen = Math(self.f_prime(out, self.names(s)).latex + r" \cdot " + parenthesised(self.m(err)).latex,
-                       self.f_prime(out, self.names(s)).text + " · " + parenthesised(self.m(err)).text)
-            specs.append(_Spec(f"delta[{k}]", self.names(self.sym("d", out, k)),
+            gen = Factors((self.f_prime(out, self.name(s)), Paren(self.m(err))))
+            specs.append(_Spec(f"delta[{k}]", self.name(self.sym("d", out, k)),
                                [("symbolic", gen), ("symbolic", self.m(e, dot=True)), ("substituted", self.form(e)),
                                 ("evaluated", Parts(e, self))],
                                ("d", out, k)))
@@ -308,11 +315,9 @@ class Model:
         w, b = self.sym("w", l, 0, 0), self.sym("b", l, 0)
         nxt = self.layers[l + 2]
         am, sm, wm, bm, dm = n.a(l, 0), n.s(l, 0), n.w(l, 0, 0), n.b(l, 0), n.d(l, 0)
-        L_ = ("L", "L")
 
-        def op(var, expr) -> Math:
-            inner = self.m(expr)
-            return Math(rf"\frac{{\partial}}{{\partial {var[0]}}} \left({inner.latex}\right)", f"∂/∂{var[1]} ({inner.text})")
+        def op(var: Node, expr: Any) -> PartialOf:
+            return PartialOf(var, self.m(expr))
 
         eqs = []
         # ds_next[k]/da: sympy differentiates each next-layer sum (shown for node 0 of the next layer)
@@ -321,40 +326,32 @@ class Model:
             s_next = self.sum_expr(l + 1, 0)
         dnext = sp.diff(s_next, a)
         snm = n.s(l + 1, 0)
-        eqs.append(Equation("ds/da", Math(*_pderiv(snm, am)), [line_of("derivation", op(am, s_next)), line_of("result", self.m(dnext))]))
+        eqs.append(Equation("ds/da", Partial(snm, am), [Line("derivation", op(am, s_next)), Line("result", self.m(dnext))]))
         terms = [sp.Mul(self.sym("d", l + 1, k), sp.diff(self.sum_expr(l + 1, k), a), evaluate=False) for k in range(nxt)]
         if nxt > 4:
             terms = [terms[0], terms[1], self.cdots, terms[-1]]
         dLda = terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
-        chain = " + ".join(_pderiv(L_, n.s(l + 1, k))[0] + " " + _pderiv(n.s(l + 1, k), am)[0] for k in range(min(nxt, 2)))
-        chain_t = " + ".join(_pderiv(L_, n.s(l + 1, k))[1] + "·" + _pderiv(n.s(l + 1, k), am)[1] for k in range(min(nxt, 2)))
+        chain: list[Node] = [Factors((Partial(L, n.s(l + 1, k)), Partial(n.s(l + 1, k), am)), "close")
+                             for k in range(min(nxt, 2))]
         if nxt > 2:
-            chain, chain_t = chain + r" + \cdots", chain_t + " + ⋯"
-        eqs.append(Equation("dL/da", Math(*_pderiv(L_, am)), [
-            line_of("derivation", Math(chain, chain_t)), line_of("result", self.m(dLda))]))
+            chain.append(Dots())
+        eqs.append(Equation("dL/da", Partial(L, am), [
+            Line("derivation", infix("+", *chain)), Line("result", self.m(dLda))]))
         dads = sp.diff(self.f_def(l, s), s)
-        da_lines = [line_of("derivation", op(sm, self.f_def(l, s))), line_of("derivation", self.m(dads))]
-        if self.m(self.df_out(l, 0)).latex != da_lines[-1].latex:
-            da_lines.append(line_of("result", self.m(self.df_out(l, 0))))
-        eqs.append(Equation("da/ds", Math(*_pderiv(am, sm)), da_lines))
+        da_lines = [Line("derivation", op(sm, self.f_def(l, s))), Line("derivation", self.m(dads))]
+        if not _same(self.m(self.df_out(l, 0)), da_lines[-1].math):
+            da_lines.append(Line("result", self.m(self.df_out(l, 0))))
+        eqs.append(Equation("da/ds", Partial(am, sm), da_lines))
         s_short = self.sum_expr(l, 0, short=True)
-        eqs.append(Equation("ds/dw", Math(*_pderiv(sm, wm)), [line_of("derivation", op(wm, s_short)), line_of("result", self.m(sp.diff(s_short, w)))]))
-        eqs.append(Equation("ds/db", Math(*_pderiv(sm, bm)), [line_of("derivation", op(bm, s_short)), line_of("result", self.m(sp.diff(s_short, b)))]))
+        eqs.append(Equation("ds/dw", Partial(sm, wm), [Line("derivation", op(wm, s_short)), Line("result", self.m(sp.diff(s_short, w)))]))
+        eqs.append(Equation("ds/db", Partial(sm, bm), [Line("derivation", op(bm, s_short)), Line("result", self.m(sp.diff(s_short, b)))]))
         # each gradient as the output layer's: dL/dp, then the chain rule, then in symbols
-        eqs.append(Equation("delta", Math(*dm), [
-            line_of("derivation", Math(*_pderiv(L_, sm))),
-            line_of("derivation", Math(_pderiv(L_, am)[0] + r" \cdot " + _pderiv(am, sm)[0], _pderiv(L_, am)[1] + " · " + _pderiv(am, sm)[1])),
-            line_of("symbolic", Math(self.f_prime(l, Math(*sm)).latex + r" \cdot " + _pderiv(L_, am)[0],
-                                   self.f_prime(l, Math(*sm)).text + " · " + _pderiv(L_, am)[1])),
+        eqs.append(Equation("delta", dm, [
+            Line("derivation", Partial(L, sm)),
+            Line("derivation", Factors((Partial(L, am), Partial(am, sm)))),
+            Line("symbolic", Factors((self.f_prime(l, sm), Partial(L, am)))),
         ]))
-        eqs.append(Equation("grad w", Math(rf"\nabla L({wm[0]})", f"∇L({wm[1]})"), [
-            line_of("derivation", Math(*_pderiv(L_, wm))),
-            line_of("derivation", Math(_pderiv(L_, sm)[0] + r" \cdot " + _pderiv(sm, wm)[0], _pderiv(L_, sm)[1] + " · " + _pderiv(sm, wm)[1])),
-            line_of("symbolic", self.m(sp.Mul(self.sym("d", l, 0), sp.diff(s_short, w), evaluate=False)))]))
-        eqs.append(Equation("grad b", Math(rf"\nabla L({bm[0]})", f"∇L({bm[1]})"), [
-            line_of("derivation", Math(*_pderiv(L_, bm))),
-            line_of("derivation", Math(_pderiv(L_, sm)[0] + r" \cdot " + _pderiv(sm, bm)[0], _pderiv(L_, sm)[1] + " · " + _pderiv(sm, bm)[1])),
-            line_of("symbolic", self.m(sp.Mul(self.sym("d", l, 0), sp.diff(s_short, b))))]))
+        eqs += self._gradients(sm, wm, bm, self.sym("d", l, 0), sp.diff(s_short, w), sp.diff(s_short, b))
         return eqs
 
     def _hidden_deltas(self, l: int) -> list[_Spec]:
@@ -363,25 +360,25 @@ class Model:
         for j in self.shown(l):
             _a, s, d = self.sym("a", l, j), self.sym("s", l, j), self.sym("d", l, j)
             back = [sp.Mul(self.sym("w", l + 1, k, j), self.sym("d", l + 1, k), evaluate=False) for k in range(nxt)]
-            fp = self.f_prime(l, self.names(s))
+            fp = self.f_prime(l, self.name(s))
             df = self.df_out(l, j)
             if nxt == 1:  # the document's form: f'(s) · w δ in one line
                 e = product(df, back[0])
-                gen = Math(fp.latex + r" \cdot " + self.m(back[0]).latex, fp.text + " · " + self.m(back[0]).text)
-                specs.append(_Spec(f"delta[{j}]", self.names(d),
-                                   [("symbolic", gen), ("symbolic", self.m(e, dot=True)), ("substituted", self.form(e))],
+                specs.append(_Spec(f"delta[{j}]", self.name(d),
+                                   [("symbolic", Factors((fp, self.m(back[0])))), ("symbolic", self.m(e, dot=True)),
+                                    ("substituted", self.form(e))],
                                    ("d", l, j)))
                 continue
             # Several nodes feed back: first their sum dL/da, then delta.
             g = self.sym("dLda", l, j)
             sum_e = sp.Add(*back, evaluate=False)
-            specs.append(_Spec(f"dL/da[{j}]", self.names(g),
+            specs.append(_Spec(f"dL/da[{j}]", self.name(g),
                                [("symbolic", self.m(sum_e)), ("substituted", self.form(sum_e)),
                                 ("evaluated", Parts(sum_e, self))], ("dLda", l, j)))
             e = product(df, g)
-            gen = Math(fp.latex + r" \cdot " + self.tex[g], fp.text + " · " + self.txt[g])
-            specs.append(_Spec(f"delta[{j}]", self.names(d),
-                               [("symbolic", gen), ("symbolic", self.m(e, dot=True)), ("substituted", self.form(e))],
+            specs.append(_Spec(f"delta[{j}]", self.name(d),
+                               [("symbolic", Factors((fp, self.name(g)))), ("symbolic", self.m(e, dot=True)),
+                                ("substituted", self.form(e))],
                                ("d", l, j)))
         return specs
 
@@ -394,15 +391,13 @@ class Model:
         return sp.Add(p, -step, evaluate=False)
 
     @staticmethod
-    def rule_lines(p: tuple[str, str], d: tuple[str, str] | None = None,
-                   inp: tuple[str, str] | None = None) -> tuple[Math, Math, Math | None]:
+    def rule_lines(p: Name, d: Node | None = None, inp: Node | None = None) -> tuple[Name, Node, Node | None]:
         """The rule for ``p`` written out: p_new, p - eta grad L(p) and, given ``d``, p - eta delta (input)."""
-        new = Math(rf"{p[0]}^{{\text{{new}}}}", p[1] + "ⁿᵉʷ")
-        grad = Math(rf"{p[0]} - \eta \nabla L({p[0]})", f"{p[1]} - η·∇L({p[1]})")
+        new = dataclasses.replace(p, sup=Text("new"))
+        grad = infix("-", p, Factors((ETA, Call(Nabla(L), (p,))), "close"))
         if d is None:
             return new, grad, None
-        tex = rf"{p[0]} - \eta \, {d[0]}" + (rf" \, {inp[0]}" if inp else "")
-        return new, grad, Math(tex, f"{p[1]} - η·{d[1]}" + (f"·{inp[1]}" if inp else ""))
+        return new, grad, infix("-", p, Factors((ETA, d, *([inp] if inp is not None else [])), "thin"))
 
     def _updates(self, l: int) -> list[_Spec]:
         n = self.n
@@ -421,14 +416,12 @@ class Model:
         return specs + biases  # the document lists every weight, then the biases
 
     def _general_update(self, l: int) -> list[Equation]:
-        t, u = self.n.tag(l)
-        inp = ("x_{i}", "xᵢ") if l == 0 else ("a_{i}", "aᵢ")
-        d = (rf"\delta_{{{t}}}", f"δ{u}")
+        inp = Name("x" if l == 0 else "a", ("i",))
+        d = self.n.layer("delta", l)
         eqs = []
-        for name, p, p_inp in (("w", (f"w_{{{t}}}", f"w{u}"), inp), ("b", (f"b_{{{t}}}", f"b{u}"), None)):
+        for name, p, p_inp in (("w", self.n.layer("w", l), inp), ("b", self.n.layer("b", l), None)):
             lhs, grad, delta = self.rule_lines(p, d, p_inp)
-            eqs.append(Equation(name, lhs, [static_line("symbolic", grad.latex, grad.text),
-                                            static_line("symbolic", delta.latex, delta.text)]))
+            eqs.append(Equation(name, lhs, [Line("symbolic", grad), Line("symbolic", delta)]))
         return eqs
 
     # ---------------------------------------------------------- per step
@@ -462,10 +455,10 @@ class Model:
             for kind, piece in spec.lines:
                 if isinstance(piece, (Form, Parts, _Applied)):
                     piece = piece.fill([self.value(r, trace, k) for r in piece.refs], digits)
-                lines.append(line_of(kind, piece))
+                lines.append(Line(kind, piece))
             v = self.value(spec.value, trace, k) if spec.value else None
             if v is not None:
-                lines.append(line_of("result", Math(fmt(v, digits), fmt(v, digits))))
+                lines.append(Line("result", Num(fmt(v, digits))))
             out.append(Equation(spec.name, spec.lhs, lines, v))
         return out
 
@@ -477,9 +470,8 @@ class _Applied:
         self.model, self.l = model, l
         self.refs = [model.refs[s]]
 
-    def fill(self, values: Sequence[float], digits: int) -> Math:
-        v = fmt(values[0], digits)
-        return self.model.f_apply(self.l, Math(v, v))
+    def fill(self, values: Sequence[float], digits: int) -> Node:
+        return self.model.f_apply(self.l, Num(fmt(values[0], digits)))
 
 
 @functools.lru_cache(maxsize=32)

@@ -5,23 +5,58 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from tracer.core import activations
+from tracer.explain.nodes import Index, Name, Tag, Text, Word
 
 # --------------------------------------------------------------------------
 # the notation
 
 
-SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")
-TEXT_FUNCTION = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "id"}
+SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")  # the terminal drawing's layer numbers
+GREEK = {"delta": "δ", "eta": "η", "theta": "θ"}
+SUBSCRIPTS = dict(zip("0123456789aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
+SUPERSCRIPTS = dict(zip("0123456789abcdefghijklmnoprstuvwxyz", "⁰¹²³⁴⁵⁶⁷⁸⁹ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"))
 
 
-def function(name: str) -> tuple[str, str]:
-    """An activation's name in LaTeX (the activation's own symbol) and in text."""
-    return activations.get(name).symbol, TEXT_FUNCTION[name]
+def _scripted(s: str, table: dict[str, str]) -> str | None:
+    """``s`` in sub- or superscript characters, or None when unicode lacks one of them."""
+    out = [table.get(c) for c in s]
+    return None if None in out else "".join(out)  # type: ignore[arg-type]
+
+
+def label(name: Name) -> str:
+    """``name`` as plain text, for messages, the command line's tables and the unicode printer: wₕ[1][0], δₒ.
+
+    Subscript letters where unicode has them (ₕ, ₒ, ₂, ᵢ), indices in
+    brackets; unicode has a raised letter for almost every lower-case
+    letter but a lowered one for few, so a word in a subscript (theta_new)
+    is raised, as the document's text writes it (θⁿᵉʷ).
+    """
+    out = GREEK.get(name.letter, name.letter)
+    for part in name.sub:
+        if isinstance(part, str):
+            low = _scripted(part, SUBSCRIPTS)
+            out += low if low is not None else "_" + part
+        elif isinstance(part, Tag):
+            out += SUBSCRIPTS[part.letter] + ("" if part.number is None else str(part.number).translate(SUBSCRIPT))
+        elif isinstance(part, Index):
+            out += f"[{part.value}]"
+        else:
+            out += _raised(part)
+    return out + (_raised(name.sup) if name.sup is not None else "")
+
+
+def _raised(part: Text | Word) -> str:
+    words = part.words if isinstance(part, Text) else part.letters
+    high = _scripted(words, SUPERSCRIPTS)
+    return high if high is not None else "^" + words
 
 
 class Names:
-    """The document's names for every quantity of a network with ``layers``."""
+    """The document's names for every quantity of a network with ``layers``, as :class:`Name` nodes.
+
+    A name is structure (a letter, its layer's tag, its indices), never a
+    string in some format: the printers in ``tracer.render.printers`` spell it.
+    """
 
     def __init__(self, layers: Sequence[int]):
         self.layers = list(layers)
@@ -31,70 +66,62 @@ class Names:
         """Layer ``l``'s number in its names: hidden layers count from 1 when there are several."""
         return None if (l == self.out or self.out == 1) else l + 1
 
-    def tag(self, l: int) -> tuple[str, str]:
-        if l == self.out:
-            return "o", "ₒ"
-        if self.number(l) is None:
-            return "h", "ₕ"
-        return f"h_{{{l + 1}}}", "ₕ" + str(l + 1).translate(SUBSCRIPT)
+    def tag(self, l: int) -> Tag:
+        """Layer ``l``'s tag: ``o`` for the output, ``h`` (numbered when there are several hidden layers)."""
+        return Tag("o") if l == self.out else Tag("h", self.number(l))
 
-    def idx(self, l: int, j: int | str) -> str:
+    def idx(self, l: int, j: int | str) -> tuple[Index, ...]:
         """Node ``j``'s index: ``[j]``, none for a lone output; ``j`` may be a letter ("j": any node)."""
-        return "" if (l == self.out and self.layers[-1] == 1) else f"[{j}]"
+        return () if (l == self.out and self.layers[-1] == 1) else (Index(j),)
 
-    def node(self, letter: str, l: int, j: int | str) -> tuple[str, str]:
-        t, u = self.tag(l)
-        i = self.idx(l, j)
-        tex_letter = {"d": r"\delta"}.get(letter, letter)
-        txt_letter = {"d": "δ"}.get(letter, letter)
-        return f"{tex_letter}_{{{t}{i}}}", f"{txt_letter}{u}{i}"
+    def node(self, letter: str, l: int, j: int | str) -> Name:
+        return Name(letter, (self.tag(l), *self.idx(l, j)))
 
-    def s(self, l: int, j: int) -> tuple[str, str]:
+    def s(self, l: int, j: int) -> Name:
         return self.node("s", l, j)
 
-    def a(self, l: int, j: int) -> tuple[str, str]:
+    def a(self, l: int, j: int) -> Name:
         return self.node("y" if l == self.out else "a", l, j)
 
-    def d(self, l: int, j: int) -> tuple[str, str]:
-        return self.node("d", l, j)
+    def d(self, l: int, j: int) -> Name:
+        return self.node("delta", l, j)
 
-    def b(self, l: int, j: int | str) -> tuple[str, str]:
+    def b(self, l: int, j: int | str) -> Name:
         return self.node("b", l, j)
 
-    def w(self, l: int, j: int | str, i: int) -> tuple[str, str]:
-        t, u = self.tag(l)
-        i_ = f"{self.idx(l, j)}[{i}]"
-        return f"w_{{{t}{i_}}}", f"w{u}{i_}"
+    def w(self, l: int, j: int | str, i: int | str) -> Name:
+        return Name("w", (self.tag(l), *self.idx(l, j), Index(i)))
 
     @staticmethod
     def of_any_layer(letter: str, *idx: int | str) -> str:
         """A weight or bias of a layer a table's caption already names, in text: w[j][0], b[j]."""
         return letter + "".join(f"[{i}]" for i in idx)
 
-    def x(self, i: int) -> tuple[str, str]:
-        return f"x_{{[{i}]}}", f"x[{i}]"
+    def x(self, i: int) -> Name:
+        return Name("x", (Index(i),))
 
-    def z(self, k: int) -> tuple[str, str]:
-        return ("z", "z") if self.layers[-1] == 1 else (f"z_{{[{k}]}}", f"z[{k}]")
+    def z(self, k: int) -> Name:
+        return Name("z") if self.layers[-1] == 1 else Name("z", (Index(k),))
 
-    def inp(self, l: int, i: int) -> tuple[str, str]:
+    def inp(self, l: int, i: int) -> Name:
         """What layer ``l`` receives at position ``i``."""
         return self.x(i) if l == 0 else self.a(l - 1, i)
+
+    def layer(self, letter: str, l: int) -> Name:
+        """A layer's quantity without a node index, as the general formulas write it: s_h, y_o, f_h, W_h."""
+        return Name("y" if (letter == "a" and l == self.out) else letter, (self.tag(l),))
 
     def layer_name(self, l: int) -> str:
         if l == self.out:
             return "the output layer"
         return "the hidden layer" if self.out == 1 else f"hidden layer {l + 1}"
 
-    def vec(self, letter: str, l: int) -> tuple[str, str]:
-        """A whole layer as a vector: s_h, a_h (y_o), b_h; ``x`` for the inputs."""
+    def vec(self, letter: str, l: int) -> Name:
+        """A whole layer as a vector: s_h, a_h (y_o), b_h, delta_h; ``x`` for the inputs."""
         if letter == "x":
-            return r"\mathbf{x}", "x"
-        t, u = self.tag(l)
-        if letter == "delta":
-            return rf"\boldsymbol{{\delta}}_{{{t}}}", f"δ{u}"
+            return Name("x", bold=True)
         letter = "y" if (letter == "a" and l == self.out) else letter
-        return rf"\mathbf{{{letter}}}_{{{t}}}", f"{letter}{u}"
+        return Name(letter, (self.tag(l),), bold=True)
 
     # ------------------------------------------------------------ drawings
     def terminal_nodes(self, input_labels: Sequence[str]) -> list[list[str]]:
@@ -104,7 +131,7 @@ class Names:
         for l, n in enumerate(self.layers[1:]):
             num = self.number(l)
             letter = ("o" if l == self.out else "h") + ("" if num is None else str(num).translate(SUBSCRIPT))
-            names.append([letter + self.idx(l, j) for j in range(n)])
+            names.append([letter + "".join(f"[{i.value}]" for i in self.idx(l, j)) for j in range(n)])
         return names
 
     def figure_nodes(self) -> list[list[str]]:

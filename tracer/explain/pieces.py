@@ -1,4 +1,4 @@
-"""The pieces of an explanation: Math, Line, Equation, Table, Section, Explanation (plain data, no output format).
+"""The pieces of an explanation: Line, Equation, Table, Section, Explanation (plain data, no output format).
 """
 
 from __future__ import annotations
@@ -9,7 +9,9 @@ from typing import Any
 
 import numpy as np
 
-__all__ = ["Equation", "Explanation", "Line", "Math", "Section", "Table", "step_index"]
+from tracer.explain.nodes import Node
+
+__all__ = ["Equation", "Explanation", "Line", "Section", "Table", "step_index"]
 
 
 # --------------------------------------------------------------------------
@@ -17,28 +19,11 @@ __all__ = ["Equation", "Explanation", "Line", "Math", "Section", "Table", "step_
 
 
 @dataclass(frozen=True)
-class Math:
-    """One formula or number, in LaTeX (math mode) and in unicode text."""
-
-    latex: str
-    text: str
-
-    def __str__(self) -> str:
-        return self.text
-
-
-@dataclass(frozen=True)
 class Line:
-    """One ``= ...`` line of an equation."""
+    """One ``= ...`` line of an equation: its kind and its math (format-free, see :mod:`tracer.explain.nodes`)."""
 
     kind: str  # symbolic | derivation | substituted | evaluated | result
-    latex: str
-    text: str
-    rows: tuple[str, ...]  # the LaTeX in rows that fit a page; continuation rows start with \quad
-
-    @property
-    def math(self) -> Math:
-        return Math(self.latex, self.text)
+    math: Node
 
 
 @dataclass
@@ -46,7 +31,7 @@ class Equation:
     """``lhs = line = line ...``: one quantity, its formula, its numbers and its value."""
 
     name: str
-    lhs: Math | None
+    lhs: Node | None
     lines: list[Line]
     value: float | None = None
 
@@ -65,39 +50,13 @@ class Equation:
     def result(self) -> Line | None:
         return self._first("result")
 
-    def latex(self) -> str:
-        """An ``aligned`` block: the lhs, then one row per line (long lines broken)."""
-        out = []
-        for n, ln in enumerate(self.lines):
-            for r, row in enumerate(ln.rows):
-                if n == 0 and r == 0:
-                    lead = (self.lhs.latex + " ") if self.lhs else ""
-                    out.append(f"{lead}&= {row}" if self.lhs else f"&{row}")
-                elif r == 0:
-                    out.append(f"&= {row}")
-                else:
-                    out.append(f"&{row}")
-        return "\\begin{aligned}\n" + " \\\\\n".join(out) + "\n\\end{aligned}"
 
-    def text(self) -> str:
-        """Unicode lines: ``lhs = first``, then ``  = next`` for the rest."""
-        lead = self.lhs.text if self.lhs else ""
-        pad = " " * len(lead)
-        out = []
-        for n, ln in enumerate(self.lines):
-            if n == 0:
-                out.append(f"{lead} = {ln.text}" if lead else ln.text)
-            else:
-                out.append(f"{pad} = {ln.text}")
-        return "\n".join(out)
-
-
-Cell = Any  # Math (numbers, formulas) or str (a user's label: escape it)
+Cell = Any  # a Node (numbers, formulas) or str (a user's label: escape it)
 
 
 @dataclass
 class Table:
-    """A table of numbers; ``str`` cells are plain text (labels), ``Math`` cells are math."""
+    """A table of numbers; ``str`` cells are plain text (labels), :class:`Node` cells are math."""
 
     key: str
     caption: str
@@ -109,10 +68,15 @@ class Table:
 
         The first column (the row's name) is always ``l``.
         """
+        # Cells are nodes here and printed records (tracer.render.context) where templates call this:
+        # any cell that is not a string is math.
         def numeric(c: Cell) -> bool:
-            return isinstance(c, Math) or bool(re.fullmatch(r"-?\d+(\.\d+)?", str(c)))
+            return not isinstance(c, str) or bool(re.fullmatch(r"-?\d+(\.\d+)?", c))
 
-        cols = [[row[i] for row in self.rows if i < len(row) and str(row[i])] for i in range(len(self.header))]
+        def blank(c: Cell) -> bool:  # an empty cell (a number not shown) says nothing of its column
+            return c == "" or getattr(c, "digits", None) == "" or getattr(c, "text", None) == ""
+
+        cols = [[row[i] for row in self.rows if i < len(row) and not blank(row[i])] for i in range(len(self.header))]
         return "".join("r" if i and col and all(numeric(c) for c in col) else "l" for i, col in enumerate(cols))
 
 

@@ -1,12 +1,13 @@
 """The document's worked example, as equations, for one step of any trace.
 
 sympy builds the equations once per network *structure* (layer sizes,
-activations, and which nodes are shown); each step then only fills numbers
-into strings printed ahead of time.  Every equation comes in up to three
-forms -- symbolic, substituted (the same printed expression with each symbol
-replaced by its formatted number, negatives in parentheses, nothing
-evaluated away) and result -- and every form in LaTeX and in compact
-unicode text (for a terminal).
+activations, and which nodes are shown); each step then only puts its
+numbers into them.  Every equation comes in up to three forms -- symbolic,
+substituted (the same expression with each symbol replaced by its formatted
+number, negatives in parentheses, nothing evaluated away) and result -- as
+format-free math (sympy expressions and the nodes of
+:mod:`tracer.explain.nodes`); ``tracer.render.printers`` writes them in
+LaTeX, unicode or another format.
 
 Public API
 ----------
@@ -53,15 +54,13 @@ sympy's differentiation), ``equations`` (one per shown node and parameter,
 with numbers), ``matrix`` (the layer in matrix form, for large layers),
 ``tables`` and ``facts`` (plain values for the prose: labels, sizes, files).
 
-An :class:`Equation` has ``name`` (plain, e.g. ``s_h[0]``), ``lhs``
-(:class:`Math` or None), ``lines`` (:class:`Line`, each with ``kind`` in
-symbolic | derivation | substituted | evaluated (each term or factor worked
-out, as the document's middle lines) | result, ``latex``, ``text`` and
-``rows``: the LaTeX broken into rows that fit a page), ``value`` (the full
-float64 result) and the shortcuts ``symbolic``, ``substituted``, ``result``.
-``Equation.latex()`` is an ``aligned`` block, ``Equation.text()`` lines of
-unicode.  A :class:`Table` has ``key``, ``caption``, ``header`` and ``rows``
-whose cells are :class:`Math` (numbers, formulas) or ``str`` (user labels:
+An :class:`Equation` has ``name`` (plain, e.g. ``s_h[0]``), ``lhs`` (a
+node or None), ``lines`` (:class:`Line`, each with ``kind`` in symbolic |
+derivation | substituted | evaluated (each term or factor worked out, as the
+document's middle lines) | result, and ``math``, a node), ``value`` (the
+full float64 result) and the shortcuts ``symbolic``, ``substituted``,
+``result``.  A :class:`Table` has ``key``, ``caption``, ``header`` and
+``rows`` whose cells are nodes (numbers, formulas) or ``str`` (user labels:
 escape them for the output format).
 
 Notation, as the document's: inputs ``x_{[i]}``, hidden sums and
@@ -86,16 +85,16 @@ import sympy as sp
 from tracer.explain.model import model
 from tracer.explain.notation import Names
 from tracer.core.numbers import fixed, fmt
+from tracer.explain.algebra import FEW
+from tracer.explain.nodes import Call, Factors, Filled, Form, Formula, Index, Matrix, Name, Nabla, Node, Num, Operator, Text, Word, infix
 from tracer.explain.pieces import (
     Cell,
     Equation,
     Explanation,
     Line,
-    Math,
     Section,
     Table,
 )
-from tracer.explain.printing import FEW, Form, latex_of, line_of, static_line, text_of
 
 __all__ = ["explain"]
 
@@ -104,58 +103,50 @@ __all__ = ["explain"]
 # building an explanation
 
 
-def _num(v: float, digits: int) -> Math:
-    s = fmt(v, digits)
-    return Math(s, s)
+def _num(v: float, digits: int) -> Num:
+    return Num(fmt(v, digits))
 
 
-def _raw(v: float, digits: int) -> Math:
+def _raw_digits(v: float, digits: int) -> str:
     """A value as read from a file: integers without decimals."""
     v = float(v)
-    s = str(int(v)) if v.is_integer() and abs(v) < 1e15 else fmt(v, digits)
-    return Math(s, s)
+    return str(int(v)) if v.is_integer() and abs(v) < 1e15 else fmt(v, digits)
 
 
-def _vector(values: Sequence[float], digits: int) -> Math:
-    cells = [fmt(v, digits) for v in values]
-    return Math(r"\begin{bmatrix}" + r" \\ ".join(cells) + r"\end{bmatrix}", "[" + "; ".join(cells) + "]")
+def _raw(v: float, digits: int) -> Num:
+    return Num(_raw_digits(v, digits))
 
 
-def _matrix(rows: np.ndarray, digits: int) -> Math:
-    body = r" \\ ".join(" & ".join(fmt(v, digits) for v in row) for row in rows)
-    text = "[" + "; ".join(" ".join(fmt(v, digits) for v in row) for row in rows) + "]"
-    return Math(r"\begin{bmatrix}" + body + r"\end{bmatrix}", text)
+def _vector(values: Sequence[float], digits: int) -> Matrix:
+    return Matrix(tuple((_num(v, digits),) for v in values))
 
 
+def _matrix(rows: np.ndarray, digits: int) -> Matrix:
+    return Matrix(tuple(tuple(_num(v, digits) for v in row) for row in rows))
+
+
+THETA = Name("theta")  # the gradient-descent section's parameter
 MATRIX_COLUMNS = 6  # wider weight matrices are left to the tables
 
 
 def _param_table(key: str, caption: str, w: np.ndarray, b: np.ndarray, names: Names, l: int, digits: int) -> Table:
     # one row per node j: its weights w[j][i], then its bias
-    t, u = names.tag(l)
-    j = "[j]" if names.idx(l, 0) else ""
-    header: list[Cell] = ["node", *[Math(f"w_{{{t}{j}[{i}]}}", f"w{u}{j}[{i}]") for i in range(w.shape[1])],
-                          Math(f"b_{{{t}{j}}}", f"b{u}{j}")]
+    header: list[Cell] = ["node", *[names.w(l, "j", i) if names.idx(l, 0) else Name("w", (names.tag(l), Index(i)))
+                                    for i in range(w.shape[1])], names.b(l, "j")]
     rows = [[str(j), *[_num(v, digits) for v in w[j]], _num(b[j], digits)] for j in range(w.shape[0])]
     return Table(key, caption, header, rows)
 
 
 @functools.lru_cache(maxsize=1)
-def _norm_forms() -> dict[str, tuple[Any, Math]]:
-    class _M:  # just enough of a Model for Form: names of v, min, max
-        pass
-
-    m = _M()
+def _norm_forms() -> dict[str, tuple[Form, Formula]]:
     v, lo, hi = sp.symbols("v lo hi")
-    m.refs = {v: ("v",), lo: ("lo",), hi: ("hi",)}
-    m.tex = {v: "data", lo: r"\min", hi: r"\max"}
-    m.txt = {v: "data", lo: "min", hi: "max"}
+    refs = {v: ("v",), lo: ("lo",), hi: ("hi",)}
+    dataset = Word("dataset")
+    names: dict[Any, Node] = {v: Word("data"), lo: Call(Operator("min"), (dataset,)), hi: Call(Operator("max"), (dataset,))}
     unit = sp.Mul(sp.Add(v, -lo, evaluate=False), sp.Pow(sp.Add(hi, -lo, evaluate=False), -1, evaluate=False), evaluate=False)
     out = {}
     for method, e in (("zero-to-one", unit), ("minus-one-to-one", sp.Add(sp.Mul(unit, 2, evaluate=False), -1, evaluate=False))):
-        gen = Math(latex_of(e, {v: r"\mathit{data}", lo: r"\min(\mathit{dataset})", hi: r"\max(\mathit{dataset})"}, True),
-                   text_of(e, {v: "data", lo: "min(dataset)", hi: "max(dataset)"}))
-        out[method] = (Form(e, m), gen)  # type: ignore[arg-type]
+        out[method] = (Form(e, refs, names), Formula(e, names, dot=True))
     return out
 
 
@@ -205,7 +196,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         "epoch": int(trace.epoch[k]), "row": int(trace.row[k]), "step": k,
         "hidden_layers": out, "many_outputs": trace.layers[-1] > 1,
         # the first layer's weight, for the prose on notation: w_{h[j][i]}, w_{h_{1}[j][i]}, w_{o[i]}
-        "w_first": "w_{%s%s[i]}" % (nm.tag(0)[0], "[j]" if nm.idx(0, 0) else ""),
+        "w_first": nm.w(0, "j", "i") if nm.idx(0, 0) else Name("w", (nm.tag(0), Index("i"))),
     }
     if config is not None:
         facts.update(config=config.source, dataset=config.dataset_source, init=config.init_method,
@@ -228,22 +219,19 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         big = mdl.big(l)
         s_tab, matrix = [], []
         if big:
-            s_tab = [Table(f"sums-{l}", f"Every sum of {name}", ["node", Math(*nm.vec("s", l)), Math(*nm.vec("a", l))],
+            s_tab = [Table(f"sums-{l}", f"Every sum of {name}", ["node", nm.vec("s", l), nm.vec("a", l)],
                            [[str(j), _num(trace.s[l][k][j], digits), _num(trace.a[l][k][j], digits)]
                             for j in range(trace.layers[l + 1])])]
         if big or trace.layers[l] > FEW:
             sv, xv, bv = nm.vec("s", l), nm.vec("x", l) if l == 0 else nm.vec("a", l - 1), nm.vec("b", l)
-            t, u = nm.tag(l)
-            lines = [static_line("symbolic", rf"W_{{{t}}} {xv[0]} + {bv[0]}", f"W{u}·{xv[1]} + {bv[1]}")]
+            lines = [Line("symbolic", infix("+", Factors((nm.layer("W", l), xv), "close"), bv))]
             if trace.layers[l] <= MATRIX_COLUMNS:
-                sub_tex = _matrix(trace.w[l][k], digits).latex + " " + _vector(trace.layer_input(l)[k], digits).latex + \
-                    " + " + _vector(trace.b[l][k], digits).latex
-                sub_txt = _matrix(trace.w[l][k], digits).text + "·" + _vector(trace.layer_input(l)[k], digits).text + \
-                    " + " + _vector(trace.b[l][k], digits).text
-                lines.append(Line("substituted", sub_tex, sub_txt, (sub_tex,)))
-            res = _vector(trace.s[l][k], digits)
-            lines.append(Line("result", res.latex, res.text, (res.latex,)))
-            matrix = [Equation(f"s{t}", Math(*sv), lines)]
+                lines.append(Line("substituted", infix("+", Factors((_matrix(trace.w[l][k], digits),
+                                                                    _vector(trace.layer_input(l)[k], digits)), "close"),
+                                                       _vector(trace.b[l][k], digits))))
+            lines.append(Line("result", _vector(trace.s[l][k], digits)))
+            matrix = [Equation("s" + ("o" if l == out else "h" if nm.number(l) is None else f"h_{{{nm.number(l)}}}"),
+                               sv, lines)]
         num_s, num_a = next(forward), next(forward)
         fl = {"layer_name": name, "big": big, "shown": mdl.shown(l), "nodes": trace.layers[l + 1],
               "fan_in": trace.layers[l], "activation": trace.activations[l], "sum_number": num_s}
@@ -257,8 +245,9 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         facts={"loss": trace.loss_name, "value": fmt(trace.loss[k], digits)})
     gd_table, gd_facts = _paraboloid(digits)
     sec("gradient_descent", next(forward), "The gradient descent formula",
-        general=[Equation("theta", Math(r"\theta_{\text{new}}", "θⁿᵉʷ"),
-                          [static_line("symbolic", r"\theta - \eta \nabla f(\theta)", "θ - η·∇f(θ)")])],
+        general=[Equation("theta", Name("theta", (Text("new"),)),
+                          [Line("symbolic", infix("-", THETA, Factors((Name("eta"), Call(Nabla(Name("f")), (THETA,))),
+                                                                      "close")))])],
         tables=[gd_table], facts=gd_facts)
 
     # 5 backward ------------------------------------------------------------
@@ -266,7 +255,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         if not mdl.big(l):
             return []
         return [Table(f"deltas-{l}", f"Every error signal of {nm.layer_name(l)}",
-                      ["node", Math(*nm.vec("s", l)), Math(*nm.vec("a", l)), Math(*nm.vec("delta", l))],
+                      ["node", nm.vec("s", l), nm.vec("a", l), nm.vec("delta", l)],
                       [[str(j), _num(trace.s[l][k][j], digits), _num(trace.a[l][k][j], digits),
                         _num(trace.delta[l][k][j], digits)] for j in range(trace.layers[l + 1])])]
 
@@ -324,11 +313,12 @@ def _paraboloid(digits: int) -> tuple[Table, dict[str, Any]]:
     d = _descent()
     head: list[Cell] = []
     for v in d.variables:
-        head += [Math(v, v), Math(rf"\nabla f({v})", f"∇f({v})"), Math(rf"{v}_{{new}}", f"{v}_new")]
-    head.append(Math(f"f({', '.join(d.variables)})", d.f_label()))
+        var = Name(v)
+        head += [var, Call(Nabla(Name("f")), (var,)), Name(v, ("new",))]
+    head.append(Call(Name("f"), tuple(Name(v) for v in d.variables), compact=True))
     _, rows = d.table()
     # fixed decimals, as the document's table prints them
-    cells = [[str(i), *[Math(fixed(v, digits), fixed(v, digits)) if v is not None else "" for v in row]]
+    cells = [[str(i), *[Num(fixed(v, digits)) if v is not None else "" for v in row]]
              for i, row in enumerate(rows)]
     facts = {
         "expr": d.text, "start": dict(d.start), "lr": d.lr, "steps": len(d.rows),
@@ -404,14 +394,12 @@ def _data_sections(sec: Callable[..., Section], trace: Any, k: int, digits: int,
             if inner:
                 form, _ = _norm_forms()[method]
                 v = float(inner[-1])
-                m = form.fill([float(hi[0]) if r == ("hi",) else float(lo[0]) if r == ("lo",) else v for r in form.refs],
-                              digits)
-                # raw values print as read (65, not 65.0)
-                for a in (v, float(lo[0]), float(hi[0])):
-                    m = Math(m.latex.replace(fmt(a, digits), _raw(a, digits).latex), m.text.replace(fmt(a, digits), _raw(a, digits).text))
+                # raw values print as read (65, not 65.0): the slots hold the numbers' digits
+                raw_slots = {("hi",): hi[0], ("lo",): lo[0], ("v",): v}
+                m = Filled(form, tuple(_raw_digits(raw_slots[r], digits) for r in form.refs))
                 res = _normalised(v, lo[0], hi[0], method)
-                example.append(Equation("example", None, [line_of("substituted", m), line_of("result", _num(res, digits))], res))
-                facts["example"] = {"label": labels[0], "value": _raw(v, digits).text}
+                example.append(Equation("example", None, [Line("substituted", m), Line("result", _num(res, digits))], res))
+                facts["example"] = {"label": labels[0], "value": _raw_digits(v, digits)}
     # What the network is actually fed at this step.
     if config is not None:
         row = config.raw[int(trace.row[k])]
@@ -430,6 +418,6 @@ def _data_sections(sec: Callable[..., Section], trace: Any, k: int, digits: int,
     tables.append(used)
     gen = []
     if method in ("zero-to-one", "minus-one-to-one"):
-        gen = [Equation("normalised", Math(r"\mathit{normalized}", "normalized"), [line_of("symbolic", _norm_forms()[method][1])])]
+        gen = [Equation("normalised", Word("normalized"), [Line("symbolic", _norm_forms()[method][1])])]
     sec("minmax", "2", "Min and max values", tables=tables, facts=dict(facts))
     sec("normalise", "3", "Normalisation", general=gen, equations=example, tables=norm_tables, facts=dict(facts))

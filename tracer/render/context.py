@@ -17,10 +17,14 @@ from typing import Any
 import numpy as np
 from markupsafe import Markup
 
-from tracer.explain.pieces import Equation, Explanation, Line, Math, Section, Table
+from tracer.explain.nodes import Node
+from tracer.explain.pieces import Equation, Explanation, Line, Section, Table
+from tracer.render.printers import LATEX, UNICODE
+from tracer.render.printers.latex import aligned
+from tracer.render.printers.unicode import stacked
 
-__all__ = ["FrozenDict", "EquationData", "TableData", "SectionData", "TraceData", "ReportData", "RECORDS",
-           "plain", "template_context"]
+__all__ = ["FrozenDict", "MathData", "LineData", "EquationData", "TableData", "SectionData", "TraceData",
+           "ReportData", "RECORDS", "plain", "template_context"]
 
 
 
@@ -52,20 +56,55 @@ class FrozenDict(Mapping):
 
 
 @dataclass(frozen=True)
+class MathData:
+    """A formula or number (a node of :mod:`tracer.explain.nodes`) as the printers wrote it.
+
+    ``str()`` is the LaTeX: what a template's ``$...$`` holds.
+    """
+
+    latex: str
+    text: str
+
+    def __str__(self) -> str:
+        return self.latex
+
+
+@dataclass(frozen=True)
+class LineData:
+    """A :class:`~tracer.explain.pieces.Line`, printed; ``rows``: its LaTeX in rows that fit a page
+    (continuation rows start with \\quad)."""
+
+    kind: str
+    latex: str
+    text: str
+    rows: tuple[str, ...]
+
+    @property
+    def math(self) -> MathData:
+        return MathData(self.latex, self.text)
+
+
+@dataclass(frozen=True)
 class EquationData:
-    """An :class:`~tracer.explain.symbolic.Equation`, frozen; ``latex()`` and ``text()`` as the original's."""
+    """An :class:`~tracer.explain.pieces.Equation`, printed: ``latex()`` an ``aligned`` block, ``text()`` unicode lines."""
 
     name: str
-    lhs: Math | None
-    lines: tuple[Line, ...]
+    lhs: MathData | None
+    lines: tuple[LineData, ...]
     value: float | None
 
     _first = Equation._first
     symbolic = Equation.symbolic
     substituted = Equation.substituted
     result = Equation.result
-    latex = Equation.latex
-    text = Equation.text
+
+    def latex(self) -> str:
+        """The lhs, then one row per line (long lines broken), as the LaTeX printer writes an equation."""
+        return aligned(self.lhs.latex if self.lhs else None, [ln.rows for ln in self.lines])
+
+    def text(self) -> str:
+        """``lhs = first``, then ``  = next`` for the rest, as the unicode printer writes an equation."""
+        return stacked(self.lhs.text if self.lhs else "", [ln.text for ln in self.lines])
 
 
 @dataclass(frozen=True)
@@ -139,7 +178,7 @@ class ReportData:
         raise KeyError(key)
 
 
-RECORDS = (EquationData, TableData, SectionData, TraceData, ReportData)
+RECORDS = (MathData, LineData, EquationData, TableData, SectionData, TraceData, ReportData)
 
 
 def plain(value: Any) -> Any:
@@ -162,10 +201,12 @@ def plain(value: Any) -> Any:
         return tuple(plain(v) for v in value)
     if isinstance(value, Mapping):
         return FrozenDict({plain(k): plain(v) for k, v in value.items()})
-    if isinstance(value, Math):
-        return Math(str(value.latex), str(value.text))
+    if isinstance(value, Node):
+        return MathData(LATEX.doprint(value), UNICODE.doprint(value))
     if isinstance(value, Line):
-        return Line(str(value.kind), str(value.latex), str(value.text), tuple(str(r) for r in value.rows))
+        rows = LATEX.rows(value.math)
+        return LineData(str(value.kind), "".join(rows) if len(rows) == 1 else LATEX.doprint(value.math),
+                        UNICODE.doprint(value.math), rows)
     if isinstance(value, Equation):
         return EquationData(str(value.name), plain(value.lhs), plain(value.lines), plain(value.value))
     if isinstance(value, Table):

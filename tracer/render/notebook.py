@@ -16,6 +16,7 @@ from typing import Any
 
 from tracer.errors import InputError
 from tracer.explain.pieces import Explanation
+from tracer.render.printers import latex_equation
 from tracer.render.report import render
 
 __all__ = ["Report", "report", "show"]
@@ -34,7 +35,7 @@ class Report(Explanation):
 
     def _repr_latex_(self) -> str:
         # A notebook's LaTeX display is MathJax: math only, so every equation, in order.
-        return "\n".join(f"$$\n{eq.latex()}\n$$" for sec in self.sections for eq in sec.all_equations())
+        return "\n".join(f"$$\n{latex_equation(eq)}\n$$" for sec in self.sections for eq in sec.all_equations())
 
 
 class _EmptyTrace:

@@ -48,8 +48,8 @@ from markupsafe import Markup
 
 from tracer.errors import InputError, MlptraceError
 from tracer.config.resources import resource_dir
-from tracer.explain.pieces import Explanation, Math
-from tracer.render.context import RECORDS, FrozenDict, template_context
+from tracer.explain.pieces import Explanation
+from tracer.render.context import RECORDS, FrozenDict, MathData, template_context
 from tracer.render.escape import ESCAPERS, basename, code_md, escape_html, escape_md, escape_tex
 from tracer.render.mathml import to_mathml
 from tracer.render.sandbox import (MEMORY, Budget, BudgetExceeded, FolderLoader, OutsideFolder, Sandbox, generate,
@@ -93,7 +93,7 @@ def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
         env.filters["math"] = _mathml
         env.filters["display"] = lambda tex: _mathml(tex, display=True)
     env.filters["basename"] = basename
-    env.tests["math"] = lambda v: isinstance(v, Math)
+    env.tests["math"] = lambda v: isinstance(v, MathData)
     return env
 
 

@@ -23,7 +23,6 @@ from typing import Any
 import jinja2
 from jinja2.sandbox import SandboxedEnvironment
 
-from tracer.explain.pieces import Line, Math
 from tracer.render.context import RECORDS, FrozenDict
 from tracer.render.escape import basename
 from tracer.render.mathml import MathMLError
@@ -39,7 +38,7 @@ CPU_SECONDS = 60  # CPU time rendering may take
 MEMORY = 2 * 2**30  # bytes of address space rendering may add (Linux: RLIMIT_AS)
 MAX_LIPSUM = 100  # paragraphs of lipsum(), and 1,000 words at most in each
 
-_PLAIN_TYPES = (type(None), bool, int, float, str, tuple, list, dict, range, FrozenDict, Math, Line, *RECORDS,
+_PLAIN_TYPES = (type(None), bool, int, float, str, tuple, list, dict, range, FrozenDict, *RECORDS,
                 type({}.items()), type({}.keys()), type({}.values()), KeysView, ItemsView, ValuesView)
 
 

@@ -4,13 +4,15 @@ tables split by columns rather than squeezed."""
 from __future__ import annotations
 
 import re
-from typing import Sequence
+from typing import Any, Sequence
 
 from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
 from tracer.errors import visible
+from tracer.explain.nodes import Node
+from tracer.render.printers import unicode
 
 __all__ = ["EquationView", "TableView", "wrap_math", "KIND_LABEL", "KIND_STYLE"]
 
@@ -81,7 +83,7 @@ class EquationView:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         eq, width = self.eq, options.max_width
-        lead = visible(eq.lhs.text) if eq.lhs is not None else ""
+        lead = visible(unicode(eq.lhs)) if eq.lhs is not None else ""
         pad = " " * len(lead)
         rows: list[tuple[str, str, str]] = []  # text, style, label
         previous = None
@@ -94,7 +96,7 @@ class EquationView:
             room = max(20, width - len(indent))
             label = KIND_LABEL.get(line.kind, "") if line.kind != previous else ""
             previous = line.kind
-            for i, part in enumerate(wrap_math(visible(line.text), room)):
+            for i, part in enumerate(wrap_math(visible(unicode(line.math)), room)):
                 rows.append(((prefix if i == 0 else indent) + part, KIND_STYLE.get(line.kind, ""), label if i == 0 else ""))
         at = max(len(text) for text, _, _ in rows) + 4
         show = self.labels and at + max(len(lab) for _, _, lab in rows) <= width
@@ -105,11 +107,16 @@ class EquationView:
             yield out
 
 
+def _cell(c: Any) -> str:
+    """A table cell as text: math (a node) through the unicode printer, a label as written."""
+    return unicode(c) if isinstance(c, Node) else str(c)
+
+
 _NUMBER = re.compile(r"^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$")
 
 
 class TableView:
-    """A table of ``tracer.explain`` (caption, header, rows of Math or str) in as many parts as the width needs.
+    """A table of ``tracer.explain`` (caption, header, rows of nodes or str) in as many parts as the width needs.
 
     A table wider than the terminal is split by columns, each part
     repeating the first column, rather than squeezed until its numbers wrap.
@@ -120,8 +127,8 @@ class TableView:
 
     def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
         # Cells written out first: widths are measured on what is shown.
-        header = [visible(str(h)) for h in self.table.header]
-        rows = [[visible(str(c)) for c in row] for row in self.table.rows]
+        header = [visible(_cell(h)) for h in self.table.header]
+        rows = [[visible(_cell(c)) for c in row] for row in self.table.rows]
         numeric = [c > 0 and all(_NUMBER.match(r[c]) for r in rows if r[c]) for c in range(len(header))]
         widths = [max([len(header[c]), *(len(r[c]) for r in rows)]) + 3 for c in range(len(header))]
         # Words may wrap (a text column can narrow to its header or 12 characters); numbers never do.

@@ -27,8 +27,9 @@ from rich.text import Text
 
 from tracer.core.numbers import fmt, signed
 from tracer.errors import visible
-from tracer.explain.notation import Names
+from tracer.explain.notation import Names, label
 from tracer.render.walk_diagram import NetworkDiagram, wiring_note
+from tracer.render.printers import unicode
 from tracer.render.prose import Piece, Prose, section_blocks
 from tracer.render.walk_pager import Page, Pager, Section, plain_console, print_all
 from tracer.render.walk_views import EquationView, TableView, wrap_math
@@ -179,11 +180,11 @@ def _piece_pages(walk: Walk, sec, piece: Piece, head: str, add) -> None:
             add(f"{head}: the chain rule, {n} of {len(sec.derivation)}", EquationView(eq))
     elif piece.kind == "eqs" and piece.name == "equations":
         for eq in sec.equations:
-            add(f"{head}: {eq.lhs.text if eq.lhs is not None else 'an example'}", EquationView(eq))
+            add(f"{head}: {unicode(eq.lhs) if eq.lhs is not None else 'an example'}", EquationView(eq))
     elif piece.kind == "eqs" and piece.name == "matrix":
         for eq in sec.matrix:
             # In a terminal a matrix can only be written on one line; show it when that line fits.
-            if all(len(line.text) + 8 <= 100 for line in eq.lines):
+            if all(len(unicode(line.math)) + 8 <= 100 for line in eq.lines):
                 add(f"{head}, every node at once", EquationView(eq))
     elif piece.kind == "table" and sec.key == "update":
         add(f"{head}: {_layer_name(walk, piece.name)}, before and after", *_changes(walk, piece.name))
@@ -233,7 +234,7 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
     carries the highlight in plain output too: a signed number where the
     value moved, "0" where it did not.
     """
-    from tracer.explain.printing import FEW
+    from tracer.explain.algebra import FEW
 
     t, k, d = walk.trace, walk.k, walk.digits
     nm = Names(t.layers)
@@ -241,8 +242,8 @@ def _changes(walk: Walk, l: int) -> list[RenderableType]:
     nodes = range(w.shape[0]) if w.shape[0] <= FEW else [0]
     rows, styles = [], {}
     for j in nodes:
-        params = [(nm.w(l, j, i)[1], w[j, i], w_new[j, i]) for i in range(w.shape[1])]
-        params.append((nm.b(l, j)[1], b[j], b_new[j]))
+        params = [(label(nm.w(l, j, i)), w[j, i], w_new[j, i]) for i in range(w.shape[1])]
+        params.append((label(nm.b(l, j)), b[j], b_new[j]))
         for name, old, new in params:
             c = new - old
             style = "dim" if c == 0 else ("green" if c > 0 else "red")
@@ -264,7 +265,7 @@ def _params(walk: Walk, l: int) -> "_Table":
     t, k, d = walk.trace, walk.k, walk.digits
     nm = Names(t.layers)
     w, b = t.w[l][k], t.b[l][k]
-    header = ["node", *(nm.w(l, "j", i)[1] for i in range(w.shape[1])), nm.b(l, "j")[1]]
+    header = ["node", *(label(nm.w(l, "j", i)) for i in range(w.shape[1])), label(nm.b(l, "j"))]
     return _Table("params", "", header, [[str(j), *(fmt(v, d) for v in w[j]), fmt(b[j], d)] for j in range(len(b))])
 
 
