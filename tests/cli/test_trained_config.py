@@ -82,11 +82,11 @@ def test_test_on_trained_toml_gives_the_loss_after_training(trained):
     assert re.search(rf"│\s+{EPOCHS} │\s+{after:.5f} │", train_out), train_out
     r = run(folder, ["test", "out/trained.toml"])
     assert r.returncode == 0, r.stderr
-    assert f"mean loss {after:.5f} over 4 row(s)" in r.stdout
+    assert f"mean loss {after:.5f} over 4 rows" in r.stdout
     assert UNTRAINED not in r.stdout
     # the config it was trained from still holds the initial weights, and says so
     r = run(folder, ["test", "four-rows.toml"])
-    assert f"mean loss {before:.5f} over 4 row(s)" in r.stdout
+    assert f"mean loss {before:.5f} over 4 rows" in r.stdout
     assert UNTRAINED in r.stdout
     assert f"{before:.5f}" != f"{after:.5f}"  # the two are told apart at the printed precision
 
@@ -97,7 +97,7 @@ def test_the_folder_can_be_moved(trained, tmp_path):
     shutil.copytree(folder / "out", tmp_path / "elsewhere")
     r = run(tmp_path, ["test", "elsewhere/trained.toml"])
     assert r.returncode == 0, r.stderr
-    assert f"mean loss {after:.5f} over 4 row(s)" in r.stdout
+    assert f"mean loss {after:.5f} over 4 rows" in r.stdout
 
 
 def test_predict_on_trained_toml_uses_the_trained_weights(trained):

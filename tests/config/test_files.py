@@ -193,7 +193,7 @@ def test_test_command_shows_the_first_thousand_rows_and_the_mean_loss_of_all(tmp
     rows = [line.split("│")[1].strip() for line in out.splitlines() if line.startswith("│")]
     assert rows == [str(r) for r in range(1000)] + ["..."]
     assert "the first 1,000 rows of 1,500 are shown" in out
-    assert "mean loss 0.25000 over 1500 row(s)" in out
+    assert "mean loss 0.25000 over 1,500 rows" in out
 
 
 def test_many_columns_load_in_linear_time(tmp_path):

@@ -65,7 +65,7 @@ def verdicts(checks) -> dict[str, int]:
 def test_a_sum_of_350_terms_is_checked(tmp_path):
     status, checks, out = verify(tmp_path, "$$ " + " + ".join(["1"] * 350) + " = 350 $$\n")
     assert status == 0 and verdicts(checks) == {"ok": 1}
-    assert "1 checks on 1 lines: 1 ok, 0 slips; 0 not parsed" in out
+    assert "1 check on 1 line: 1 ok, 0 slips; 0 not parsed" in out
 
 
 def test_a_long_sum_with_a_slip_is_a_slip(tmp_path):

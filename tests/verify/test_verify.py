@@ -330,7 +330,7 @@ def test_command_clean_document(tmp_path, capsys):
     doc.write_text("$$ 0.1 \\cdot 0.5 = 0.05 $$\n")
     rc, out, err = run(["verify", str(doc)], capsys)
     assert (rc, err) == (0, "")
-    assert "1 checks on 1 lines: 1 ok, 0 slips; 0 not parsed" in out
+    assert "1 check on 1 line: 1 ok, 0 slips; 0 not parsed" in out
 
 
 def test_json_file_and_stdout(tmp_path, capsys):

@@ -13,7 +13,7 @@ from tracer.core.dataset import MinMax
 from tracer.core.engine import MLP
 from tracer.errors import InputError
 
-__all__ = ["load_config", "output_file", "output_dir", "format_of", "network_and_minmax", "untrained", "UNTRAINED", "in_range"]
+__all__ = ["load_config", "output_file", "output_dir", "format_of", "say_saved", "network_and_minmax", "untrained", "UNTRAINED", "in_range"]
 
 WEIGHTS_NAME = "trained-weights-biases.json"
 MINMAX_NAME = "minmax.json"
@@ -74,6 +74,20 @@ def format_of(path: str, extensions: dict[str, str], option: str, given: str | N
         raise InputError(path, option, f"the extension {Path(path).suffix} says {named}, --format says {given}; "
                          "make them agree (or leave --format out)")
     return named
+
+
+def say_saved(paths: list[Path] | list[str]) -> None:
+    """One line on standard output per file a command wrote: ``saved PATH`` (train, report -o, gd --svg).
+
+    A device or FIFO written in place (-o /dev/null, -o /dev/stdout) is no saved file and is not named.
+    """
+    import sys
+
+    from tracer.errors import visible
+
+    for path in paths:
+        if Path(path).is_file():
+            print(visible(f"saved {path}"), file=sys.stdout, flush=True)
 
 
 def network_and_minmax(args: argparse.Namespace, cfg: config_mod.Config) -> tuple[MLP, MinMax]:

@@ -47,6 +47,10 @@ def run(args: argparse.Namespace) -> int:
     for k, row in enumerate(rows):
         table.add_row(str(k), *(cell(v, digits) for v in row))
     print_table(console, table)  # never squeezed into "0.1…": stacked by columns where it is too wide
+    if svg:
+        from tracer.cli.common import say_saved
+
+        say_saved([svg])
     return 0
 
 

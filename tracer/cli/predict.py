@@ -18,7 +18,7 @@ def run(args: argparse.Namespace) -> int:
     if args.input is not None:
         fields = args.input.split(",")
         if len(fields) != cfg.n_in:
-            raise InputError("command line", "--input", f"{len(fields)} value(s), the network has {cfg.n_in} input(s)")
+            raise InputError("command line", "--input", f"{files.count_of(len(fields), 'value')}, the network has {files.count_of(cfg.n_in, 'input')}")
         values = [files.parse_number(f.strip()) for f in fields]
         if None in values:
             raise InputError("command line", "--input",

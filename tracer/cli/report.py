@@ -25,7 +25,7 @@ def _format(args: argparse.Namespace) -> str:
 def run(args: argparse.Namespace) -> int:
     from urllib.parse import quote
 
-    from tracer.cli.common import format_of, output_file
+    from tracer.cli.common import format_of, output_file, say_saved
     from tracer.config import schema as config_mod
     from tracer.config.files import Outputs, check_not_input, write_target
     from tracer.render.notebook import report
@@ -77,6 +77,7 @@ def run(args: argparse.Namespace) -> int:
                     out.write(path, data)
                 out.write(target, text)
             out.commit()
+        say_saved([target, *(Path(p) for p in drawn if fmt != "pdf")])
     else:
         # A terminal gets what a template wrote with its control characters
         # shown (a --template can hold raw escape codes); a pipe gets the bytes.

@@ -56,7 +56,7 @@ def run(args: argparse.Namespace) -> int:
     if shown < len(raw):
         console.print(f"the first {shown:,} rows of {len(raw):,} are shown; "
                       "mlptrace predict --data writes every prediction as CSV")
-    console.print(f"mean loss {fixed(float(losses.mean()))} over {len(raw)} row(s)")
+    console.print(f"mean loss {fixed(float(losses.mean()))} over {files.count_of(len(raw), 'row')}")
     if untrained(args, cfg):
         console.print(UNTRAINED, soft_wrap=True)
     return 0

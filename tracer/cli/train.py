@@ -9,13 +9,13 @@ import sys
 
 import numpy as np
 
-from tracer.cli.common import load_config, output_dir, output_file
+from tracer.cli.common import load_config, output_dir, output_file, say_saved
 from tracer.cli.tables import print_table
 from tracer.config import files
 from tracer.config import schema as config_mod
 from tracer.core.engine import MLP
 from tracer.core.numbers import fixed
-from tracer.errors import InputError, Interrupted, NumericalError, visible
+from tracer.errors import InputError, Interrupted, NumericalError
 from tracer.render.terminal import console as make_console
 
 PROGRESS_MIN_STEPS = 50_000  # below this a run is over before a bar is worth drawing
@@ -98,10 +98,9 @@ def run(args: argparse.Namespace) -> int:
     _print_loss_table(console, cfg, trace)
     _print_summary(console, cfg, trace, net)
     if out_dir is not None:
-        for target in targets:  # one line per file, as report -o and gd --svg say theirs
-            console.print(f"saved {visible(str(target))}", soft_wrap=True)
+        say_saved(targets)
     if trace_path is not None:
-        console.print(f"saved the trace to {visible(str(trace_path))}")
+        say_saved([trace_path])
     if stopped is not None:
         raise stopped
     return 0
@@ -131,8 +130,9 @@ def _print_loss_table(console, cfg: config_mod.Config, trace) -> None:
 
     layers = "-".join(str(n) for n in cfg.layers)
     acts = ", ".join(dict.fromkeys(cfg.activations))
-    console.print(f"{layers} network ({acts}), learning rate {cfg.learning_rate:g}, {trace.method} normalisation")
-    console.print(f"{cfg.epochs} epoch(s) of {len(cfg.raw)} row(s)")
+    scaling = "no normalisation" if trace.method == "none" else f"{trace.method} normalisation"
+    console.print(f"{layers} network ({acts}), learning rate {cfg.learning_rate:g}, {scaling}")
+    console.print(f"{files.count_of(cfg.epochs, 'epoch')} of {files.count_of(len(cfg.raw), 'row')}")
     if trace.seed is not None:
         console.print(f"random initial weights, seed {trace.seed}")
     table = Table(title="Loss", title_justify="left")
@@ -153,5 +153,9 @@ def _print_summary(console, cfg: config_mod.Config, trace, net: MLP) -> None:
     X, Z = cfg.training_data()
     start = output_losses(MLP(trace.initial, cfg.activations), X, Z)
     print_table(console, summary_table(cfg.output_labels, start, output_losses(net, X, Z)))
+    if len(X) > 1:  # with one row the two are the same number
+        console.print("Start loss is the initial weights' mean loss over every row, before any update; "
+                      "iteration 0 is epoch 0's mean, each row's loss taken before its own update "
+                      "but after the updates of the rows before it.")
 
 

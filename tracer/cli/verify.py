@@ -32,7 +32,9 @@ def run(args) -> int:
     bad = sum(len(rep.failures) for rep in reports)
     if bad:
         where = ", ".join(f"{rep.file} ({len(rep.failures)})" for rep in reports if rep.failures)
-        raise CheckFailed(f"{bad} number{'s' if bad != 1 else ''} disagree: {where}")
+        from tracer.config.files import count_of
+
+        raise CheckFailed(f"{count_of(bad, 'number')} {'disagrees' if bad == 1 else 'disagree'}: {where}")
     return 0
 
 

@@ -432,9 +432,12 @@ def one_line(text: str) -> bool:
     return not any(unicodedata.category(c) in ("Cc", "Zl", "Zp", "Cs") for c in text)
 
 
-def count_of(n: int, noun: str) -> str:
-    """``1 column``, ``3 columns``: a count with its noun in the right number."""
-    return f"{n:,} {noun}" if n == 1 else f"{n:,} {noun}s"
+def count_of(n: int, noun: str, plural: str | None = None) -> str:
+    """``1 column``, ``3 columns``, ``2 mismatches``: a count with its noun in the right number.
+
+    The one helper for plurals, so no message says "1 checks" or "row(s)".
+    """
+    return f"{n:,} {noun}" if n == 1 else f"{n:,} {plural or noun + 's'}"
 
 
 def check_header(header: list[str], names: Sequence[tuple[str, Sequence[str] | int]], source: str, lineno: int) -> None:

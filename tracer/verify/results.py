@@ -77,6 +77,8 @@ def _clip(text: str, width: int) -> str:
 
 
 def format_report(report: Report, everything: bool = False) -> str:
+    from tracer.config.files import count_of  # the one plural helper (the pipeline loads files anyway)
+
     shown = [r for r in report.results if everything or r.verdict in FAILING]
     unparsed = [r for r in report.results if r.verdict == UNPARSED]
     out = [report.file]
@@ -100,10 +102,10 @@ def format_report(report: Report, everything: bool = False) -> str:
         out.extend(f"    line {r.line}: {_clip(r.expression, 56)}  ({r.note})" for r in unparsed)
     checked = len(report.results) - len(unparsed)
     slips, mism = report.count(SLIP), report.count(MISMATCH)
-    summary = (f"  {checked} checks on {len(report.evaluated_lines)} lines: {report.count(OK)} ok, "
-               f"{slips} slip{'s' if slips != 1 else ''}")
+    summary = (f"  {count_of(checked, 'check')} on {count_of(len(report.evaluated_lines), 'line')}: "
+               f"{report.count(OK)} ok, {count_of(slips, 'slip')}")
     if report.with_config:
-        summary += f", {mism} mismatch{'es' if mism != 1 else ''} with the config"
+        summary += f", {count_of(mism, 'mismatch', 'mismatches')} with the config"
     summary += f"; {len(unparsed)} not parsed"
     out.append(summary)
     return "\n".join(out)
