@@ -126,3 +126,150 @@ def test_a_report_at_any_digits_verifies_clean(digits, fmt, tmp_path):
     report = verify_file(out)
     assert report.failures == [] and report.count("unparsed") == 0
     assert report.count("ok") >= 100
+
+
+# --------------------------------------------------------------------------
+# plain headers: | node | s | a |, net/out without outer bars, | step | x | y | f(x,y) |; a value printed more precisely
+
+
+PLAIN = DOCS / "plain_tables.md"
+
+
+def test_plain_header_tables_are_read_by_their_columns():
+    report = verify_file(PLAIN)
+    # slip A: sigmoid(0.5) = 0.622459, printed 0.6300;  slip B: 1.92^2 + 2.56^2 = 3.6864 + 6.5536 = 10.24, printed 10.3;
+    # slip C: the same sum inline, after x and y were printed as 1.9200 and 2.5600
+    assert flagged(report) == [line_of(PLAIN, "| h3 |"), line_of(PLAIN, "| 2 | 1.92 |"), line_of(PLAIN, "is slip C")]
+    by_line = {r.line: r for r in report.results}
+    assert by_line[line_of(PLAIN, "| h1 |")].recomputed == pytest.approx(sigmoid(0.3775))
+    assert by_line[line_of(PLAIN, "o1 | 1.105905967")].recomputed == pytest.approx(sigmoid(1.105905967))
+    assert by_line[line_of(PLAIN, "| 3 | 1.536 |")].recomputed == pytest.approx(1.536 ** 2 + 2.048 ** 2)
+    assert by_line[line_of(PLAIN, "| 3 | 1.536 |")].verdict == "ok"
+
+
+def test_a_value_printed_with_more_digits_is_read_at_that_precision():
+    text = PLAIN.read_text()
+    # without the four-decimal prints, 1.92 and 2.56 stand for +-0.005: 1.915^2 + 2.555^2 = 10.195 up to
+    # 1.925^2 + 2.565^2 = 10.285, which overlaps 10.3's band [10.25, 10.35]: no slip can be claimed
+    alone = text[: text.index("but the update table")]
+    from tracer.verify import verify_text
+
+    assert verify_text("alone.md", alone).failures == []
+    assert len(verify_file(PLAIN).failures) == 3
+
+
+# --------------------------------------------------------------------------
+# --config with a tutorial's own names: Mazur's post, and a map of his symbols
+
+
+MAZUR, MAZUR_CONFIG, MAZUR_NAMES = DOCS / "mazur_style.md", DOCS / "mazur.toml", DOCS / "mazur_names.toml"
+
+
+def mazur_step():
+    """Mazur's network by hand (his values: net_h1 0.3775, out_o1 0.75136507, E_total 0.298371109)."""
+    i1, i2, t1, t2 = 0.05, 0.10, 0.01, 0.99
+    h1 = sigmoid(0.15 * i1 + 0.20 * i2 + 0.35)
+    h2 = sigmoid(0.25 * i1 + 0.30 * i2 + 0.35)
+    o1 = sigmoid(0.40 * h1 + 0.45 * h2 + 0.60)
+    o2 = sigmoid(0.50 * h1 + 0.55 * h2 + 0.60)
+    delta_o1 = (o1 - t1) * o1 * (1 - o1)
+    delta_o2 = (o2 - t2) * o2 * (1 - o2)
+    delta_h1 = (0.40 * delta_o1 + 0.50 * delta_o2) * h1 * (1 - h1)
+    return {"net_h2": 0.25 * i1 + 0.30 * i2 + 0.35, "E_total": 0.5 * (t1 - o1) ** 2 + 0.5 * (t2 - o2) ** 2,
+            "Err_o1": -delta_o1, "w5+": 0.40 - 0.5 * delta_o1 * h1, "w1+": 0.15 - 0.5 * delta_h1 * i1}
+
+
+def test_a_names_map_compares_a_tutorials_symbols_with_the_config():
+    report = verify_file(MAZUR, str(MAZUR_CONFIG), MAZUR_NAMES)
+    true = mazur_step()
+    # mismatch A: net_h2 = 0.0125 + 0.03 + 0.35 = 0.3925, printed 0.3952;
+    # slip B: 0.74136507 * 0.186815602 * 0.596884378 = 0.0826676, printed 0.0862676
+    assert sorted((r.line, r.verdict) for r in report.failures) == [
+        (line_of(MAZUR, "net_{h2} = 0.3952"), "mismatch"), (line_of(MAZUR, "= 0.0862676"), "slip")]
+    named = {r.expression.split(" ")[0]: r for r in report.results if "(sigmoid)" in r.expression}
+    assert named["net_{h2}"].recomputed == pytest.approx(true["net_h2"])
+    assert named["E_{total}"].verdict == "ok" and named["E_{total}"].recomputed == pytest.approx(true["E_total"])
+    assert named["Err_{o1}"].verdict == "ok" and named["Err_{o1}"].recomputed == pytest.approx(true["Err_o1"])
+    assert named["w_5^+"].verdict == "ok" and named["w_5^+"].recomputed == pytest.approx(true["w5+"])
+    assert named["w_1^+"].verdict == "ok" and named["w_1^+"].recomputed == pytest.approx(true["w1+"])
+    assert report.count("mismatch") == 1 and report.count("ok") == 23
+
+
+def test_a_name_that_cannot_be_mapped_is_counted_never_flagged():
+    # without the map only the arithmetic slip is flagged: s_{h1} (node h1, not hidden layer 1) and
+    # out_{h1} are not compared, and never a mismatch
+    report = verify_file(MAZUR, str(MAZUR_CONFIG))
+    assert [(r.line, r.verdict) for r in report.failures] == [(line_of(MAZUR, "= 0.0862676"), "slip")]
+    (h1,) = [r for r in report.results if r.line == line_of(MAZUR, "$s_{h1} = 0.3775$")]
+    assert h1.verdict == "unparsed" and "not compared" in h1.note
+
+
+def test_the_command_takes_a_names_map(tmp_path, capsys):
+    rc = cli.main(["verify", str(MAZUR), "--config", str(MAZUR_CONFIG), "--names", str(MAZUR_NAMES)])
+    out = capsys.readouterr().out
+    assert rc == 1 and "1 mismatch with the config" in out
+
+
+@pytest.mark.parametrize("text, argv, words", [
+    ('"out_{h1}" = "activation of h1"\n', ["--config", "c.toml"], ["m.toml", "out_{h1}", "expected a quantity"]),
+    ('"out_{h1}" = 3\n', ["--config", "c.toml"], ["m.toml", "out_{h1}"]),
+    ('"out_{h1}" = \n', ["--config", "c.toml"], ["m.toml"]),
+    ('"out_{h1}" = "a_h[0]"\n', [], ["--names", "--config"]),
+])
+def test_a_bad_names_map_is_one_line_of_bad_input(tmp_path, text, argv, words):
+    from badinput import run_bad_input
+
+    files = {"d.md": "$$ 1 + 1 = 2 $$\n", "m.toml": text, "c.toml": MAZUR_CONFIG.read_text()}
+    run_bad_input(tmp_path, files, ["verify", "d.md", "--names", "m.toml", *argv], words)
+
+
+# --------------------------------------------------------------------------
+# nothing checked is no pass
+
+
+def test_nothing_to_check_exits_5(tmp_path, capsys):
+    doc = tmp_path / "prose.md"
+    doc.write_text("# Notes\n\nNo numbers here, and `1 + 1 = 3` is code.\n")
+    assert cli.main(["verify", str(doc)]) == 5
+    captured = capsys.readouterr()
+    assert "0 checks" in captured.out and "nothing to check" in captured.err
+    # one document with checks makes the run a real one
+    good = tmp_path / "good.md"
+    good.write_text("$$ 0.5 \\cdot 0.5 = 0.25 $$\n")
+    assert cli.main(["verify", str(doc), str(good)]) == 0
+    assert "prose.md: 0 checked" in capsys.readouterr().out
+
+
+pytest_plugins = ["pytester"]
+
+
+def test_the_pytest_plugin_skips_a_document_with_nothing_to_check(pytester):
+    from importlib.metadata import entry_points
+
+    installed = any(ep.value == "tracer.verify.pytest_plugin" for ep in entry_points(group="pytest11"))
+    pytester.makefile(".md", empty="# Nothing\n\nprose only\n", numbers="$$ 0.5 + 0.25 = 0.75 $$\n")
+    result = pytester.runpytest_subprocess(*([] if installed else ["-p", "tracer.verify.pytest_plugin"]),
+                                           "--verify-docs", "-rs")
+    result.assert_outcomes(passed=1, skipped=1)
+    result.stdout.fnmatch_lines(["*nothing to check*empty.md*"])
+
+
+# --------------------------------------------------------------------------
+# made for CI
+
+
+def test_github_format_annotates_each_failing_line(capsys):
+    assert cli.main(["verify", "--format", "github", str(GITHUB)]) == 1
+    out = capsys.readouterr().out.splitlines()
+    errors = [line for line in out if line.startswith("::error ")]
+    assert [e.split(",")[1] for e in errors] == [f"line={line_of(GITHUB, n)}" for n in ("= 0.6750", "= 0.135", "= 0.03")]
+    assert errors[1].startswith(f"::error file={GITHUB},line=") and "printed 0.135, recomputed 0.12500" in errors[1]
+    assert out[-1] == f"{GITHUB}: 9 checks on 9 lines: 6 ok, 3 slips; 0 not parsed"
+
+
+def test_github_format_escapes_what_would_end_the_command():
+    from tracer.cli.verify import github_annotation
+    from tracer.verify import Result
+
+    line = github_annotation("a,b:c.md", Result(3, "50% of 1\n2", "1", 2.0, "slip", "why"))
+    assert line == "::error file=a%2Cb%3Ac.md,line=3,title=mlptrace verify::slip: 50%25 of 1%0A2: printed 1, recomputed 2.00 (why)"  # two digits more than printed

@@ -143,6 +143,9 @@ def build_parser() -> argparse.ArgumentParser:
     p = sub.add_parser("verify", help="re-check the arithmetic of a Markdown or LaTeX document")
     p.add_argument("docs", nargs="+", metavar="DOC")
     p.add_argument("--config", type=_name, metavar="CONFIG", help="also match named quantities to the trace of CONFIG")
+    p.add_argument("--names", type=_name, metavar="MAP", help="a TOML map of the document's symbols to mlptrace's quantities (with --config)")
+    p.add_argument("--format", dest="output_format", choices=("text", "json", "github"), default="text",
+                   help="text (default), json (as --json -) or github (::error lines for GitHub Actions)")
     p.add_argument("--json", type=_name, metavar="FILE", help="write the results as JSON to FILE (- for standard output)")
     p.add_argument("--all", action="store_true", help="list every check, not only the numbers that disagree")
 

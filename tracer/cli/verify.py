@@ -6,18 +6,25 @@ import json
 import sys
 
 from tracer.config import files
-from tracer.errors import CheckFailed
+from tracer.errors import CheckFailed, InputError
 from tracer.verify import Traces, format_report, verify_text
+from tracer.verify.results import format_summary
+from tracer.verify.names import read_names
 
 
 def run(args) -> int:
     docs = list(args.docs)
-    json_path = getattr(args, "json", None)
+    output_format = getattr(args, "output_format", "text")
+    json_path = "-" if output_format == "json" else getattr(args, "json", None)
     if json_path and json_path != "-":
         files.check_not_input([json_path], docs + ([args.config] if args.config else []))
     texts = [(d, files.read_text(d, "document")) for d in docs]  # every input read before anything is written
+    names_path = getattr(args, "names", None)
+    if names_path and not args.config:
+        raise InputError("--names", "", "a names map says which of the config's quantities a symbol is: give --config too")
+    names = read_names(names_path) if names_path else None
     traces = Traces(args.config) if args.config else None
-    reports = [verify_text(d, t, traces=traces) for d, t in texts]
+    reports = [verify_text(d, t, traces=traces, names=names) for d, t in texts]
     if json_path:
         payload = json.dumps([r.to_json(rep.file) for rep in reports for r in rep.results], indent=1,
                              allow_nan=False) + "\n"
@@ -25,16 +32,43 @@ def run(args) -> int:
             sys.stdout.write(payload)
         else:
             files.atomic_write(json_path, payload)
-    if json_path != "-":
-        from tracer.errors import visible
+    from tracer.errors import visible
 
+    if output_format == "github":
+        print(visible("\n".join(github_annotation(rep.file, r) for rep in reports for r in rep.failures)
+                      + "".join(f"\n{rep.file}: {format_summary(rep).strip()}" for rep in reports), newlines=True).lstrip("\n"))
+    elif json_path != "-":
         print(visible("\n\n".join(format_report(rep, getattr(args, "all", False)) for rep in reports), newlines=True))
+        if len(reports) > 1:
+            print(visible("; ".join(f"{rep.file}: {rep.checked} checked" for rep in reports)))
     bad = sum(len(rep.failures) for rep in reports)
     if bad:
         where = ", ".join(f"{rep.file} ({len(rep.failures)})" for rep in reports if rep.failures)
         from tracer.config.files import count_of
 
         raise CheckFailed(f"{count_of(bad, 'number')} {'disagrees' if bad == 1 else 'disagree'}: {where}")
+    if not any(rep.checked for rep in reports):
+        # a green run means every number it lists was checked; a run that checked none is not green
+        print(visible(f"mlptrace: verify: nothing to check in {', '.join(rep.file for rep in reports)}"), file=sys.stderr)
+        return NOTHING_TO_CHECK
     return 0
 
 
+NOTHING_TO_CHECK = 5  # as pytest's "no tests collected"
+
+
+
+
+def _escape(text: str, property_value: bool = False) -> str:
+    """GitHub's workflow-command escapes: % and line breaks always, : and , in a property's value."""
+    text = text.replace("%", "%25").replace("\r", "%0D").replace("\n", "%0A")
+    return text.replace(":", "%3A").replace(",", "%2C") if property_value else text
+
+
+def github_annotation(file: str, r) -> str:
+    """One failing check as GitHub Actions' ::error line, shown on the document's line in a pull request."""
+    from tracer.verify import format_value
+
+    said = f"printed {r.printed}" + (f", recomputed {format_value(r.recomputed, r.printed)}" if r.recomputed is not None else "")
+    message = f"{r.verdict}: {r.expression}: {said}" + (f" ({r.note})" if r.note else "")
+    return f"::error file={_escape(file, True)},line={r.line},title=mlptrace verify::{_escape(message)}"

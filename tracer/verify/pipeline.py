@@ -7,6 +7,7 @@ from pathlib import Path
 from tracer.config import files
 from tracer.verify.chains import check_chains
 from tracer.verify.document import parse_document
+from tracer.verify.names import Named, read_names
 from tracer.verify.printed import Precision
 from tracer.verify.quantities import Traces, check_config
 from tracer.verify.results import Report
@@ -18,7 +19,9 @@ from tracer.verify.tables.normalisation import check_minmax_lines, check_normali
 __all__ = ["verify_text", "verify_file"]
 
 
-def verify_text(path: str, text: str, config: str | None = None, traces: Traces | None = None) -> Report:
+def verify_text(path: str, text: str, config: str | None = None, traces: Traces | None = None,
+                names: dict[str, Named] | None = None) -> Report:
+    """Check one document's text; with a config (or its traces), its named values too, ``names`` mapping the document's symbols."""
     doc = parse_document(path, text)
     tables = find_tables(doc)
     # how the document prints numbers: its math and its tables (never a layout option's 0.55)
@@ -31,12 +34,13 @@ def verify_text(path: str, text: str, config: str | None = None, traces: Traces 
     results.extend(check_minmax_lines(doc))
     results.extend(check_node_tables(doc, tables))
     if config is not None or traces is not None:
-        results.extend(check_config(doc, traces or Traces(config), tables))
+        results.extend(check_config(doc, traces or Traces(config), tables, names))
     results.sort(key=lambda r: r.line)
     return Report(path, results, config is not None or traces is not None)
 
 
-def verify_file(path: str | Path, config: str | None = None) -> Report:
-    """Check one document (and, with ``config``, its named numbers against that config)."""
-    return verify_text(str(path), files.read_text(path, "document"), config)
+def verify_file(path: str | Path, config: str | None = None, names: str | Path | None = None) -> Report:
+    """Check one document (and, with ``config``, its named numbers against that config; ``names``: a names map file)."""
+    return verify_text(str(path), files.read_text(path, "document"), config,
+                       names=None if names is None else read_names(str(names)))
 

@@ -8,9 +8,9 @@ from typing import Any
 
 from tracer.verify.arith import classify, number_band
 from tracer.verify.document import Document
-from tracer.verify.names import quantity
+from tracer.verify.names import Named, quantity, spelled
 from tracer.verify.printed import bare_text, is_bare_number, squash
-from tracer.verify.results import MISMATCH, OK, Result
+from tracer.verify.results import MISMATCH, OK, UNPARSED, Result
 from tracer.verify.tables.find import Cell, Table, norm, num_cell
 from tracer.verify.tables.nodes import layer_activation, node_columns
 
@@ -75,26 +75,43 @@ class Traces:
         return self.cache[key]
 
 
-def _named_result(traces: Traces, head: str, activation: str | None, cell: Cell, used, force_new=None):
-    q = quantity(head)
-    if q is None:
-        return None
-    sym, layer, idx, new = q
-    if force_new is not None and sym in ("w", "b"):
-        new = new or force_new
-    true, why = _true_value(traces.get(activation), sym, layer, idx, new)
+def _named_result(traces: Traces, head: str, activation: str | None, cell: Cell, used, force_new=None, names=None):
+    named = names.get(spelled(head)) if names else None
+    sign = 1.0
+    if named is not None:  # the document's own name, mapped by --names
+        sym, layer, idx, new = named.parts()
+        sign = named.sign
+    else:
+        q = quantity(head)
+        if q is None:
+            return None
+        sym, layer, idx, new = q
+        if force_new is not None and sym in ("w", "b"):
+            new = new or force_new
+    trace = traces.get(activation)
+    true, why = _loss(trace) if sym == "loss" else _true_value(trace, sym, layer, idx, new)
     label = f"{squash(head)}{' after the update' if sym in ('w', 'b') and new else ''} ({traces.label(activation)})"
     printed, line = cell
     if true is None:
-        return Result(line, label, printed, None, MISMATCH, why, tuple(used))
+        # what cannot be matched to the config is counted, never flagged (h1 may be a node, not a layer)
+        return Result(line, label, printed, None, UNPARSED, f"not compared with the config: {why}", tuple(used))
+    true *= sign
     ok = abs(float(printed) - true) <= number_band(printed.lstrip("-")) * (1 + 1e-9)
     digits = max(-int(math.floor(math.log10(2 * number_band(printed.lstrip("-"))) + 0.5)), 0)
     return Result(line, label, printed, true, OK if ok else MISMATCH,
                   "" if ok else f"the config's value rounds to {true:.{digits}f}", tuple(used))
 
 
-def check_config(doc: Document, traces: Traces, tables: list[Table]) -> list[Result]:
-    """Named values (chains headed s_{h[0]}, w_{o[1]}, ...; node tables; the loss table) against the config's trace."""
+def _loss(trace) -> tuple[float | None, str]:
+    """The loss of the config's first step (one row: a batch's loss is no one number the document prints)."""
+    loss = trace.loss[0]
+    if getattr(loss, "ndim", 0):
+        return None, "the first step is a batch of rows"
+    return float(loss), ""
+
+
+def check_config(doc: Document, traces: Traces, tables: list[Table], names: dict[str, Named] | None = None) -> list[Result]:
+    """Named values (chains headed s_{h[0]}, w_{o[1]}, ... or by the names map; node tables; the loss table) against the config's trace."""
     results = []
     for chain in doc.chains:
         last = chain.terms[-1]
@@ -105,7 +122,7 @@ def check_config(doc: Document, traces: Traces, tables: list[Table]) -> list[Res
         computed = any((k := classify(t.text)) and k[0] == "numeric" and not is_bare_number(k[1])
                        for t in chain.terms[1:])
         r = _named_result(traces, chain.head, chain.activation, (bare_text(kind[1]), last.line),
-                          (chain.terms[0].line, last.line), force_new=computed)
+                          (chain.terms[0].line, last.line), force_new=computed, names=names)
         if r is not None:
             results.append(r)
     for t in tables:

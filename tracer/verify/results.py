@@ -54,6 +54,11 @@ class Report:
         return [r for r in self.results if r.verdict in FAILING]
 
     @property
+    def checked(self) -> int:
+        """How many steps, cells and named values were checked (not parsed ones are counted, never checked)."""
+        return sum(r.verdict != UNPARSED for r in self.results)
+
+    @property
     def evaluated_lines(self) -> set[int]:
         return {n for r in self.results if r.verdict != UNPARSED for n in r.lines}
 
@@ -77,8 +82,6 @@ def _clip(text: str, width: int) -> str:
 
 
 def format_report(report: Report, everything: bool = False) -> str:
-    from tracer.config.files import count_of  # the one plural helper (the pipeline loads files anyway)
-
     shown = [r for r in report.results if everything or r.verdict in FAILING]
     unparsed = [r for r in report.results if r.verdict == UNPARSED]
     out = [report.file]
@@ -100,12 +103,18 @@ def format_report(report: Report, everything: bool = False) -> str:
     if unparsed:
         out.append(f"  not parsed ({len(unparsed)}, counted, not checked):")
         out.extend(f"    line {r.line}: {_clip(r.expression, 56)}  ({r.note})" for r in unparsed)
-    checked = len(report.results) - len(unparsed)
+    out.append(format_summary(report))
+    return "\n".join(out)
+
+
+def format_summary(report: Report) -> str:
+    """The report's last line: how many checks on how many lines, and their verdicts."""
+    from tracer.config.files import count_of  # the one plural helper (the pipeline loads files anyway)
+
+    unparsed = report.count(UNPARSED)
     slips, mism = report.count(SLIP), report.count(MISMATCH)
-    summary = (f"  {count_of(checked, 'check')} on {count_of(len(report.evaluated_lines), 'line')}: "
+    summary = (f"  {count_of(report.checked, 'check')} on {count_of(len(report.evaluated_lines), 'line')}: "
                f"{report.count(OK)} ok, {count_of(slips, 'slip')}")
     if report.with_config:
         summary += f", {count_of(mism, 'mismatch', 'mismatches')} with the config"
-    summary += f"; {len(unparsed)} not parsed"
-    out.append(summary)
-    return "\n".join(out)
+    return summary + f"; {unparsed} not parsed"
