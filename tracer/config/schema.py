@@ -8,6 +8,7 @@ Errors name the config file and the key path, e.g. ``network.hidden[1]``.
 from __future__ import annotations
 
 import dataclasses
+import json
 import math
 import tomllib
 from dataclasses import dataclass, field
@@ -19,10 +20,12 @@ import numpy as np
 from tracer.core import activations
 from tracer.config import files
 from tracer.core.dataset import METHODS, MinMax, column_minmax, overflowing_column
-from tracer.core.variant import DEFAULT, Variant
+from tracer.core.losses import CROSS_ENTROPY_OUTPUTS
+from tracer.core.variant import BIASES, DEFAULT, HIDDEN_DELTAS, LOSSES, Variant
 from tracer.errors import InputError
 
-__all__ = ["Config", "load", "as_config", "from_mapping", "SCHEMA", "MAX_EPOCHS", "too_many_epochs"]
+__all__ = ["Config", "load", "as_config", "from_mapping", "SCHEMA", "MAX_EPOCHS", "too_many_epochs",
+           "check_explainable", "check_rule_explained"]
 
 # section -> key -> description; used to reject unknown keys with a helpful list.
 SCHEMA: dict[str, dict[str, str]] = {
@@ -30,12 +33,17 @@ SCHEMA: dict[str, dict[str, str]] = {
         "inputs": "input labels, or a count",
         "hidden": "nodes per hidden layer",
         "outputs": "output labels, or a count",
-        "activation": "one name, or one per hidden layer then the output layer",
+        "activation": "one name, or one per hidden layer then the output layer (softmax: the output layer only)",
+        "bias": "per-node | shared (one per layer) | none",
     },
     "training": {
         "learning_rate": "eta, a positive number",
         "epochs": "passes over the dataset",
-        "loss": "mse",
+        "loss": "mse | sse | mean-squared | cross-entropy",
+        "update_biases": "true | false (biases keep their initial values)",
+        "hidden_deltas": "old-weights | updated-weights",
+        "batch_size": "rows per update: 1, a count, or \"all\"",
+        "momentum": "mu in [0, 1): v <- mu*v + g, w <- w - eta*v",
         "dataset": "CSV file: header, input columns, target columns",
         "data": "inline rows of numbers",
     },
@@ -60,7 +68,6 @@ SCHEMA: dict[str, dict[str, str]] = {
     },
 }
 
-LOSSES = ("mse",)
 # Limits that keep a typo from asking for terabytes: every epoch's mean loss
 # is kept (8 bytes each, more in a JSON trace), and the weights are held in
 # several copies (initial, current, last finite, gradient, final).
@@ -165,7 +172,7 @@ class Config:
         for n_prev, n in zip(self.layers[:-1], self.layers[1:]):
             w = rng.uniform(-1.0, 1.0, size=(n, n_prev))
             b = rng.uniform(-1.0, 1.0, size=n)
-            params.append((w, b))
+            params.append((w, _as_bias(b, self.variant.bias)))
         return params
 
     def replace(self, **changes: Any) -> "Config":
@@ -200,6 +207,7 @@ def check_explainable(cfg: "Config", command: str, steps: int = 1) -> None:
     (``network.hidden``, or ``network.inputs`` for a network without hidden
     layers); for check, ``--steps`` when the network alone would fit.
     """
+    check_rule_explained(cfg, command)
     n_params = sum(m * n + n for m, n in zip(cfg.layers[:-1], cfg.layers[1:]))
     n_nodes = sum(cfg.layers)
     where = "network.hidden" if cfg.hidden else "network.inputs"
@@ -219,6 +227,69 @@ def check_explainable(cfg: "Config", command: str, steps: int = 1) -> None:
     if n_nodes > EXPLAIN_NODES or n_params > EXPLAIN_PARAMS:
         raise InputError(cfg.source, where, f"{command} explains networks of at most {EXPLAIN_NODES:,} nodes "
                          f"and {EXPLAIN_PARAMS:,} weights and biases; {size} (train takes up to {MAX_PARAMS:,} weights and biases)")
+
+
+def _per_node(data: Any, layers: list[int], bias: str) -> Any:
+    """Go-format weights with a layer's one bias value (shared or none) repeated for each of its nodes.
+
+    Anything not shaped like a weights mapping is left for
+    files.weights_from_mapping to name what is wrong with it.
+    """
+    if bias == "per-node" or not isinstance(data, dict):
+        return data
+    data = dict(data)
+
+    def spread(values: Any, n: int) -> Any:
+        return values * n if isinstance(values, list) and len(values) == 1 and n > 1 else values
+
+    if isinstance(data.get("hiddenBias"), list):
+        data["hiddenBias"] = [spread(b, n) for b, n in zip(data["hiddenBias"], layers[1:-1])] + \
+            data["hiddenBias"][len(layers) - 2:]
+    if "outputBias" in data:
+        data["outputBias"] = spread(data["outputBias"], layers[-1])
+    return data
+
+
+def _check_biases(params: list[tuple[np.ndarray, np.ndarray]], bias: str, source: str, prefix: str) -> None:
+    """A shared bias is one value per layer; without biases, every bias is 0."""
+    if bias == "per-node":
+        return
+    for l, (_, b) in enumerate(params):
+        key = f"{prefix}outputBias" if l == len(params) - 1 else f"{prefix}hiddenBias[{l}]"
+        if bias == "shared" and not (b == b[0]).all():
+            other = b[np.flatnonzero(b != b[0])[0]]
+            raise InputError(source, key, f'network.bias is "shared": a layer\'s biases must be equal '
+                             f"(or one value per layer), found {b[0]:g} and {other:g}")
+        if bias == "none" and b.any():
+            raise InputError(source, key, f'network.bias is "none": every bias must be 0, found {b[b != 0][0]:g}')
+
+
+def _as_bias(b: np.ndarray, bias: str) -> np.ndarray:
+    """Random biases under a variant: one per node; the first node's for the whole layer (shared); zeros (none)."""
+    if bias == "shared":
+        return np.full_like(b, b[0])
+    if bias == "none":
+        return np.zeros_like(b)
+    return b
+
+
+def check_rule_explained(cfg: "Config", command: str) -> None:
+    """Refuse a training variant the explanations do not derive yet, rather than show the document's equations for it.
+
+    Training (and test, predict) run every variant; report, walk and check
+    explain the document's rule only, for now.  The error names the first
+    key that differs from the document's rule.
+    """
+    if any(name in activations.OUTPUT_ONLY for name in cfg.activations):
+        where = "network.activation" if len(set(cfg.activations)) == 1 else f"network.activation[{len(cfg.hidden)}]"
+        raise InputError(cfg.source, where, f"{command} does not explain a {cfg.activations[-1]} output layer yet; "
+                         "mlptrace train runs it")
+    for key, value in dataclasses.asdict(cfg.variant).items():
+        if value != getattr(DEFAULT, key):
+            where = f"{'network' if key == 'bias' else 'training'}.{key}"
+            shown = json.dumps(value)
+            raise InputError(cfg.source, where, f"{command} does not explain {key} = {shown} yet (only the "
+                             f"document's rule, {key} = {json.dumps(getattr(DEFAULT, key))}); mlptrace train runs it")
 
 
 def too_many_epochs(epochs: int) -> str:
@@ -412,9 +483,16 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
             "network.activation",
             f"expected one name or a list of {n_layers} (one per hidden layer, then the output layer)",
         )
-    for name, where in zip(acts, act_where):
+    for l, (name, where) in enumerate(zip(acts, act_where)):
+        if isinstance(name, str) and name in activations.OUTPUT_ONLY:
+            if l < n_layers - 1:
+                raise r.fail(where, f"{name} is for the output layer only; a hidden layer takes one of: "
+                             f"{', '.join(activations.ACTIVATIONS)}")
+            continue
         if not isinstance(name, str) or name not in activations.ACTIVATIONS:
-            raise r.fail(where, f"{files.shown(name)} is not one of: {', '.join(activations.ACTIVATIONS)}")
+            raise r.fail(where, f"{files.shown(name)} is not one of: "
+                         f"{', '.join([*activations.ACTIVATIONS, *activations.OUTPUT_ONLY])}")
+    bias = r.choice("network", "bias", BIASES, DEFAULT.bias)
 
     # training --------------------------------------------------------------
     lr = r.number("training", "learning_rate", 0.1)
@@ -425,7 +503,21 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         raise r.fail("training.epochs", f"must be at least 1, found {epochs}")
     if epochs > MAX_EPOCHS:
         raise r.fail("training.epochs", too_many_epochs(epochs))
-    loss = r.choice("training", "loss", LOSSES, "mse")
+    loss = r.choice("training", "loss", LOSSES, DEFAULT.loss)
+    if loss == "cross-entropy" and acts[-1] not in CROSS_ENTROPY_OUTPUTS:
+        raise r.fail("training.loss", f"cross-entropy needs outputs in (0, 1): an output layer of "
+                     f"{' or '.join(CROSS_ENTROPY_OUTPUTS)}, found {acts[-1]} ({act_where[-1]})")
+    update_biases = r.get("training", "update_biases", DEFAULT.update_biases)
+    if not isinstance(update_biases, bool):
+        raise r.fail("training.update_biases", f"expected true or false, found {files.shown(update_biases)}")
+    hidden_deltas = r.choice("training", "hidden_deltas", HIDDEN_DELTAS, DEFAULT.hidden_deltas)
+    batch_size = r.get("training", "batch_size", DEFAULT.batch_size)
+    if batch_size != "all" and (isinstance(batch_size, bool) or not isinstance(batch_size, int) or batch_size < 1):
+        raise r.fail("training.batch_size", f'expected a whole number of rows of at least 1, or "all", '
+                     f"found {files.shown(batch_size)}")
+    momentum = r.number("training", "momentum", DEFAULT.momentum)
+    if not 0.0 <= momentum < 1.0:
+        raise r.fail("training.momentum", f"must be at least 0 and below 1, found {momentum:g}")
 
     columns = n_in_guess + n_out_guess
     sec = r.section("training")
@@ -457,6 +549,12 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     output_labels = labels(outputs, header[n_in_guess:] if header else None, "z")
     _check_ranges(raw, dataset_source, input_labels + output_labels)
 
+    variant = Variant(bias=bias, loss=loss, update_biases=update_biases, hidden_deltas=hidden_deltas,
+                      batch_size=batch_size, momentum=momentum)
+    if hidden_deltas == "updated-weights" and variant.batched(len(raw)):
+        raise r.fail("training.hidden_deltas", f"updated-weights updates after every row, so it needs batch_size = 1; "
+                     f"found batch_size = {files.shown(batch_size)}")
+
     # normalize -------------------------------------------------------------
     method = r.choice("normalize", "method", METHODS, "zero-to-one")
     in_mode = r.choice("normalize", "inputs", SIDES, "calculate")
@@ -481,13 +579,15 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     init_source, init_params, seed = None, None, None
     if init == "file":
         w_path = rel("init", "file")
-        init_params = files.read_weights(w_path, layers)
         init_source = str(w_path)
+        init_params = files.weights_from_mapping(_per_node(files.read_json(w_path, "weights"), layers, bias),
+                                                 layers, init_source)
+        _check_biases(init_params, bias, init_source, "")
     elif init == "inline":
-        init_params = files.weights_from_mapping(
-            {k: v for k, v in init_sec.items() if k not in ("method", "trained")}, layers, source, "init"
-        )
+        inline = _per_node({k: v for k, v in init_sec.items() if k not in ("method", "trained")}, layers, bias)
+        init_params = files.weights_from_mapping(inline, layers, source, "init")
         init_source = f"{source} (init)"
+        _check_biases(init_params, bias, source, "init.")
     else:
         if "seed" in init_sec:
             seed = r.integer("init", "seed")
@@ -533,5 +633,5 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
         illustrate_source=illustrate_source,
         illustrate_raw=illustrate_raw,
         files_read=[source, *files_read],
-        variant=Variant(loss=loss),
+        variant=variant,
     )

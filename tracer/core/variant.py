@@ -10,7 +10,7 @@ the same words.
 
 from __future__ import annotations
 
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from typing import Any
 
 __all__ = ["Variant", "BIASES", "LOSSES", "HIDDEN_DELTAS", "DEFAULT"]
@@ -45,11 +45,6 @@ class Variant:
     @property
     def is_default(self) -> bool:
         return self == DEFAULT
-
-    def differences(self) -> list[str]:
-        """The settings that differ from the document's rule, as ``key = value`` (for messages)."""
-        return [f"{key} = {value!r}".replace("'", '"') for key, value in asdict(self).items()
-                if value != getattr(DEFAULT, key)]
 
     def training_dict(self) -> dict[str, Any]:
         """The trace JSON's ``training`` object (the loss and the bias sit in ``network``)."""
