@@ -85,3 +85,4 @@ class Parts:
                 terms.append(Num(s[1:] if s.startswith("-") else s))
             return Infix(tuple(terms), tuple(ops))
         return Factors((Num(fmt(vals[0], digits)), *(Num(slot(v, digits)) for v in vals[1:])), "tight")
+

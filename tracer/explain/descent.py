@@ -49,6 +49,7 @@ from sympy.printing.str import StrPrinter
 from tracer.core.numbers import short
 from tracer.errors import InputError, NumericalError
 from tracer.config.files import parse_number
+from tracer.explain.operators import OperatorSymbols
 
 __all__ = [
     "FUNCTIONS",
@@ -641,8 +642,9 @@ class _RuleOrder:
         return first + [t for t in terms if t not in first]
 
 
-class _PlainPrinter(StrPrinter):
-    """sympy's str form with η for eta, abs() and short floats (0.8, not 0.800000000000000)."""
+class _PlainPrinter(OperatorSymbols, StrPrinter):
+    """sympy's str form with η for eta, · for products and ^ for powers, abs() and short floats (0.8, not
+    0.800000000000000)."""
 
     def _print_Abs(self, expr: Any) -> str:
         return f"abs({self._print(expr.args[0])})"
@@ -666,8 +668,7 @@ def _plain(e: Any, lead: sp.Symbol | None = None) -> str:
     """Plain text with ^ for powers and · for products; ``lead``: print as an update rule for it."""
     printer = _PlainPrinter() if lead is None else _PlainRule()
     printer.lead, printer.top = lead, e
-    # Symbol names are letters, digits and _, so "**" and "*" only ever mean power and product.
-    return printer.doprint(e).replace("**", "^").replace("*", "·")
+    return printer.doprint(e)
 
 
 def _latex_rule(e: Any, lead: sp.Symbol, **settings: Any) -> str:

@@ -1,8 +1,9 @@
 """The unicode printer, for the terminal and the figures: sympy's StrPrinter with · for products and ² for squares.
 
 sympy's str printer writes Python (``x**2*y``); this one writes what a
-reader expects on a terminal (``x²·y``) from the same tree: its own
-``_print_Mul`` and ``_print_Pow``, no string replacing afterwards.  Names
+reader expects on a terminal (``x²·y``) from the same tree: products and
+powers are printed with · and ² (``OperatorSymbols``), no string replacing
+afterwards.  Names
 are spelled by the notation's plain labels (:func:`tracer.explain.notation.label`):
 subscript letters where unicode has them (ₕ, ₒ, ₂, ᵢ), indices in brackets (wₕ[0][1]).
 """
@@ -11,13 +12,10 @@ from __future__ import annotations
 
 from typing import Any, Sequence
 
-from sympy import Mul, Number, Pow, Rational, S
-from sympy.core.mul import _keep_coeff
-from sympy.printing.precedence import precedence
 from sympy.printing.str import StrPrinter
-from sympy.utilities.iterables import sift
 
 from tracer.explain import nodes as n
+from tracer.explain.operators import OperatorSymbols
 from tracer.explain.notation import label
 from tracer.explain.pieces import Equation
 from tracer.render.printers.forms import FormPrinting
@@ -25,12 +23,12 @@ from tracer.render.printers.forms import FormPrinting
 __all__ = ["UnicodePrinter", "FUNCTIONS", "stacked"]
 
 FUNCTIONS = {"sigmoid": "σ", "tanh": "tanh", "relu": "relu", "linear": "id"}  # activations by their names
-TIMES = "·"
+TIMES = OperatorSymbols.times
 # how each style of a product of chosen factors separates them (see tracer.explain.nodes.Factors)
 FACTOR_SEPARATORS = {"dot": " · ", "tight": TIMES, "close": TIMES, "thin": TIMES}
 
 
-class UnicodePrinter(FormPrinting, StrPrinter):
+class UnicodePrinter(FormPrinting, OperatorSymbols, StrPrinter):
     """Compact unicode math: ``sₕ[0] = x[0]·wₕ[0][0] + bₕ[0]``."""
 
     raised = ("^", "²")
@@ -55,55 +53,8 @@ class UnicodePrinter(FormPrinting, StrPrinter):
     def _print_Heaviside(self, expr: Any) -> str:
         return f"H({self._print(expr.args[0])})"
 
-    def _print_Pow(self, expr: Any, rational: bool = False) -> str:
-        prec = precedence(expr)
-        base = self.parenthesize(expr.base, prec, strict=False)
-        if expr.exp is S.Half and not rational:
-            return f"sqrt({self._print(expr.base)})"
-        if expr.is_commutative and expr.exp is S.NegativeOne:
-            return f"1/{base}"
-        if expr.exp == 2:
-            return base + "²"
-        return f"{base}^{self.parenthesize(expr.exp, prec, strict=False)}"
-
-    def _print_Mul(self, expr: Any) -> str:
-        """sympy's StrPrinter._print_Mul (numerator over denominator, a sign in front), with · for *."""
-        prec = precedence(expr)
-        args = expr.args
-        # An unevaluated product that sympy would otherwise fold: every factor as given, in order.
-        if args[0] is S.One or any(isinstance(a, Number) or a.is_Pow and all(ai.is_Integer for ai in a.args)
-                                   for a in args[1:]):
-            den, num = sift(args, lambda x: isinstance(x, Pow) and bool(x.exp.as_coeff_Mul()[0] < 0), binary=True)
-            den = [Pow(d.base, -d.exp, evaluate=False) if -d.exp - 1 else d.base for d in den]
-            pre = [self._print(num.pop(0))] if num and not num[0].is_Add and num[0].could_extract_minus_sign() else []
-            top = TIMES.join(pre + [self.parenthesize(a, prec, strict=False) for a in num]) or "1"
-            pre = [self._print(den.pop(0))] if len(den) > 1 and den[0].could_extract_minus_sign() else []
-            bottom = [*pre, *(self.parenthesize(a, prec, strict=False) for a in den)]
-            if len(bottom) > 1:
-                return f"{top}/({TIMES.join(bottom)})"
-            return f"{top}/{bottom[0]}" if bottom else top
-
-        c, e = expr.as_coeff_Mul()
-        sign = ""
-        if c < 0:
-            expr, sign = _keep_coeff(-c, e), "-"
-        above: list[Any] = []
-        below: list[Any] = []
-        for item in Mul.make_args(expr):
-            if item.is_commutative and isinstance(item, Pow) and bool(item.exp.as_coeff_Mul()[0] < 0):
-                below.append(item.base if item.exp is S.NegativeOne else Pow(item.base, -item.exp, evaluate=False))
-            elif item.is_Rational and item is not S.Infinity:
-                if item.p != 1:
-                    above.append(Rational(item.p))
-                if item.q != 1:
-                    below.append(Rational(item.q))
-            else:
-                above.append(item)
-        top = TIMES.join(self.parenthesize(x, prec, strict=False) for x in (above or [S.One]))
-        bottom = [self.parenthesize(x, prec, strict=False) for x in below]
-        if not bottom:
-            return sign + top
-        return sign + top + ("/" + bottom[0] if len(bottom) == 1 else f"/({TIMES.join(bottom)})")
+    def power(self, base: str, exp: Any) -> str:
+        return base + "²" if exp == 2 else super().power(base, exp)
 
     # ------------------------------------------------------------ names
     def _print_Name(self, name: n.Name) -> str:
