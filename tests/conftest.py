@@ -22,6 +22,18 @@ def require_tool(name: str) -> str:
     pytest.skip(f"{name} is not installed")
 
 
+def require_module(name: str):
+    """An optional Python module (a test-only reference such as torch); skip without it, but fail in CI."""
+    import importlib
+
+    try:
+        return importlib.import_module(name)
+    except ImportError:
+        if os.environ.get("CI"):
+            pytest.fail(f"the Python module {name} is required in CI but cannot be imported")
+        pytest.skip(f"the Python module {name} is not installed")
+
+
 def engine_step(params, acts, x, z, lr=0.1):
     """One step of the engine's own training loop (``tracer.core.engine.train``) on one row, as recorded.
 
