@@ -7,6 +7,7 @@ run this file by naming it: python -m pytest -q tests/benchmarks/test_bench.py
 
 from __future__ import annotations
 
+import os
 import re
 import subprocess
 import sys
@@ -61,3 +62,19 @@ def test_the_references_appear_for_the_record(quick_run):
 def test_an_unknown_row_is_refused():
     r = subprocess.run([sys.executable, str(BENCH), "--quick", "R9"], capture_output=True, text=True, timeout=120)
     assert r.returncode != 0 and "unknown row 'R9'" in r.stderr
+
+
+def test_without_torch_and_numba_their_rows_and_lines_say_skipped(tmp_path):
+    # a torch and a numba that fail to import, ahead of the installed ones on the path
+    for name in ("torch", "numba"):
+        (tmp_path / name).mkdir()
+        (tmp_path / name / "__init__.py").write_text(f"raise ImportError('no {name} here')\n")
+    env = {**os.environ, "PYTHONPATH": str(tmp_path)}
+    r = subprocess.run([sys.executable, str(BENCH), "--quick", "--rows", "R1,R4"], capture_output=True, text=True,
+                       timeout=300, env=env)
+    assert r.returncode in (0, 1), r.stdout + r.stderr
+    r4 = [line for line in r.stdout.splitlines() if line.startswith("| R4 |")]
+    assert len(r4) == 1 and "skipped: PyTorch float64, hand-written backprop, 1 thread: torch not installed" in r4[0]
+    numba = [line for line in r.stdout.splitlines() if line.startswith("| R1 |") and "numba" in line]
+    assert len(numba) == 1 and "skipped: numba not installed (optional)" in numba[0]
+    assert ROW.match(next(line for line in r.stdout.splitlines() if line.startswith("| R1 | the document's")))
