@@ -13,14 +13,15 @@ config/       schema (loading and checking a config; from_mapping), files (the G
               formats, bounded reads, atomic writes and output transactions), trace_io (JSON and
               streamed .npz traces), run (record a config's training), resources
 explain/      sympy, no output format: notation (the one place names and indices are spelled),
-              model (a structure's equations, built once), printing, pieces (Math, Equation,
-              Table, Section, Explanation), sections (one step explained), appendix, gradcheck,
-              descent (gd on any function)
+              nodes (format-free math beside sympy's trees), model (a structure's equations, built
+              once), algebra, operators, pieces (Line, Equation, Table, Section, Explanation),
+              sections (one step explained), appendix, gradcheck, descent (gd on any function)
 verify/       reads documents back; depends on core and config only, never on explain or render:
               document, chains, tables/ (one module per table kind), quantities, results,
               arith/ (its own LaTeX arithmetic), pipeline, pytest_plugin
-render/       report (Jinja environments; templates/ holds one set of section partials for every
-              format), context (plain data for templates), sandbox, escape (one escaper per
+render/       printers/ (one per format: latex, unicode; each prints sympy's trees and explain's
+              nodes), report (Jinja environments; templates/ holds one set of section partials for
+              every format), context (plain data for templates, printed once), sandbox, escape (one escaper per
               format), mathml, xml, figures/ (plain data and callables in, SVG/PDF out), drawings,
               notebook, terminal (the one rich console), live, walkthrough and walk_*
 cli/          argparse; one module per command (run(args) -> int), common; __init__ is the one
