@@ -78,3 +78,26 @@ def test_without_torch_and_numba_their_rows_and_lines_say_skipped(tmp_path):
     numba = [line for line in r.stdout.splitlines() if line.startswith("| R1 |") and "numba" in line]
     assert len(numba) == 1 and "skipped: numba not installed (optional)" in numba[0]
     assert ROW.match(next(line for line in r.stdout.splitlines() if line.startswith("| R1 | the document's")))
+
+
+def test_a_reference_that_is_fast_because_it_is_wrong_fails_its_row(tmp_path):
+    sys.path.insert(0, str(BENCH.parent))
+    import bench
+    import references
+
+    def skips_the_hidden_update(params, X, Z, lr, epochs):
+        # the plain loop, but the hidden layer never learns: less work, wrong weights
+        frozen = [(params[0][0].copy(), params[0][1].copy()), params[1]]
+        run, result = references.prepare_plain(params, X, Z, lr, epochs)
+        return run, lambda: [frozen[0], result()[1]]
+
+    t = bench.Training(None, tmp_path, "document")
+    side, check = t.reference("wrong", skips_the_hidden_update)
+    row = bench.Row("R1", "the document's 2-3-1", bench.Side("engine", t.untraced), side, 2.0, check=check)
+    bench.measure(row, pairs=1, min_sample=0.0)
+    assert row.failed.startswith("wrong: final weights differ from the engine's") and not row.times
+    lines, status = bench.table([row])
+    assert status == 2 and "| FAILED |" in lines[-1]
+    # the honest reference passes the same check
+    side, check = t.reference("plain", references.prepare_plain)
+    check()
