@@ -58,3 +58,23 @@ def test_test_on_two_outputs_keeps_its_loss_column(monkeypatch, capsys, tmp_path
     narrow = _run(monkeypatch, capsys, 80, ["test", str(EXAMPLES / "deep" / "deep.toml")])
     losses = [c.strip() for line in narrow.splitlines() if "│" in line for c in line.split("│")[-2:-1]]
     assert any(re.fullmatch(r"\d\.\d{5}", c) for c in losses), narrow
+
+
+@pytest.mark.parametrize("argv", [
+    ["check", str(EXAMPLES / "deep" / "deep.toml"), "--steps", "2"],  # the step and the parameter lead each part
+    ["check", str(EXAMPLES / "classification" / "train.toml"), "--steps", "2"],  # per layer, with steps
+    ["gd", "x^2 + y^2 + z^2 + w^2", "--at", "x=1,y=2,z=3,w=4", "--steps", "3"],  # 14 columns
+])
+def test_other_wide_tables_fit_80_columns(monkeypatch, capsys, tmp_path, argv):
+    monkeypatch.chdir(tmp_path)
+    wide = _run(monkeypatch, capsys, 1000, argv)
+    narrow = _run(monkeypatch, capsys, 80, argv)
+    assert max(cell_len(line) for line in narrow.splitlines()) <= 80
+    assert max(cell_len(line) for line in wide.splitlines()) > 80  # the case is one that needs stacking
+    want, got = _table_numbers(wide), _table_numbers(narrow)
+    assert want and not {n: k for n, k in want.items() if got[n] < k}
+    # stacked into more tables, each part led by the cell that names its row
+    assert narrow.count("┏") > wide.count("┏")
+    names = Counter(line.split("│")[1].strip() for line in wide.splitlines() if line.startswith("│"))
+    shown = Counter(line.split("│")[1].strip() for line in narrow.splitlines() if line.startswith("│"))
+    assert all(shown[name] > k for name, k in names.items()), (names, shown)
