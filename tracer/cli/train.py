@@ -38,7 +38,7 @@ def run(args: argparse.Namespace) -> int:
         if real == os.path.realpath(out_dir):
             raise InputError(str(trace_path), "", "the trace would be written where --out makes its folder")
         if real in {os.path.realpath(t) for t in targets}:
-            raise InputError(str(trace_path), "", "the trace would overwrite a saved weights or min-max file")
+            raise InputError(str(trace_path), "", "the trace would overwrite a file --out saves (weights, min-max, trained.toml, its rows)")
     if trace_path is not None and trace_path.suffix.lower() not in (".json", ".npz"):
         raise InputError(str(trace_path), "", "a trace is .json (kept in memory) or .npz (streamed to disk)")
     stream_to = str(trace_path) if trace_path is not None and trace_path.suffix.lower() == ".npz" else None
