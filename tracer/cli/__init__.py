@@ -146,6 +146,8 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--names", type=_name, metavar="MAP", help="a TOML map of the document's symbols to mlptrace's quantities (with --config)")
     p.add_argument("--format", dest="output_format", choices=("text", "json", "github"), default="text",
                    help="text (default), json (as --json -) or github (::error lines for GitHub Actions)")
+    p.add_argument("--which-variant", action="store_true",
+                   help="run every training variant the config allows and say which reproduce the named values")
     p.add_argument("--json", type=_name, metavar="FILE", help="write the results as JSON to FILE (- for standard output)")
     p.add_argument("--all", action="store_true", help="list every check, not only the numbers that disagree")
 

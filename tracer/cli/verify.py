@@ -24,6 +24,8 @@ def run(args) -> int:
         raise InputError("--names", "", "a names map says which of the config's quantities a symbol is: give --config too")
     names = read_names(names_path) if names_path else None
     traces = Traces(args.config) if args.config else None
+    if getattr(args, "which_variant", False):
+        return _which_variant(texts, traces, names)
     reports = [verify_text(d, t, traces=traces, names=names) for d, t in texts]
     if json_path:
         payload = json.dumps([r.to_json(rep.file) for rep in reports for r in rep.results], indent=1,
@@ -55,6 +57,26 @@ def run(args) -> int:
 
 
 NOTHING_TO_CHECK = 5  # as pytest's "no tests collected"
+
+
+def _which_variant(texts, traces, names) -> int:
+    """verify --which-variant: which training rules reproduce each document's named values (0 when one does for each)."""
+    from tracer.errors import visible
+    from tracer.verify.pipeline import which_variant_text
+    from tracer.verify.variants import format_variants
+
+    if traces is None:
+        raise InputError("--which-variant", "", "it compares the document's named values with runs of a config: give --config")
+    found = [(d, which_variant_text(d, t, traces.cfg, names)) for d, t in texts]
+    print(visible("\n\n".join(format_variants(d, *verdicts) for d, verdicts in found), newlines=True))
+    found = [(d, verdicts) for d, (verdicts, _) in found]
+    if not any(v.compared for _, verdicts in found for v in verdicts):
+        print(visible(f"mlptrace: verify: no named value to compare in {', '.join(d for d, _ in found)}"), file=sys.stderr)
+        return NOTHING_TO_CHECK
+    unexplained = [d for d, verdicts in found if not any(v.reproduces for v in verdicts)]
+    if unexplained:
+        raise CheckFailed(f"no training variant reproduces the named values of {', '.join(unexplained)}")
+    return 0
 
 
 

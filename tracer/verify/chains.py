@@ -266,6 +266,8 @@ def _check_chain(chain: Chain, inputs) -> tuple[list[Result], str | None, set]:
     first = last = None  # the first computed value; the last printed number
     if len(chain.terms) < 2:
         return results, None, short
+    if inputs is not None:
+        inputs.short = short  # the evaluations below note there which short inputs they took as exact
     prev = prev_formula = None
     for term in chain.terms:
         kind = classify(term.text)
@@ -293,10 +295,8 @@ def _check_chain(chain: Chain, inputs) -> tuple[list[Result], str | None, set]:
         except EvalError as exc:
             results.append(Result(term.line, squash(term.text), None, None, UNPARSED, str(exc), span))
             continue
-        if inputs is not None and not is_bare_number(tree):
-            short |= inputs.short_inputs(tree)
-            if first is None and not is_matrix(value):
-                first = value
+        if first is None and inputs is not None and not is_bare_number(tree) and not is_matrix(value):
+            first = value
         last = bare_text(tree) if is_bare_number(tree) else None
         if prev is not None and not _alternatives(prev[0], term):
             a_term, a_val = prev

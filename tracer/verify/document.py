@@ -184,8 +184,11 @@ def _markdown_parser():
         from mdit_py_plugins.amsmath import amsmath_plugin
         from mdit_py_plugins.dollarmath import dollarmath_plugin
 
-        md = MarkdownIt("commonmark").enable("table").use(dollarmath_plugin).use(amsmath_plugin)
+        # no table rule: a table holds no code, and its tokens would cost more than the rest of the parse
+        md = MarkdownIt("commonmark").use(dollarmath_plugin).use(amsmath_plugin)
         md.disable("inline")  # blocks only: inline code and math are found by the linear scans here
+        # setext headings and link definitions hold no code; their rules re-read every paragraph's lines
+        md.disable(["lheading", "reference"])
         _PARSER.append(md)
     return _PARSER[0]
 

@@ -16,7 +16,7 @@ from tracer.verify.tables.find import find_tables
 from tracer.verify.tables.nodes import check_node_tables
 from tracer.verify.tables.normalisation import check_minmax_lines, check_normalisation
 
-__all__ = ["verify_text", "verify_file"]
+__all__ = ["verify_text", "verify_file", "which_variant_text"]
 
 
 def verify_text(path: str, text: str, config: str | None = None, traces: Traces | None = None,
@@ -44,3 +44,11 @@ def verify_file(path: str | Path, config: str | None = None, names: str | Path |
     return verify_text(str(path), files.read_text(path, "document"), config,
                        names=None if names is None else read_names(str(names)))
 
+
+
+def which_variant_text(path: str, text: str, cfg, names: dict[str, Named] | None = None):
+    """Every training variant the config's network allows, and whether each reproduces the document's named values."""
+    from tracer.verify.variants import which_variant
+
+    doc = parse_document(path, text)
+    return which_variant(doc, find_tables(doc), cfg, names)

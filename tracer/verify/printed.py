@@ -11,7 +11,6 @@ import re
 from typing import Iterable
 
 from tracer.verify.arith import Interval, Neg, Num, decimals, is_matrix, number_band
-from tracer.verify.arith.tree import nodes
 
 
 _DECIMAL = re.compile(r"(?<![\w.])(\d+\.\d+)(?![\w.])")  # 0.4378; not 1.2.3, not x2.5, not 1e-5
@@ -36,6 +35,7 @@ class Precision:
     def __init__(self, text: str = ""):
         """``text``: the document's math and table cells (where a value may be printed more precisely)."""
         self.results: set[tuple[float, int]] = set()  # (magnitude, decimals) of the rounded results
+        self.short: set[tuple[float, int]] = set()  # the short inputs taken as exact, collected for the caller
         self.longest: dict[float, int] = {}  # a value -> the most decimals it is printed with
         for m in _DECIMAL.finditer(text):
             value, places = float(m.group(1)), len(m.group(1).partition(".")[2])
@@ -52,18 +52,17 @@ class Precision:
         self.results |= keys
         return keys
 
-    def short_inputs(self, tree) -> set[tuple[float, int]]:
-        """The keys of a tree's inputs that are short decimals (exact unless printed as a result)."""
-        return {k for n in nodes(tree) if isinstance(n, Num) and not n.half and (k := self._key(n.text))}
-
     def __call__(self, n: Num) -> Interval:
         text = n.text.lstrip("-")
         if not text or "e" in text.lower():
             return Interval.of(n.value, n.half)  # pi; a number in e-notation keeps its own band
         d = decimals(text)
-        rounded = n.half > 0 or self._key(text) in self.results
-        if not rounded:
-            return Interval.of(n.value, 0.0)  # given data, an integer
+        if not n.half:
+            key = self._key(text)
+            if key not in self.results:
+                if key is not None:
+                    self.short.add(key)  # exact unless the document prints it as a result somewhere
+                return Interval.of(n.value, 0.0)  # given data, an integer
         return Interval.of(n.value, 0.5 * 10.0 ** -max(d, self.longest.get(abs(n.value), 0)))
 
 

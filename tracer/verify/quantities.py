@@ -55,10 +55,11 @@ def _true_value(trace, sym: str, layer: str, idx: list[int], new: bool) -> tuple
 class Traces:
     """The first recorded step of the config, once per activation a passage is about."""
 
-    def __init__(self, config_path: str | None):
+    def __init__(self, config_path: str | None = None, config=None):
+        """From a config file, or (``config``) a Config already loaded, such as one with another training variant."""
         from tracer.config import schema as config_mod
 
-        self.cfg = config_mod.load(config_path)
+        self.cfg = config if config is not None else config_mod.load(config_path)
         self.cache: dict[str, Any] = {}
 
     def label(self, activation: str | None) -> str:
