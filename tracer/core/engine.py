@@ -194,19 +194,17 @@ def _rows(run: _Run, X: np.ndarray, Z: np.ndarray, epochs: int, epoch_loss: np.n
                 f[l](s_, out=a_)
                 inp = a_
             sub(inp, z, out=err)
+            # the loss, and backward: the output's error signal, then each hidden layer's
             s_, a_, d = bufs[-1]
             if squared:
                 loss = 0.5 * float(dot(err, err))
-            else:
-                loss = float(losses.value(loss_name, out_act.name, s_, z, err))
-            if not math.isfinite(loss):
-                raise run.diverged(f"epoch {e}, row {r}: the loss is {loss}")
-            # backward: the output's error signal, then each hidden layer's
-            if squared:
                 df[-1](s_, a_, out=d)
                 mul(d, err, out=d)
             else:
+                loss = float(losses.value(loss_name, out_act.name, s_, z, err))
                 losses.output_delta(loss_name, out_act, s_, a_, z, err, out=d)
+            if not math.isfinite(loss):
+                raise run.diverged(f"epoch {e}, row {r}: the loss is {loss}")
             if updated_first:
                 # the output layer is updated first, and each hidden layer's
                 # error signal goes through the next layer's new weights
@@ -228,15 +226,19 @@ def _rows(run: _Run, X: np.ndarray, Z: np.ndarray, epochs: int, epoch_loss: np.n
                     mul(d, back[l], out=d)
                 # update every weight and bias together, by the one rule (core.update)
                 inp = x
-                for l in range(n):
-                    d = bufs[l][2]
-                    gradient(d, inp, out=G[l])
-                    if plain:
+                if plain:
+                    for l in range(n):
+                        d = bufs[l][2]
+                        gradient(d, inp, out=G[l])
                         descend(W[l], G[l], eta, out=W[l], scratch=G[l])
                         descend(B[l], d, eta, out=B[l], scratch=gb[l])
-                    else:
+                        inp = bufs[l][1]
+                else:
+                    for l in range(n):
+                        d = bufs[l][2]
+                        gradient(d, inp, out=G[l])
                         rule.step(W[l], B[l], G[l], d, *(V[l] if V else (None, None)), G[l], gb[l])
-                    inp = bufs[l][1]
+                        inp = bufs[l][1]
             if keep:
                 recorder.end(loss)
                 next_keep = next(schedule, -1)

@@ -208,6 +208,7 @@ class Trace:
         self.epoch_loss = np.full(self.epochs, np.nan)
         self.rule = Rule(self.learning_rate, self.variant)
         self.filled = 0
+        self._state: dict[str, list[np.ndarray]] | None = None  # the engine's live arrays (see _bind)
 
     @property
     def loss_name(self) -> str:
@@ -262,6 +263,7 @@ class Trace:
         for f in self.fields:
             value = getattr(self, f.name)
             setattr(self, f.name, [fn(a) for a in value] if f.per_layer else fn(value))
+        self._state = None  # new arrays: pair them with the engine's again
 
     # ----------------------------------------------- the recorder protocol
     # (tracer.core.recorder: the engine asks which steps to keep, hands the
@@ -272,6 +274,8 @@ class Trace:
 
     def begin(self, step: int, x: np.ndarray, z: np.ndarray, state: dict[str, list[np.ndarray]]) -> list[tuple]:
         k = self.filled
+        if state is not self._state:
+            self._bind(state)
         self.kept[k] = step
         if self.rows_per_step > 1:  # a batch: its rows, NaN below them in a smaller last batch
             r = len(x)
@@ -279,25 +283,34 @@ class Trace:
                 arr = getattr(self, name)[k]
                 arr[:r] = value
                 arr[r:] = np.nan
-            for name in ("s", "a", "delta"):
-                for arr in getattr(self, name):
-                    arr[k][r:] = np.nan
+            for s, a, d in self._computed:
+                s[k][r:] = a[k][r:] = d[k][r:] = np.nan
             self.loss[k][r:] = np.nan
         else:
             self.x[k], self.z[k] = x, z
-        for name, arrays in state.items():
-            for l, value in enumerate(arrays):
-                getattr(self, name)[l][k] = value
-        return [(s[k], a[k], d[k]) for s, a, d in zip(self.s, self.a, self.delta)]
+        for stored, live in self._copies:
+            stored[k] = live
+        return [(s[k], a[k], d[k]) for s, a, d in self._computed]
+
+    def _bind(self, state: dict[str, list[np.ndarray]]) -> None:
+        """Pair each live array of the engine's state with the trace's array it is copied into, once per run.
+
+        (A kept step then costs one assignment per array: on a network as
+        small as the document's, Python's cost per step is most of it.)
+        """
+        self._state = state
+        self._copies = [(getattr(self, name)[l], live) for name, arrays in state.items() for l, live in enumerate(arrays)]
+        self._computed = list(zip(self.s, self.a, self.delta))
 
     def end(self, loss: float | np.ndarray) -> bool:
-        """The begun step is complete; True when the buffer is full (for a chunked recorder)."""
+        """The begun step is complete; True when the arrays are full (for a chunked recorder)."""
+        k = self.filled
         if self.rows_per_step > 1:
-            self.loss[self.filled][:len(loss)] = loss
+            self.loss[k][:len(loss)] = loss
         else:
-            self.loss[self.filled] = loss
-        self.filled += 1
-        return self.filled == len(self.kept)
+            self.loss[k] = loss
+        self.filled = k + 1
+        return k + 1 == len(self.kept)
 
     def epoch_done(self, e: int, loss: float) -> None:
         self.epoch_loss[e] = loss
