@@ -161,3 +161,36 @@ def test_a_batch_step_holds_each_rows_values_and_the_mean_gradient():
     np.testing.assert_allclose(last["layers"][0]["grad_w"], (np.outer(d[0], x[0]) + np.outer(d[1], x[1])) / 2,
                                rtol=0, atol=1e-15)
     assert np.isnan(trace.x[1][2]).all()  # the smaller batch's padding
+
+
+@pytest.mark.parametrize("variant", [dict(batch_size=3, momentum=0.9, bias="shared"),
+                                     dict(loss="cross-entropy", update_biases=False, bias="none"),
+                                     dict(hidden_deltas="updated-weights", loss="sse", momentum=0.5, bias="per-node")])
+def test_a_variants_trace_saved_as_json_or_npz_loads_back_the_same(tmp_path, variant, monkeypatch):
+    from tracer.config import trace_io
+    import tracer.config.run
+
+    monkeypatch.setattr(trace_io, "CHUNK", 4)  # several chunks, the last one partial
+    monkeypatch.setattr(tracer.config.run, "CHUNK", 4)
+    layers, acts = [3, 4, 2], ["tanh", "sigmoid"]
+    W, B, X, Z = problem(layers, variant["bias"], 3, n_rows=5)
+    memory, _ = engine(layers, acts, W, B, X, Z, 0.2, 3, **dict(variant))
+    (tmp_path / "t.json").write_text(memory.to_json())
+    cfg_variant = memory.variant
+    loaded = [trace_io.load(tmp_path / "t.json")]
+    cfg = from_mapping({
+        "network": {"inputs": 3, "hidden": [4], "outputs": 2, "activation": acts, "bias": variant["bias"]},
+        "training": {"learning_rate": 0.2, "epochs": 3, "data": [x + z for x, z in zip(X, Z)],
+                     **{k: v for k, v in variant.items() if k != "bias"}},
+        "normalize": {"method": "none"},
+        "init": {"method": "inline", "hiddenWeights": W[:-1], "hiddenBias": B[:-1], "outputWeights": W[-1],
+                 "outputBias": B[-1]}})
+    record(cfg, "all", stream_to=str(tmp_path / "t.npz"))
+    loaded.append(trace_io.load(tmp_path / "t.npz"))
+    for back in loaded:
+        assert back.variant == cfg_variant and back.kept.tolist() == memory.kept.tolist()
+        for name, arr in memory.per_field():
+            assert np.array_equal(dict(back.per_field())[name], arr, equal_nan=True), name
+        for l in range(2):
+            assert np.array_equal(back.w_new(l), memory.w_new(l), equal_nan=True)
+        assert back.step_dicts() == memory.step_dicts()

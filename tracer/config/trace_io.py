@@ -213,7 +213,8 @@ def load(path: str | os.PathLike) -> Trace:
         d = json.load(fh)
     steps = d["steps"]
     t = _from_meta(d, len(steps))
-    t.kept = np.array([s["epoch"] * d["rows"] + s["row"] for s in steps], dtype=np.int64)
+    # a step is one update: steps_per_epoch of them per epoch, each starting at row (its index) * rows_per_step
+    t.kept = np.array([s["epoch"] * t.steps_per_epoch + s["row"] // t.rows_per_step for s in steps], dtype=np.int64)
     def arr(v: Any) -> np.ndarray:
         return np.array(v, dtype=np.float64)  # null (a value that overflowed) reads back as NaN
 
