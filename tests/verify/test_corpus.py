@@ -370,3 +370,16 @@ def test_the_pre_commit_hook_fails_on_a_slip_and_passes_nothing_to_check(tmp_pat
         return subprocess.run([*shlex.split(entry), *files], cwd=tmp_path, env=env, capture_output=True).returncode
 
     assert (hook("prose.md"), hook("good.tex", "prose.md"), hook("slip.md", "good.tex")) == (0, 0, 1)
+
+
+def test_slip_notes_show_two_digits_more_than_the_printed_value():
+    from tracer.verify.arith import Interval
+    from tracer.verify.printed import slip_note
+
+    # 0.8888 stands for [0.88875, 0.88885]; 40/45 = 0.888889 to six places
+    assert slip_note(Interval.of(40 / 45), Interval.of(0.8888, 0.00005)) == (
+        "0.888889 is outside the printed value's rounding, 0.888750..0.888850")
+    # a range narrower than six places is one value: 0.74136507 * 0.186815602 * 0.596884378 = 0.08266763
+    x = 0.74136507 * 0.186815602 * 0.596884378
+    assert slip_note(Interval(x - 1e-12, x, x + 1e-12), Interval.of(0.0862, 0.00005)) == (
+        "the inputs as printed give 0.082668")

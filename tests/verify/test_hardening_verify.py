@@ -240,6 +240,13 @@ HANGS = {
     "many code spans": lambda: "`a` " * 200000,
     "many fenced blocks": lambda: "```\ncode\n```\n" * 100000,
     "an unclosed long fence": lambda: "`" * 50000 + "\n" + "x\n" * 200000 + "`" * 40000,
+    # the structure readers (issue 14): Markdown's blocks, GitHub's math, comments; LaTeX's verbatim kinds
+    "many math fences": lambda: "```math\n1 = 1\n```\n" * 30000,
+    "backtick dollars": lambda: "$`" * 100000 + "\n" + "$`1 = 1`$ " * 50000,
+    "unclosed HTML comments": lambda: "<!--\n" * 100000 + "<!-- " * 100000,
+    "a 100,000-row table without outer bars": lambda: "a | b\n--|--\n" + "1 | 2\n" * 100000,
+    "deeply nested lists": lambda: "".join("  " * i + "- a\n" for i in range(1500)) + "$1 = 1$\n",
+    "cells of one row": lambda: "$$ " + " & ".join(["1 = 1"] * 50000) + " $$\n",
     "code spans of falling length": lambda: "".join("`" * k + "a" for k in range(2000, 0, -1)) + "\n",
     # each line of numbers re-read by every line after it
     "100,000 lines of numbers": lambda: "1\n" * 100000,
@@ -262,6 +269,20 @@ HANGS = {
     "a matrix product": lambda: ("$$ \\begin{bmatrix} " + " \\\\ ".join(["1"] * 3000) + " \\end{bmatrix}"
                                  " \\begin{bmatrix} " + " & ".join(["1"] * 3000) + " \\end{bmatrix} = 1 $$\n"),
 }
+
+
+LATEX_HANGS = {
+    "\\verb without its closing": lambda: "\\verb|" * 100000,
+    "nested \\iffalse": lambda: "\\iffalse " * 50000 + "\\fi " * 50000 + "$1 = 1$\n",
+    "an \\iffalse never closed": lambda: "\\iffalse" + "\\ifx " * 100000,
+    "unclosed verbatim environments": lambda: "\\begin{verbatim}" * 100000,
+    "escaped percents": lambda: "\\%" * 200000 + "$1 = 1$\n",
+}
+
+
+@pytest.mark.parametrize("name", list(LATEX_HANGS))
+def test_no_hang_in_latex(tmp_path, name):
+    verify(tmp_path, LATEX_HANGS[name](), name="d.tex")
 
 
 @pytest.mark.parametrize("name", list(HANGS))

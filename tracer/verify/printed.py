@@ -7,6 +7,7 @@ printed, can equal A; A's rounded inputs are carried through A as intervals
 
 from __future__ import annotations
 
+import math
 import re
 from typing import Iterable
 
@@ -54,15 +55,14 @@ class Precision:
 
     def __call__(self, n: Num) -> Interval:
         text = n.text.lstrip("-")
-        if not text or "e" in text.lower():
-            return Interval.of(n.value, n.half)  # pi; a number in e-notation keeps its own band
-        d = decimals(text)
+        if not text or "e" in text or "E" in text or ("." not in text and not n.half):
+            return Interval.of(n.value, n.half)  # pi, an integer; a number in e-notation keeps its own band
         if not n.half:
-            key = self._key(text)
+            key = (abs(n.value), len(text.partition(".")[2]))
             if key not in self.results:
-                if key is not None:
-                    self.short.add(key)  # exact unless the document prints it as a result somewhere
-                return Interval.of(n.value, 0.0)  # given data, an integer
+                self.short.add(key)  # exact unless the document prints it as a result somewhere
+                return Interval.of(n.value, 0.0)  # given data
+        d = decimals(text)
         return Interval.of(n.value, 0.5 * 10.0 ** -max(d, self.longest.get(abs(n.value), 0)))
 
 
@@ -108,7 +108,19 @@ def compare(a, b) -> tuple[bool, str]:
 
 
 def slip_note(recomputed: Interval, printed: Interval) -> str:
-    """Why a recomputed value cannot be the printed one, in the terms of the two ranges."""
+    """Why a recomputed value cannot be the printed one, in the terms of the two ranges.
+
+    Shown with two digits more than the printed value has (its band's width
+    says how many), so the two ranges read side by side; a range narrower
+    than that is one value.
+    """
+    width = printed.hi - printed.lo
+    places = max(0, round(-math.log10(width)) + 2) if width > 0 else None
+
+    def shown(x: float) -> str:
+        return f"{x:.7g}" if places is None or places > 17 else f"{x:.{places}f}"
+
     if recomputed.lo == recomputed.hi:
-        return f"{recomputed.mid:.7g} is outside the printed value's rounding, {printed.lo:.7g}..{printed.hi:.7g}"
-    return f"the inputs as printed allow only {recomputed.lo:.7g}..{recomputed.hi:.7g}"
+        return f"{shown(recomputed.mid)} is outside the printed value's rounding, {shown(printed.lo)}..{shown(printed.hi)}"
+    lo, hi = shown(recomputed.lo), shown(recomputed.hi)
+    return f"the inputs as printed give {lo}" if lo == hi else f"the inputs as printed allow only {lo}..{hi}"

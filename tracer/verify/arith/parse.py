@@ -370,7 +370,11 @@ class _Parser:
 
 def parse(text: str):
     """Parse LaTeX arithmetic into a tree of Num, Var, Neg, Bin, Pow and Call."""
-    p = _Parser(tokenize(text))
+    return _parse_tokens(tokenize(text))
+
+
+def _parse_tokens(toks):
+    p = _Parser(toks)
     if not p.toks:
         raise ParseError("nothing to read")
     node = p.expr()
@@ -395,7 +399,7 @@ def classify(text: str):
     if not toks:
         return None
     try:
-        tree = parse(text)
+        tree = _parse_tokens(list(toks))  # tokenized once (half of reading a term); the parser may split a token
     except ParseError as exc:
         symbolic = any(
             (t.kind == "letter" and t.text not in "ef") or (t.kind == "cmd" and t.text in _SYMBOLIC) for t in toks
