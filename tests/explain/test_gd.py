@@ -361,7 +361,8 @@ def test_a_step_out_of_the_domain_keeps_the_steps_before_it():
     assert [st.new["x"] for st in info.value.descent.rows] == [0.5]
 
 
-def test_huge_values_print_in_scientific_notation(capsys):
+def test_huge_values_print_in_scientific_notation(capsys, monkeypatch):
+    monkeypatch.setenv("COLUMNS", "300")  # the table whole (at 80 columns it is stacked: tests/cli/test_widths.py)
     # f = x^2 from x = 1 with eta = 2: x_new = x(1 - 2*2) = -3x, so x_k = (-3)^k; 3^30 = 205891132094649
     assert main(["gd", "x^2", "--at", "x=1", "--lr", "2", "--steps", "30"]) == 0
     last = table_rows(capsys.readouterr().out)[-1]
