@@ -7,6 +7,7 @@ for the regex it replaces and why): hostile documents are part of the tests.
 from __future__ import annotations
 
 import bisect
+import html
 import itertools
 import re
 from dataclasses import dataclass, field
@@ -222,6 +223,30 @@ def _hide_code_and_comments(text: str, latex: bool) -> tuple[str, list[tuple[int
     return _blank(out, list(_html_comments(out))), fences
 
 
+# MathML with its TeX source kept as an annotation (mlptrace's HTML reports, KaTeX, MathJax's assistive MathML)
+_TEX_ANNOTATION = re.compile(r'<annotation\s+encoding="application/x-tex">([^<]*)</annotation>')
+_ENTITY = re.compile(r"&(?:#[0-9]+|#[xX][0-9a-fA-F]+|[A-Za-z][A-Za-z0-9]*);")
+
+
+def _html_math(text: str) -> tuple[str, list[tuple[int, int, bool]]]:
+    """An HTML page reduced to its TeX annotations: everything else blanked, each annotation a math span.
+
+    An entity (&amp; for an aligned &) becomes its character padded with
+    spaces to its length, so offsets and line numbers stay those of the page.
+    """
+    pieces, spans, at = [], [], 0
+    for m in _TEX_ANNOTATION.finditer(text):
+        start, end = m.span(1)
+        opening = text.rfind("<math", 0, start)
+        display = 'display="block"' in text[opening : text.find(">", opening) + 1] if opening >= 0 else False
+        content = _ENTITY.sub(lambda e: html.unescape(e.group(0)).ljust(len(e.group(0)))[: len(e.group(0))], m.group(1))
+        pieces += [re.sub(r"[^\n]", " ", text[at:start]), content]
+        spans.append((start, end, display))
+        at = end
+    pieces.append(re.sub(r"[^\n]", " ", text[at:]))
+    return "".join(pieces), spans
+
+
 def _merge(spans: list[tuple[int, int]]) -> list[tuple[int, int]]:
     """Spans in order with overlaps joined, as _blank takes them."""
     merged: list[tuple[int, int]] = []
@@ -363,11 +388,15 @@ _MATH_COMMENT = re.compile(r"(?<!\\)%[^\n]*")
 
 
 def parse_document(path: str, text: str) -> Document:
-    latex = Path(path).suffix.lower() in (".tex", ".latex", ".ltx")
-    visible, fences = _hide_code_and_comments(text, latex)
+    suffix = Path(path).suffix.lower()
+    latex = suffix in (".tex", ".latex", ".ltx")
+    if suffix in (".html", ".htm", ".xhtml"):
+        visible, spans = _html_math(text)
+    else:
+        visible, fences = _hide_code_and_comments(text, latex)
+        # math fences are math already: the delimiter scan does not look inside them
+        spans = sorted(math_spans(_blank(visible, fences)) + [(start, end, True) for start, end in fences])
     line_of = Lines(visible)
-    # math fences are math already: the delimiter scan does not look inside them
-    spans = sorted(math_spans(_blank(visible, fences)) + [(start, end, True) for start, end in fences])
     chains: list[Chain] = []
     prose = _blank(visible, ((start, end) for start, end, _ in spans))
     math_lines: set[int] = set()
