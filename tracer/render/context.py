@@ -185,6 +185,8 @@ def plain(value: Any) -> Any:
     """``value`` as plain, frozen data a template may see; TypeError for anything else."""
     if value is None or type(value) in (bool, int, float, str, Markup):
         return value
+    if isinstance(value, Node):  # the most common value after strings: every number and formula
+        return MathData(LATEX.doprint(value), UNICODE.doprint(value))
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -201,12 +203,9 @@ def plain(value: Any) -> Any:
         return tuple(plain(v) for v in value)
     if isinstance(value, Mapping):
         return FrozenDict({plain(k): plain(v) for k, v in value.items()})
-    if isinstance(value, Node):
-        return MathData(LATEX.doprint(value), UNICODE.doprint(value))
     if isinstance(value, Line):
-        rows = LATEX.rows(value.math)
-        return LineData(str(value.kind), "".join(rows) if len(rows) == 1 else LATEX.doprint(value.math),
-                        UNICODE.doprint(value.math), rows)
+        tex, rows = LATEX.printed_rows(value.math)
+        return LineData(str(value.kind), tex, UNICODE.doprint(value.math), rows)
     if isinstance(value, Equation):
         return EquationData(str(value.name), plain(value.lhs), plain(value.lines), plain(value.value))
     if isinstance(value, Table):

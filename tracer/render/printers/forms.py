@@ -11,7 +11,9 @@ from __future__ import annotations
 
 import re
 import weakref
-from tracer.explain.nodes import Filled, Form, Formula, Hole
+from typing import Any
+
+from tracer.explain.nodes import Filled, Form, Formula, Hole, Node
 
 __all__ = ["FormPrinting"]
 
@@ -38,6 +40,13 @@ class FormPrinting:
     def print_formula(self, f: Formula) -> str:
         """``f``'s sympy expression in ``f.names`` (each printer's own)."""
         raise NotImplementedError
+
+    def _print(self, expr: Any, **kwargs: Any) -> str:
+        # The explanation's own nodes go straight to their method, by class name as sympy's dispatch
+        # would (a node class has no printing subclasses); a step prints thousands of them.
+        if isinstance(expr, Node):
+            return getattr(self, "_print_" + type(expr).__name__)(expr)
+        return super()._print(expr, **kwargs)  # type: ignore[misc]
 
     def _print_Hole(self, hole: Hole) -> str:
         return f"\x01{hole.i}\x02"

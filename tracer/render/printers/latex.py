@@ -142,6 +142,11 @@ class LatexPrinter(FormPrinting, SympyLatexPrinter):
         tex = self.doprint(node)
         return (tex,) if _has_matrix(node) else rows(tex)
 
+    def printed_rows(self, node: Any) -> tuple[str, tuple[str, ...]]:
+        """``node`` printed whole, and in rows (see :meth:`rows`)."""
+        tex = self.doprint(node)
+        return tex, ((tex,) if _has_matrix(node) else rows(tex))
+
 
 def _has_matrix(node: Any) -> bool:
     if isinstance(node, n.Matrix):
@@ -208,7 +213,7 @@ def width(tex: str) -> float:
 
 def rows(tex: str, room: float = ROW_WIDTH) -> tuple[str, ...]:
     """Break ``tex`` before top-level + and - so each row is at most ``room`` wide."""
-    if width(tex) <= room:
+    if len(tex) * _PT["op"] <= room or width(tex) <= room:  # no character is wider than an operator
         return (tex,)
     cuts, depth, i = [0], 0, 0
     while i < len(tex):
