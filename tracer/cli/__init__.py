@@ -19,7 +19,8 @@ __all__ = ["main", "entrypoint", "build_parser"]
 
 # command -> "module:function"; each function takes the parsed arguments and
 # returns the exit status.
-COMMANDS = {name: f"tracer.cli.{name}:run" for name in ("walk", "report", "train", "test", "predict", "verify", "check", "gd")}
+COMMANDS = {name: f"tracer.cli.{name}:run" for name in ("walk", "report", "train", "test", "predict", "verify", "check", "gd",
+                                                          "completion")}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -165,6 +166,12 @@ def build_parser() -> argparse.ArgumentParser:
     p.add_argument("--digits", type=_digits, default=4, metavar="N", help="decimals shown (default 4, at most 30)")
     p.add_argument("--svg", "--plot", dest="svg", type=_name, metavar="FILE",
                    help="also draw the path on the contour lines of f as an SVG picture (two variables)")
+
+    p = sub.add_parser("completion", help="print a bash or zsh script that completes these commands and options",
+                       description="Print a completion script generated from these commands and options. "
+                       "bash: source <(mlptrace completion bash) in ~/.bashrc; "
+                       "zsh: mlptrace completion zsh > DIR/_mlptrace, DIR a folder on $fpath.")
+    p.add_argument("shell", choices=("bash", "zsh"), metavar="SHELL", help="bash or zsh")
     return parser
 
 
