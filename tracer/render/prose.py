@@ -25,7 +25,7 @@ from tracer.errors import visible
 from tracer.explain.pieces import Explanation
 from tracer.render.context import template_context
 from tracer.render.escape import basename
-from tracer.render.report import SECTIONS, InlineMath, _bytecode_cache, _options
+from tracer.render.report import SECTIONS, InlineMath, bytecode_cache, environment_options
 
 __all__ = ["Prose", "Piece", "section_blocks", "tex_to_text", "tex_lines", "FOLDER"]
 
@@ -176,10 +176,10 @@ def tex_lines(tex: str) -> list[str]:
 def _env() -> jinja2.Environment:
     """The report's environment settings (plain text: Markdown's), on the terminal's search path."""
     root = resource_dir("templates")
-    opts = _options("md")
+    opts = environment_options("md")
     opts["extensions"] = [InlineMath]  # $...$ becomes {% filter math %}, as in HTML
     env = jinja2.Environment(loader=jinja2.FileSystemLoader([str(root / FOLDER), str(root / SECTIONS)]),
-                             bytecode_cache=_bytecode_cache(FOLDER), **opts)
+                             bytecode_cache=bytecode_cache(FOLDER), **opts)
     env.filters["esc"] = lambda text: visible(str(text))  # a label's control characters shown, not obeyed
     env.filters["basename"] = basename
     env.filters["math"] = tex_to_text

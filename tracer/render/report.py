@@ -57,7 +57,7 @@ from tracer.render.sandbox import (MEMORY, Budget, BudgetExceeded, FolderLoader,
 
 __all__ = ["render", "to_pdf", "draw_figures", "escape_md", "escape_tex", "escape_html", "code_md", "FORMATS",
            "FIGURES", "template_context", "FrozenDict", "RECORDS", "user_env", "figure_paths", "BudgetExceeded",
-           "MEMORY", "OutsideFolder"]
+           "MEMORY", "OutsideFolder", "environment_options", "bytecode_cache", "InlineMath", "SECTIONS"]
 
 # format -> (its templates folder, file extension)
 FORMATS = {"md": ("markdown", "md"), "tex": ("latex", "tex"), "html": ("html", "html")}
@@ -97,7 +97,8 @@ def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
     return env
 
 
-def _options(fmt: str) -> dict[str, Any]:
+def environment_options(fmt: str) -> dict[str, Any]:
+    """The Jinja settings of ``fmt``'s templates (the walk's prose renders the same partials with Markdown's)."""
     opts: dict[str, Any] = dict(undefined=jinja2.StrictUndefined, autoescape=False, trim_blocks=True,
                                 lstrip_blocks=True, keep_trailing_newline=True)
     if fmt == "html":
@@ -105,7 +106,7 @@ def _options(fmt: str) -> dict[str, Any]:
     return opts
 
 
-def _bytecode_cache(fmt: str) -> jinja2.BytecodeCache | None:
+def bytecode_cache(fmt: str) -> jinja2.BytecodeCache | None:
     """Compiled templates kept in the user's cache folder between runs.
 
     Compiling the report's templates costs more than rendering them; Jinja
@@ -132,8 +133,8 @@ def builtin_folders(fmt: str) -> list[str]:
 
 @functools.lru_cache(maxsize=None)
 def _builtin_env(fmt: str) -> jinja2.Environment:
-    env = jinja2.Environment(loader=jinja2.FileSystemLoader(builtin_folders(fmt)), bytecode_cache=_bytecode_cache(fmt),
-                             **_options(fmt))
+    env = jinja2.Environment(loader=jinja2.FileSystemLoader(builtin_folders(fmt)), bytecode_cache=bytecode_cache(fmt),
+                             **environment_options(fmt))
     return _setup(env, fmt)
 
 
@@ -180,7 +181,7 @@ def user_env(fmt: str, directory: str) -> jinja2.Environment:
                              "((( ))), ((* *)) and ((= =)) (see templates/README.md)")
     folders = [str(mine)] + ([str(d / SECTIONS)] if (d / SECTIONS).is_dir() else [])
     loader = jinja2.ChoiceLoader([FolderLoader(folders), jinja2.FileSystemLoader(builtin_folders(fmt))])
-    return _setup(Sandbox(loader=loader, **_options(fmt)), fmt)
+    return _setup(Sandbox(loader=loader, **environment_options(fmt)), fmt)
 
 
 # --------------------------------------------------------------------------
