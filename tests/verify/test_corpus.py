@@ -129,6 +129,17 @@ def test_a_report_at_any_digits_verifies_clean(digits, fmt, tmp_path):
     assert report.count("ok") >= (40 if fmt == "html" else 100)
 
 
+@pytest.mark.parametrize("digits", [1, 2])
+@pytest.mark.parametrize("example", ["deep/deep.toml", "wide/wide.toml", "classification/train.toml"])
+def test_reports_of_other_networks_at_few_digits_verify_clean(example, digits, tmp_path):
+    # random initial weights printed as 0.25 are rounded too: most of such a report's results are rounded,
+    # and a short input with their decimals or significant digits is read as they are
+    out = tmp_path / "r.md"
+    assert cli.main(["report", str(ROOT / "examples" / example), "--digits", str(digits), "-o", str(out)]) == 0
+    report = verify_file(out)
+    assert report.failures == [] and report.count("ok") >= 100
+
+
 def test_html_is_read_through_its_tex_annotations(tmp_path):
     page = tmp_path / "p.html"
     page.write_text(

@@ -246,26 +246,32 @@ def check_chains(chains: Iterable[Chain], inputs=None) -> list[Result]:
     ``inputs`` (a printed.Precision) says what a printed input stands for.  A
     chain's last number is the result of its first computed term; one that
     rounds it (not equal to it) is a rounded result, and an input printed as
-    one is rounded wherever it is used: the chains that use such an input are
-    checked again once every chain has said which of its numbers are results.
+    one is rounded wherever it is used.  A document whose results are mostly
+    rounded prints its numbers rounded: an input with as many decimals as
+    its results usually have is rounded too (a report at --digits 2 prints
+    its random initial weights as 0.25).  The chains with an input these
+    findings make rounded are checked again once every chain has been read.
     """
     chains = list(chains)
     checked = [_check_chain(c, inputs) for c in chains]
     if inputs is not None:
-        found = inputs.add_results(text for _, text, _ in checked if text)
-        for k, (_, _, short) in enumerate(checked):
-            if short & found:
+        worked = [(text, rounds) for _, text, _, rounds in checked if rounds is not None]
+        found = inputs.add_results(text for text, rounds in worked if rounds)
+        usual = inputs.note_usual(worked)
+        for k, (_, _, short, _) in enumerate(checked):
+            if short & found or (usual and any(inputs.rounded_like_results(key) for key in short)):
                 checked[k] = _check_chain(chains[k], inputs)
-    return [r for results, _, _ in checked for r in results]
+    return [r for results, _, _, _ in checked for r in results]
 
 
-def _check_chain(chain: Chain, inputs) -> tuple[list[Result], str | None, set]:
-    """(the chain's results, its last number when that rounds its first computed term, its short exact inputs)."""
+def _check_chain(chain: Chain, inputs) -> tuple[list[Result], str, set, bool | None]:
+    """(the chain's results, its last number, its short inputs taken as exact, whether the number rounds its
+    first computed term -- None when the chain works nothing out)."""
     results: list[Result] = []
     short: set = set()  # the keys of its inputs printed short, taken as exact unless printed as a result
     first = last = None  # the first computed value; the last printed number
     if len(chain.terms) < 2:
-        return results, None, short
+        return results, "", short, None
     if inputs is not None:
         inputs.short = short  # the evaluations below note there which short inputs they took as exact
     prev = prev_formula = None
@@ -310,9 +316,10 @@ def _check_chain(chain: Chain, inputs) -> tuple[list[Result], str | None, set]:
             ))
         prev = (term, value)
     # exactly equal, to float64's own rounding (-0.3 + 0.2 + 0.2 is 0.10000000000000003): no rounding shown
-    rounds = first is not None and last is not None and first.overlaps(band_of(last)) and not (
-        first.overlaps(Interval.of(float(last))) and first.hi - first.lo <= 1e-12 * max(1.0, abs(first.mid)))
-    return results, last if rounds else None, short
+    if first is None or last is None or not first.overlaps(band_of(last)):
+        return results, "", short, None  # nothing worked out, or a slip: no evidence of how the document rounds
+    exact = first.overlaps(Interval.of(float(last))) and first.hi - first.lo <= 1e-12 * max(1.0, abs(first.mid))
+    return results, last, short, not exact
 
 
 # "... \ for \ sigmoid = ... \quad for \ tanh": two cases side by side, not an equality.
