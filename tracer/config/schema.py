@@ -273,19 +273,33 @@ def _as_bias(b: np.ndarray, bias: str) -> np.ndarray:
     return b
 
 
+# What each command explains of the training variants: the variant keys
+# (tracer.core.variant) whose every value it follows, and whether it
+# explains a softmax output layer.  check compares the gradient of the loss
+# actually used, so it follows everything but hidden error signals through
+# the updated weights (no loss has them as its gradient).
+EXPLAINED_KEYS: dict[str, frozenset[str]] = {
+    "check": frozenset({"bias", "loss", "update_biases", "batch_size", "momentum"}),
+    "report": frozenset(),
+    "walk": frozenset(),
+}
+EXPLAINS_SOFTMAX = frozenset({"check"})
+
+
 def check_rule_explained(cfg: "Config", command: str) -> None:
-    """Refuse a training variant the explanations do not derive yet, rather than show the document's equations for it.
+    """Refuse a training variant ``command`` does not explain yet, rather than show the document's equations for it.
 
     Training (and test, predict) run every variant; report, walk and check
-    explain the document's rule only, for now.  The error names the first
-    key that differs from the document's rule.
+    follow the keys of :data:`EXPLAINED_KEYS`.  The error names the first
+    key that differs from the document's rule and is not explained.
     """
-    if any(name in activations.OUTPUT_ONLY for name in cfg.activations):
+    if command not in EXPLAINS_SOFTMAX and any(name in activations.OUTPUT_ONLY for name in cfg.activations):
         where = "network.activation" if len(set(cfg.activations)) == 1 else f"network.activation[{len(cfg.hidden)}]"
         raise InputError(cfg.source, where, f"{command} does not explain a {cfg.activations[-1]} output layer yet; "
                          "mlptrace train runs it")
+    explained = EXPLAINED_KEYS.get(command, frozenset())
     for key, value in dataclasses.asdict(cfg.variant).items():
-        if value != getattr(DEFAULT, key):
+        if value != getattr(DEFAULT, key) and key not in explained:
             where = f"{'network' if key == 'bias' else 'training'}.{key}"
             shown = json.dumps(value)
             raise InputError(cfg.source, where, f"{command} does not explain {key} = {shown} yet (only the "

@@ -22,6 +22,16 @@ compared with two references that share none of that code:
   f(s) with respect to its sum (so f' comes from sympy, not from the
   engine's a(1-a)), and the chain rule joins them.
 
+The loss is the one the run trains on (``training.loss``: the squared
+losses, or cross-entropy on sigmoid or softmax outputs), and the
+parameters are the ones it moves: a shared bias is one parameter per layer
+(its gradient the sum of the layer's error signals), biases that are absent
+(``bias = "none"``) or frozen (``update_biases = false``) are no
+parameters at all.  A step of a batch is checked against the gradient of
+the batch's mean loss.  Momentum changes the step, not the gradient, so a
+run with momentum is checked the same way; hidden error signals through
+the *updated* weights are not the gradient of any loss, and are refused.
+
 Two numbers agree when |a - b| / max(|a|, |b|, floor) <= RTOL (1e-6), so a
 gradient near zero is compared absolutely.  Against the finite difference
 floor = FLOOR * max(1, loss), as a difference of losses carries rounding
@@ -49,7 +59,9 @@ import numpy as np
 from tracer.core.numbers import gradient
 from tracer.config.schema import Config
 from tracer.config.trace_io import as_trace_or_config
+from tracer.core import losses
 from tracer.core.engine import MLP
+from tracer.core.variant import Variant
 from tracer.core.trace import Trace
 from tracer.errors import InputError
 from tracer.explain.nodes import Name
@@ -147,50 +159,73 @@ def _badness(r: GradRow) -> float:
 
 
 def _loss(net: MLP, x: np.ndarray, z: np.ndarray, relu: list[int]) -> tuple[float, tuple]:
-    """The loss by the engine's forward pass, and the sign pattern of every relu layer's sums."""
+    """The loss by the engine's forward pass (the mean over a batch's rows), and the sign pattern of every relu layer's sums."""
     sums, outs = net.forward(x)
-    err = outs[-1] - z
-    return 0.5 * float(err @ err), tuple((sums[l] > 0).tobytes() for l in relu)
+    per_row = losses.value(net.loss, net.act[-1].name, sums[-1], z, outs[-1] - z)
+    return float(np.mean(per_row)), tuple((sums[l] > 0).tobytes() for l in relu)
+
+
+def _bias_params(b: np.ndarray, variant: Variant) -> list[np.ndarray]:
+    """Where each bias parameter of a layer sits among its nodes' biases.
+
+    Per node: one parameter each; shared: one for the whole layer, moving
+    every node's bias at once; none or frozen: no parameter.
+    """
+    if variant.bias == "none" or not variant.update_biases:
+        return []
+    if variant.bias == "shared":
+        return [np.arange(b.size)]
+    return [np.array([j]) for j in range(b.size)]
+
+
+def _bias_values(b: np.ndarray, variant: Variant) -> list[float]:
+    """A layer's bias values as sympy's function takes them: one per node, one per layer (shared), none."""
+    if variant.bias == "none":
+        return []
+    return [float(b[0])] if variant.bias == "shared" else [float(v) for v in b]
 
 
 def _finite_differences(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[str],
-                        x: np.ndarray, z: np.ndarray) -> tuple[list[np.ndarray], list[np.ndarray]]:
+                        x: np.ndarray, z: np.ndarray, variant: Variant) -> tuple[list[np.ndarray], list[np.ndarray]]:
     """dL/dp for every parameter, in the engine's layout (W0, b0, W1, b1, ...), and where a kink got in the way.
 
-    The second list marks the parameters whose stencil crossed a relu kink
-    (some relu's sum changed sign): the loss is not smooth there, so the
-    difference is retaken with smaller steps for display (NaN if even 1e-9
-    crosses), but it is too noisy to hold the engine to 1e-6.
+    A layer's bias entry has one value per bias parameter (see
+    :func:`_bias_params`).  The second list marks the parameters whose
+    stencil crossed a relu kink (some relu's sum changed sign): the loss is
+    not smooth there, so the difference is retaken with smaller steps for
+    display (NaN if even 1e-9 crosses), but it is too noisy to hold the
+    engine to 1e-6.
     """
     n = len(params)
-    full = MLP(params, acts)
+    full = MLP(params, acts, variant.loss)
     _, outs = full.forward(x)
     grads, near = [], []
     for l in range(n):
         # Moving a parameter of layer l leaves the layers before it alone, so
         # the engine's forward pass runs from layer l, on what layer l received.
-        sub = MLP(params[l:], acts[l:])
+        sub = MLP(params[l:], acts[l:], variant.loss)
         inp = x if l == 0 else outs[l - 1]
         relu = [i for i, a in enumerate(acts[l:]) if a == "relu"]
         _, base = _loss(sub, inp, z, relu)
-        for arr in (sub.W[0], sub.b[0]):
-            g, kinked = np.full(arr.shape, math.nan), np.zeros(arr.shape, dtype=bool)
-            flat = arr.reshape(-1)  # a view: writing it moves the parameter
-            for k in range(flat.size):
-                p = flat[k]
+        weights = sub.W[0].reshape(-1)  # views: writing them moves the parameters
+        for flat, where in ((weights, [np.array([k]) for k in range(weights.size)]),
+                            (sub.b[0], _bias_params(sub.b[0], variant))):
+            g, kinked = np.full(len(where), math.nan), np.zeros(len(where), dtype=bool)
+            for k, at in enumerate(where):
+                p = float(flat[at[0]])
                 h = 1e-3 * max(1.0, abs(p))
                 while h >= 1e-9:
                     vals, crossed = [], False
                     for c in (2.0, 1.0, -1.0, -2.0):
-                        flat[k] = p + c * h
+                        flat[at] = p + c * h
                         v, pattern = _loss(sub, inp, z, relu)
                         vals.append(v)
                         crossed |= pattern != base
-                    flat[k] = p  # restore exactly
+                    flat[at] = p  # restore exactly
                     if not crossed:
-                        g.flat[k] = (-vals[0] + 8.0 * vals[1] - 8.0 * vals[2] + vals[3]) / (12.0 * h)
+                        g[k] = (-vals[0] + 8.0 * vals[1] - 8.0 * vals[2] + vals[3]) / (12.0 * h)
                         break
-                    kinked.flat[k] = True
+                    kinked[k] = True
                     h *= 0.1
             grads.append(g)
             near.append(kinked)
@@ -212,12 +247,42 @@ def _relu_convention(expr: Any) -> Any:
     return expr.replace(sp.Heaviside, lambda s, *_: sp.Heaviside(s, 0))
 
 
+def _output_layer(sp: Any, name: str, sums: list[Any]) -> list[Any]:
+    """The output layer's activations of its sums, as sympy expressions (softmax: e^s_k / sum_j e^s_j)."""
+    from tracer.core import activations
+
+    if name == "softmax":
+        total = sp.Add(*(sp.exp(s) for s in sums))
+        return [sp.exp(s) / total for s in sums]
+    form = activations.get(name).form
+    return [form(sp, s) for s in sums]
+
+
+def _loss_of(sp: Any, loss: str, out_act: str, ys: list[Any], zs: list[Any]) -> Any:
+    """The loss of one row, written from its definition (tracer.core.losses states the same in numpy)."""
+    sq = sp.Add(*((y - t) ** 2 for y, t in zip(ys, zs)))
+    if loss == "mse":
+        return sp.Rational(1, 2) * sq
+    if loss == "sse":
+        return sq
+    if loss == "mean-squared":
+        return sq / len(ys)
+    if out_act == "softmax":
+        return -sp.Add(*(t * sp.log(y) for y, t in zip(ys, zs)))
+    return -sp.Add(*(t * sp.log(y) + (1 - t) * sp.log(1 - y) for y, t in zip(ys, zs)))
+
+
 _FULL_CACHE: dict[tuple, Any] = {}
 
 
-def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
-    """One function of (x, z, every parameter) returning sympy's dL/dp for every p, in the engine's order."""
-    key = (tuple(layers), tuple(acts))
+def _full_sympy(layers: Sequence[int], acts: Sequence[str], variant: Variant) -> Any:
+    """One function of (x, z, every weight, every bias value) returning sympy's dL/dp for every parameter p.
+
+    The bias values are one per node (per-node), one per layer (shared) or
+    none; frozen biases are arguments but no parameters.  The derivatives
+    come in the engine's order: W0's, b0's parameters, W1's, ...
+    """
+    key = (tuple(layers), tuple(acts), variant.loss, variant.bias, variant.update_biases)
     if key in _FULL_CACHE:
         return _FULL_CACHE[key]
     import sympy as sp
@@ -227,17 +292,33 @@ def _full_sympy(layers: Sequence[int], acts: Sequence[str]) -> Any:
 
     xs = sp.symbols(f"x0:{layers[0]}", real=True)
     zs = sp.symbols(f"z0:{layers[-1]}", real=True)
+    weights: list[Any] = []
+    bias_values: list[Any] = []
     params: list[Any] = []
     a: list[Any] = list(xs)
     for l, (m, n) in enumerate(zip(layers[:-1], layers[1:])):
         W = [[sp.Symbol(f"w{l}_{j}_{i}", real=True) for i in range(m)] for j in range(n)]
-        b = [sp.Symbol(f"b{l}_{j}", real=True) for j in range(n)]
-        params += [W[j][i] for j in range(n) for i in range(m)] + b
-        form = activations.get(acts[l]).form
-        a = [form(sp, sp.Add(*(W[j][i] * a[i] for i in range(m))) + b[j]) for j in range(n)]
-    loss = sp.Rational(1, 2) * sp.Add(*((y - t) ** 2 for y, t in zip(a, zs)))
+        if variant.bias == "shared":
+            b = [sp.Symbol(f"b{l}", real=True)] * n
+            biases = b[:1]
+        elif variant.bias == "none":
+            b, biases = [sp.Integer(0)] * n, []
+        else:
+            b = [sp.Symbol(f"b{l}_{j}", real=True) for j in range(n)]
+            biases = b
+        flat = [W[j][i] for j in range(n) for i in range(m)]
+        weights += flat
+        bias_values += biases
+        params += flat + (biases if variant.update_biases else [])
+        sums = [sp.Add(*(W[j][i] * a[i] for i in range(m))) + b[j] for j in range(n)]
+        if l == len(layers) - 2:
+            a = _output_layer(sp, acts[l], sums)
+        else:
+            form = activations.get(acts[l]).form
+            a = [form(sp, s) for s in sums]
+    loss = _loss_of(sp, variant.loss, acts[-1], a, list(zs))
     grads = [_relu_convention(sp.diff(loss, p)) for p in params]
-    fn = lambdify_numpy([*xs, *zs, *params], grads, cse=True)
+    fn = lambdify_numpy([*xs, *zs, *weights, *bias_values], grads, cse=True)
     _FULL_CACHE[key] = fn
     return fn
 
@@ -260,32 +341,54 @@ def _local_sympy(name: str) -> tuple[Any, Any]:
     return _LOCAL_CACHE[name]
 
 
+_OUTPUT_CACHE: dict[tuple, Any] = {}
+
+
+def _output_sympy(name: str, loss: str, n: int) -> tuple[Any, Any]:
+    """The output layer's activations and sympy's dL/ds_k of every output sum, as numeric functions of (s, z)."""
+    key = (name, loss, n)
+    if key not in _OUTPUT_CACHE:
+        import sympy as sp
+
+        from tracer.explain.algebra import lambdify_numpy
+
+        ss = sp.symbols(f"s0:{n}", real=True)
+        zs = sp.symbols(f"z0:{n}", real=True)
+        ys = _output_layer(sp, name, list(ss))
+        L = _loss_of(sp, loss, name, ys, list(zs))
+        grads = [_relu_convention(sp.diff(L, s)) for s in ss]
+        _OUTPUT_CACHE[key] = (lambdify_numpy([*ss], ys), lambdify_numpy([*ss, *zs], grads))
+    return _OUTPUT_CACHE[key]
+
+
 def _layered_sympy(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[str],
-                   x: np.ndarray, z: np.ndarray) -> list[np.ndarray]:
-    """dL/dp by the chain rule over sympy's derivatives of the loss and of each f(s)."""
-    import sympy as sp
+                   x: np.ndarray, z: np.ndarray, variant: Variant) -> list[np.ndarray]:
+    """dL/dp of one row by the chain rule over sympy's derivatives: of the loss by each output sum, of each hidden f(s).
 
-    from tracer.explain.algebra import lambdify_numpy
-
-    y_, z_ = sp.symbols("y z", real=True)
-    dloss = lambdify_numpy([y_, z_], sp.diff(sp.Rational(1, 2) * (y_ - z_) ** 2, y_))
-    local = [_local_sympy(a) for a in acts]
+    Laid out as :func:`_finite_differences` lays them out.
+    """
+    local = [_local_sympy(a) for a in acts[:-1]]
+    out_f, out_grad = _output_sympy(acts[-1], variant.loss, len(params[-1][1]))
     inputs, sums = [], []
     a = np.asarray(x, dtype=np.float64)
-    for (W, b), (f, _) in zip(params, local):
+    for l, (W, b) in enumerate(params):
         inputs.append(a)
         s = W @ a + b
         sums.append(s)
-        a = np.broadcast_to(np.asarray(f(s), dtype=np.float64), s.shape)
+        a = out_f(*s) if l == len(params) - 1 else local[l][0](s)
+        a = np.broadcast_to(np.asarray(a, dtype=np.float64).reshape(-1) if np.ndim(a) else a, s.shape)
     g = [None] * len(params)
-    up = dloss(a, z)
+    up = None
     for l in range(len(params) - 1, -1, -1):
-        dfds = np.broadcast_to(np.asarray(local[l][1](sums[l]), dtype=np.float64), sums[l].shape)
-        g[l] = dfds * up
+        if l == len(params) - 1:
+            g[l] = np.asarray(out_grad(*sums[l], *z), dtype=np.float64).reshape(sums[l].shape)
+        else:
+            dfds = np.broadcast_to(np.asarray(local[l][1](sums[l]), dtype=np.float64), sums[l].shape)
+            g[l] = dfds * up
         up = params[l][0].T @ g[l]  # through the old weights of layer l, to the layer before
     out = []
     for l in range(len(params)):
-        out += [np.outer(g[l], inputs[l]), g[l]]
+        out += [np.outer(g[l], inputs[l]).ravel(), np.array([g[l][at].sum() for at in _bias_params(g[l], variant)])]
     return out
 
 
@@ -313,51 +416,67 @@ def gradient_check(source: Config | Trace, steps: int = 1, symbolic: str = "auto
     else:
         from tracer.config.run import record
 
-        epochs = -(-steps // len(source.raw))  # enough epochs to reach the step
+        per_epoch = source.variant.steps_per_epoch(len(source.raw))
+        epochs = -(-steps // per_epoch)  # enough epochs to reach the step
         trace, _ = record(source.replace(epochs=epochs), f"first:{steps}")
+    variant = trace.variant
+    if variant.hidden_deltas != "old-weights":
+        raise InputError("trace", "training.hidden_deltas", "hidden error signals through the updated weights are "
+                         "not the gradient of the loss, so check has nothing to compare them with")
     if trace.n_steps == 0:
         raise InputError("trace", "steps", "the trace kept no steps to check")
     steps = min(steps, trace.n_steps)
     layers, acts = list(trace.layers), list(trace.activations)
-    n_params = sum(m * n + n for m, n in zip(layers[:-1], layers[1:]))
+    n_weights = sum(m * n for m, n in zip(layers[:-1], layers[1:]))
+    n_params = n_weights + sum(len(_bias_params(np.empty(n), variant)) for n in layers[1:])
     if symbolic == "auto":
         symbolic = "full" if n_params * _expression_size(layers) <= FULL_BUDGET else "layered"
-    full = _full_sympy(layers, acts) if symbolic == "full" else None
+    full = _full_sympy(layers, acts, variant) if symbolic == "full" else None
 
     from tracer.explain.notation import Names, label
 
     names = Names(layers)
     grad_w = [trace.grad_w(l) for l in range(len(layers) - 1)]
+    grad_b = [trace.grad_b(l) for l in range(len(layers) - 1)]
+    bias_names = [[names.layer("b", l)] if variant.bias == "shared" else [names.b(l, j) for j in range(n)]
+                  for l, n in enumerate(layers[1:])]
     rows: list[GradRow] = []
     notes: list[str] = []
     unevaluable: list[str] = []
     for k in range(steps):
         params = [(trace.w[l][k].copy(), trace.b[l][k].copy()) for l in range(len(layers) - 1)]
-        x, z = trace.x[k], trace.z[k]
-        scale = max(1.0, float(trace.loss[k]))
+        r = trace.rows_in(k)
+        # a batch's rows (the gradient of a batch is that of its mean loss), or the one row
+        x, z = (trace.x[k][:r], trace.z[k][:r]) if trace.rows_per_step > 1 else (trace.x[k], trace.z[k])
+        batch = list(zip(x, z)) if trace.rows_per_step > 1 else [(x, z)]
+        scale = max(1.0, float(np.mean(trace.loss[k][:r] if trace.rows_per_step > 1 else trace.loss[k])))
         floor, sym_floor = FLOOR * scale, SYMPY_FLOOR * scale
-        fd, near = _finite_differences(params, acts, x, z)
+        fd, near = _finite_differences(params, acts, x, z, variant)
         if full is not None:
-            flat = [v for W, b in params for v in (*W.ravel(), *b)]
+            bias_values = [v for _, b in params for v in _bias_values(b, variant)]
+            flat = [v for W, _ in params for v in W.ravel()] + bias_values
             with np.errstate(all="ignore"):
-                values = np.asarray(full(*x, *z, *flat), dtype=np.float64)
+                values = np.mean([np.asarray(full(*xr, *zr, *flat), dtype=np.float64) for xr, zr in batch], axis=0)
             sym, pos = [], 0
             for W, b in params:
-                sym += [values[pos:pos + W.size].reshape(W.shape), values[pos + W.size:pos + W.size + b.size]]
-                pos += W.size + b.size
+                nb = len(_bias_params(b, variant))
+                sym += [values[pos:pos + W.size], values[pos + W.size:pos + W.size + nb]]
+                pos += W.size + nb
         elif symbolic == "layered":
             with np.errstate(all="ignore"):
-                sym = _layered_sympy(params, acts, x, z)
+                per_row = [_layered_sympy(params, acts, xr, zr, variant) for xr, zr in batch]
+            sym = [np.mean([row[p] for row in per_row], axis=0) for p in range(len(per_row[0]))]
         else:
-            sym = [np.full(p.shape, np.nan) for W, b in params for p in (W, b)]
+            sym = [np.full(len(f_), np.nan) for f_ in fd]
         for l in range(len(layers) - 1):
-            eng = [grad_w[l][k], trace.delta[l][k]]
+            where = _bias_params(params[l][1], variant)
+            eng = [grad_w[l][k].ravel(), np.array([grad_b[l][k][at[0]] for at in where])]
+            symbols = [[names.w(l, *idx) for idx in np.ndindex(params[l][0].shape)], bias_names[l][:len(where)]]
             for part in (0, 1):
-                for idx in np.ndindex(eng[part].shape):
+                for idx, symbol in enumerate(symbols[part]):
                     e = float(eng[part][idx])
                     f_ = float(fd[2 * l + part][idx])
                     s_ = float(sym[2 * l + part][idx])
-                    symbol = names.w(l, *idx) if part == 0 else names.b(l, *idx)
                     txt = label(symbol)
                     kink = bool(near[2 * l + part][idx])
                     errs = [] if kink else [_relative(e, f_, floor)]

@@ -1,0 +1,173 @@
+"""The explanations follow the training variant (issue 13): check's gradients, the report's equations.
+
+Every number here comes from tests/reference.py (plain Python written from
+the math, sharing no code with tracer): its forward pass, its dL/dy and the
+chain rule through each activation (softmax's Jacobian written out), the
+mean over a batch's rows, a shared bias's sum over its layer.
+"""
+
+from __future__ import annotations
+
+import math
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import reference as R
+from tracer.cli import main
+from tracer.config import schema as config
+from tracer.config.run import record
+from tracer.core import losses
+from tracer.explain import gradcheck as check
+
+
+def variant_config(layers, acts, rows=3, seed=0, softmax_targets=False, **keys):
+    """A config for ``layers`` with random data and weights under the variant ``keys`` (the config's names)."""
+    rng = np.random.default_rng(seed)
+    x = rng.uniform(-1, 1, size=(rows, layers[0]))
+    z = rng.uniform(0.05, 0.95, size=(rows, layers[-1]))
+    if softmax_targets:  # one-hot targets, as a classifier's
+        z = np.eye(layers[-1])[rng.integers(0, layers[-1], size=rows)]
+    network = {"inputs": layers[0], "hidden": layers[1:-1], "outputs": layers[-1], "activation": acts}
+    if "bias" in keys:
+        network["bias"] = keys.pop("bias")
+    return config.from_mapping({
+        "network": network,
+        "training": {"data": np.hstack([x, z]).round(4).tolist(), "learning_rate": 0.3, "epochs": 1, **keys},
+        "normalize": {"method": "none"},
+        "init": {"method": "random", "seed": seed},
+    }, "<test>", Path("."))
+
+
+def reference_gradient(W, B, acts, xs, zs, loss, bias, update_biases):
+    """dL/dp of the batch's mean loss for every parameter the variant moves, in check's order, from tests/reference.py.
+
+    Per layer: its weights row by row, then its bias parameters (one per node,
+    one for a shared layer, none when absent or frozen).
+    """
+    L = len(W)
+    sum_gw = [[[0.0] * len(r) for r in W[l]] for l in range(L)]
+    sum_gb = [[0.0] * len(B[l]) for l in range(L)]
+    for x, z in zip(xs, zs):
+        s_all, a_all = R.forward(W, B, acts, x, bias)
+        d = [None] * L
+        d[-1] = R.output_deltas(s_all[-1], a_all[-1], z, loss, acts[-1])
+        for l in range(L - 2, -1, -1):
+            d[l] = R.hidden_deltas(l, W[l + 1], d[l + 1], s_all[l], a_all[l], acts)
+        for l in range(L):
+            inp = x if l == 0 else a_all[l - 1]
+            for j in range(len(W[l])):
+                for i in range(len(inp)):
+                    sum_gw[l][j][i] += d[l][j] * inp[i]
+                sum_gb[l][j] += d[l][j]
+    n = len(xs)
+    out = []
+    for l in range(L):
+        out += [g / n for row in sum_gw[l] for g in row]
+        if bias == "none" or not update_biases:
+            continue
+        gb = [g / n for g in sum_gb[l]]
+        out += [sum(gb)] if bias == "shared" else gb  # a shared bias feeds every node: the sum of their signals
+    return out
+
+
+VARIANTS = [
+    # id, layers, activations, keys, rows, one-hot targets
+    ("sse", [2, 3, 1], "sigmoid", {"loss": "sse"}, 2, False),
+    ("mean-squared", [3, 4, 3], ["tanh", "linear"], {"loss": "mean-squared"}, 2, False),
+    ("cross-entropy sigmoid", [2, 3, 2], "sigmoid", {"loss": "cross-entropy"}, 2, False),
+    ("cross-entropy softmax", [3, 4, 3], ["tanh", "softmax"], {"loss": "cross-entropy"}, 2, True),
+    ("mse softmax", [2, 3, 3], ["sigmoid", "softmax"], {}, 2, False),
+    ("shared", [2, 3, 2], "sigmoid", {"bias": "shared"}, 2, False),
+    ("none", [2, 3, 2], ["relu", "sigmoid"], {"bias": "none"}, 2, False),
+    ("frozen", [2, 3, 1], "tanh", {"update_biases": False}, 2, False),
+    ("mazur's: shared and frozen", [2, 2, 2], "sigmoid", {"bias": "shared", "update_biases": False}, 1, False),
+    ("batches of 3 of 5", [2, 3, 1], "sigmoid", {"batch_size": 3}, 5, False),
+    ("all rows", [3, 2], "sigmoid", {"batch_size": "all", "loss": "cross-entropy"}, 4, False),
+    ("momentum", [2, 3, 2], "sigmoid", {"batch_size": 2, "momentum": 0.9, "bias": "shared"}, 4, False),
+    ("two hidden, softmax, batches, momentum", [3, 4, 3, 4], ["tanh", "sigmoid", "softmax"],
+     {"loss": "cross-entropy", "batch_size": 4, "momentum": 0.9}, 8, True),
+]
+
+
+@pytest.mark.parametrize("layers,acts,keys,rows,onehot", [v[1:] for v in VARIANTS], ids=[v[0] for v in VARIANTS])
+@pytest.mark.parametrize("symbolic", ["full", "layered"])
+def test_check_compares_the_gradient_of_the_loss_the_variant_trains_on(layers, acts, keys, rows, onehot, symbolic):
+    cfg = variant_config(layers, acts, rows=rows, seed=len(layers) + rows, softmax_targets=onehot, **keys)
+    steps = 3
+    res = check.gradient_check(cfg, steps=steps, symbolic=symbolic)
+    assert res.ok, res.summary()
+    trace, _ = record(cfg.replace(epochs=steps), f"first:{steps}")
+    v = cfg.variant
+    moved = v.update_biases and v.bias != "none"
+    per_layer_biases = [(n if v.bias == "per-node" else 1) if moved else 0 for n in layers[1:]]
+    n_params = sum(m * n for m, n in zip(layers[:-1], layers[1:])) + sum(per_layer_biases)
+    assert [sum(r.step == k for r in res.rows) for k in range(steps)] == [n_params] * steps
+    for k in range(steps):
+        W = [trace.w[l][k].tolist() for l in range(len(layers) - 1)]
+        B = [trace.b[l][k].tolist() for l in range(len(layers) - 1)]
+        r = trace.rows_in(k)
+        xs = trace.x[k][:r].tolist() if trace.rows_per_step > 1 else [trace.x[k].tolist()]
+        zs = trace.z[k][:r].tolist() if trace.rows_per_step > 1 else [trace.z[k].tolist()]
+        want = reference_gradient(W, B, acts if isinstance(acts, list) else [acts] * (len(layers) - 1),
+                                  xs, zs, v.loss, v.bias, v.update_biases)
+        got = [row for row in res.rows if row.step == k]
+        for row, g in zip(got, want, strict=True):
+            assert row.engine == pytest.approx(g, rel=1e-10, abs=1e-14), row.name
+            assert row.sympy == pytest.approx(g, rel=1e-8, abs=1e-12), row.name
+            assert row.fd == pytest.approx(g, rel=1e-6, abs=1e-9), row.name
+    assert max(abs(row.engine) for row in res.rows) > 1e-3  # not a vacuous pass
+
+
+def test_a_shared_bias_is_one_parameter_named_for_its_layer():
+    cfg = variant_config([2, 3, 2], "sigmoid", bias="shared")
+    names = [r.name for r in check.gradient_check(cfg).rows]
+    assert names == ["wₕ[0][0]", "wₕ[0][1]", "wₕ[1][0]", "wₕ[1][1]", "wₕ[2][0]", "wₕ[2][1]", "bₕ",
+                     "wₒ[0][0]", "wₒ[0][1]", "wₒ[0][2]", "wₒ[1][0]", "wₒ[1][1]", "wₒ[1][2]", "bₒ"]
+
+
+def test_mazurs_gradients(capsys):
+    """The post's dE/dw5 = 0.082167041 and dE/dw1 = 0.000438568, through the command on examples/mazur."""
+    examples = Path(__file__).resolve().parents[2] / "examples" / "mazur" / "mazur.toml"
+    assert main(["check", str(examples)]) == 0
+    out = capsys.readouterr().out
+    assert "All 8 gradients agree" in out
+    rows = {r.name: r for r in check.gradient_check(config.load(examples)).rows}
+    assert round(rows["wₒ[0][0]"].sympy, 9) == 0.082167041  # the post's w5
+    assert round(rows["wₕ[0][0]"].sympy, 9) == 0.000438568  # the post's w1
+
+
+def test_a_broken_cross_entropy_signal_is_caught(monkeypatch):
+    """check is not vacuous on a variant: an output error signal off by 1e-4 fails it."""
+    good = losses.output_delta
+
+    def off(loss, act, s, y, z, err, out=None):
+        d = good(loss, act, s, y, z, err, out=out)
+        d *= 1 + 1e-4
+        return d
+
+    monkeypatch.setattr(losses, "output_delta", off)
+    res = check.gradient_check(variant_config([2, 3, 3], ["sigmoid", "softmax"], softmax_targets=True,
+                                              loss="cross-entropy", batch_size=2))
+    assert not res.ok
+    assert all(not r.ok for r in res.rows if r.layer == 1 and abs(r.sympy) > 1e-3)
+    assert 5e-5 < res.worst.error < 2e-4
+
+
+def test_check_refuses_hidden_signals_through_the_updated_weights(tmp_path, capsys):
+    cfg = variant_config([2, 3, 1], "sigmoid", hidden_deltas="updated-weights")
+    with pytest.raises(config.InputError, match="check does not explain hidden_deltas"):
+        config.check_explainable(cfg, "check")
+    trace, _ = record(cfg, "first:1")
+    with pytest.raises(config.InputError, match="not the gradient of the loss"):
+        check.gradient_check(trace)
+
+
+def test_the_cross_entropy_reference_is_the_definition():
+    # a hand check of reference.output_deltas for softmax + cross-entropy: y - z when the targets sum to 1
+    s, z = [0.2, -0.4, 1.1], [0.0, 1.0, 0.0]
+    y = R.softmax(s)
+    d = R.output_deltas(s, y, z, "cross-entropy", "softmax")
+    assert d == pytest.approx([y[0], y[1] - 1, y[2]], rel=1e-12)
+    assert math.isclose(sum(y), 1.0)
