@@ -19,6 +19,7 @@ from typing import Any, Callable, Iterator, Sequence
 
 import numpy as np
 
+from tracer.core import tidy
 from tracer.core.update import Rule, batch_delta, batch_gradient, bias_gradient, gradient
 from tracer.core.variant import DEFAULT, Variant
 
@@ -470,6 +471,18 @@ class Trace:
     def to_json(self) -> str:
         """The whole trace as one strict JSON string (see :meth:`json_chunks`)."""
         return "".join(self.json_chunks())
+
+    # ------------------------------------ as rows (tracer.core.tidy)
+    def to_pandas(self) -> Any:
+        """One row per number: step, epoch, row, layer, quantity, node, input, value (needs mlptrace[pandas])."""
+        return tidy.to_pandas(self)
+
+    def summary(self) -> list[tuple[str, str]]:
+        """(label, text) rows about the run, what a notebook or a REPL shows instead of the arrays."""
+        return tidy.summary(self)
+
+    def __repr__(self) -> str:  # the summary, not every array (dataclass keeps a __repr__ the class defines)
+        return tidy.summary_text(self)
 
     # --------------------------------------------------- the loss table
     def loss_table(self) -> list[tuple[int, float]]:
