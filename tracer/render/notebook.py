@@ -1,25 +1,38 @@
-"""Notebook display: explanations and traces that show themselves as their worked example.
+"""Notebook display: a trace shows its summary, and a worked example shows itself as its report.
 
 The data classes of core and explain know nothing of output formats; this
-module wraps them for Jupyter's ``_repr_markdown_`` / ``_repr_latex_``
-protocol::
+module gives them Jupyter's display protocol (``_repr_html_``,
+``_repr_markdown_``, ``_repr_latex_``)::
 
-    from tracer.render.notebook import report, show
-    report("my.toml")        # the worked example of a config's first step
-    show(trace)              # a recorded trace, its first kept step
+    import tracer.render.notebook     # or: from tracer.render.notebook import report, explain
+    trace                             # a Trace displays a short summary table, not a report
+    trace.explain(0)                  # the worked example of kept step 0, displayed as the report
+    report("my.toml")                 # train a config and explain its first step
+
+Importing this module is what teaches :class:`tracer.core.trace.Trace` its
+notebook methods: core may not import render (not even inside a function),
+so the display lives here and is set on the class once, at import, by
+:func:`_teach_trace`.  That needs no IPython: Jupyter looks the methods up
+on the object, and plain Python can call them too.  Without this module a
+Trace still shows its summary, as its plain-text repr.
 """
 
 from __future__ import annotations
 
 import dataclasses
+import numbers
+import os
+from types import SimpleNamespace
 from typing import Any
 
+from tracer.core.trace import Trace
 from tracer.errors import InputError
 from tracer.explain.pieces import Explanation
+from tracer.render.escape import escape_html, escape_md
 from tracer.render.printers import latex_equation
 from tracer.render.report import render
 
-__all__ = ["Report", "report", "show"]
+__all__ = ["Report", "report", "explain", "show", "summary_html", "summary_markdown"]
 
 
 @dataclasses.dataclass
@@ -38,26 +51,63 @@ class Report(Explanation):
         return "\n".join(f"$$\n{latex_equation(eq)}\n$$" for sec in self.sections for eq in sec.all_equations())
 
 
-class _EmptyTrace:
-    def __init__(self, trace: Any):
-        self.trace = trace
-
-    def _repr_markdown_(self) -> str:
-        return f"A trace of {self.trace.epochs} epoch(s) that kept no step (only each epoch's loss)."
-
-    def _repr_latex_(self) -> None:
-        return None
+# --------------------------------------------------------------------------
+# a trace: its summary (core's plain rows, escaped here for each format)
 
 
-def show(trace: Any, step: int = 0) -> Report | _EmptyTrace:
-    """A recorded trace, displayed as the worked example of its kept step ``step``."""
+def summary_html(trace: Any) -> str:
+    """A trace's summary (:meth:`Trace.summary`) as a small HTML table, every label and value escaped."""
+    rows = "".join(f'<tr><th style="text-align:left">{escape_html(label)}</th>'
+                   f'<td style="text-align:left">{escape_html(text)}</td></tr>' for label, text in _as_trace(trace).summary())
+    return f'<table class="mlptrace-trace"><caption>mlptrace Trace</caption>{rows}</table>'
+
+
+def summary_markdown(trace: Any) -> str:
+    """A trace's summary as a Markdown table, every label and value escaped."""
+    rows = "".join(f"| {escape_md(label)} | {escape_md(text)} |\n" for label, text in _as_trace(trace).summary())
+    return f"| mlptrace Trace | |\n|:---|:---|\n{rows}"
+
+
+def _as_trace(source: Any) -> Trace:
     from tracer.config.trace_io import as_trace
-    from tracer.explain.sections import explain
 
-    trace = as_trace(trace)  # a path of a trace, too
-    if not trace.n_steps:
-        return _EmptyTrace(trace)
-    return Report.of(explain(trace, step))
+    return as_trace(source)
+
+
+# --------------------------------------------------------------------------
+# a step's worked example
+
+
+def explain(trace: Any, step: int = 0, digits: int = 4) -> Report:
+    """The worked example of kept step ``step`` of ``trace`` (a Trace, or the path of one), as ``report`` gives it.
+
+    ``step`` counts kept steps (``trace.kept[step]`` is its index in the
+    run).  The result is the step's explanation with the gradient-check
+    appendix; a notebook displays it as the Markdown report.  A variant the
+    report does not explain yet, or a step the trace did not keep, is an
+    InputError.
+    """
+    from tracer.config.schema import check_explainable
+    from tracer.explain.appendix import check_section
+    from tracer.explain.sections import explain as explain_step
+
+    source = os.fspath(trace) if isinstance(trace, (str, os.PathLike)) else "trace"
+    trace = _as_trace(trace)
+    # the report's own refusals (a variant it does not explain yet, a network too large), read off the trace
+    check_explainable(SimpleNamespace(source=source, layers=trace.layers, hidden=trace.layers[1:-1],
+                                      activations=trace.activations, variant=trace.variant), "report")
+    if isinstance(step, bool) or not isinstance(step, numbers.Integral) or not 0 <= step < trace.n_steps:
+        kept = f"0 to {trace.n_steps - 1}" if trace.n_steps else "none: it kept only each epoch's loss"
+        raise InputError(source, f"step {step!r}", f"not a kept step of the trace (kept steps: {kept})")
+    expl = explain_step(trace, step=int(step), digits=digits)
+    expl.sections.append(check_section(trace, int(step)))
+    return Report.of(expl)
+
+
+def show(trace: Any, step: int = 0) -> Report | Trace:
+    """A recorded trace's kept step ``step`` as its worked example; a trace that kept no step, itself (its summary)."""
+    trace = _as_trace(trace)  # a path of a trace, too
+    return explain(trace, step) if trace.n_steps else trace
 
 
 def report(config: Any = None, activation: str | None = None, step: int = 0, digits: int = 4,
@@ -70,7 +120,7 @@ def report(config: Any = None, activation: str | None = None, step: int = 0, dig
     from tracer import config as config_mod
     from tracer.config.run import record
     from tracer.explain.appendix import check_section
-    from tracer.explain.sections import explain
+    from tracer.explain.sections import explain as explain_step
 
     cfg = config if isinstance(config, config_mod.Config) else config_mod.load(config)
     cfg = cfg.with_activation(activation)
@@ -78,6 +128,16 @@ def report(config: Any = None, activation: str | None = None, step: int = 0, dig
     trace, _ = record(cfg, f"first:{max(len(cfg.raw), step + 1)}")
     if step >= trace.n_steps:
         raise InputError("command line", "--step", f"there are only {trace.n_steps} steps in the first epoch")
-    expl = explain(trace, step=step, digits=digits, full=full, config=cfg)
+    expl = explain_step(trace, step=step, digits=digits, full=full, config=cfg)
     expl.sections.append(check_section(trace, step))
     return Report.of(expl)
+
+
+def _teach_trace() -> None:
+    """Give Trace its notebook methods: the summary table for display, ``trace.explain(step)`` for a step."""
+    Trace._repr_html_ = summary_html  # type: ignore[attr-defined]
+    Trace._repr_markdown_ = summary_markdown  # type: ignore[attr-defined]
+    Trace.explain = explain  # type: ignore[attr-defined]
+
+
+_teach_trace()
