@@ -8,7 +8,8 @@ counting imports made inside functions):
 errors.py     the exceptions and visible(), the one filter for text bound for a terminal
 core/         numpy only: activations (numeric f, f' and their symbolic forms, in one place),
               dataset (min-max, normalisation), engine, update (the one update rule),
-              trace (columnar recording, policies), numbers (the one number formatter)
+              trace (columnar recording, policies), tidy (a trace as rows: to_pandas, its summary),
+              numbers (the one number formatter)
 config/       schema (loading and checking a config; from_mapping), files (the Go package's
               formats, bounded reads, atomic writes and output transactions), trace_io (JSON and
               streamed .npz traces), run (record a config's training), resources
