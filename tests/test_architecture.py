@@ -170,14 +170,10 @@ def test_printed_math_is_never_patched():
                 raise AssertionError(f"{name}:{node.lineno} patches printed math with replace({node.args[0].value!r}, ...)")
 
 
-# explain.descent still writes its worked example's aligned LaTeX itself (issue 12: left to do)
-FORMAT_STRINGS_LEFT = {"tracer.explain.descent"}
-
-
 def test_explain_writes_no_output_format():
     """explain builds sympy trees and tracer.explain.nodes; LaTeX (a backslash command) is the printers' to write."""
     latex = re.compile(r"\\[A-Za-z]{2,}")
     for name, path in modules().items():
-        if layer(name) == "explain" and name not in FORMAT_STRINGS_LEFT:
+        if layer(name) == "explain":
             found = [(line, s) for line, s in _string_constants(path) if latex.search(s)]
             assert not found, f"{name} writes LaTeX: {found}"

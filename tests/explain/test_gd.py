@@ -124,30 +124,54 @@ def test_the_derivation_is_the_documents(capsys):
     ]
 
 
-def test_latex_lines_for_the_report():
+def test_the_reports_derivation_through_the_printers():
     import sympy as sp
+
+    from tracer.render.printers import latex_equation, unicode_equation
 
     d = gd.descend("x^2 + y^2", {"x": 3, "y": 4}, 0.1, 1)
     x, y = d.symbols
     assert d.variables == ("x", "y")
     assert d.gradient == {"x": 2 * x, "y": 2 * y}
     assert sp.simplify(d.update_rules["x"] - x * (1 - 2 * gd.ETA)) == 0
-    assert d.latex_function() == r"f(x, y) &= x^{2} + y^{2}"
-    assert d.latex_derivative("y").splitlines() == [
+
+    def lines(eq):  # the aligned block's rows, without \begin{aligned} and \end{aligned}
+        return latex_equation(eq).splitlines()[1:-1]
+
+    # The document's derivation (section "gradient descent"): df/dx = 2x, x_new = x - eta (2x) = x(1 - 2 eta),
+    # and with eta = 0.1, x(1 - 2 * 0.1) = 0.8 x; LaTeX as sympy.latex writes the expressions.
+    assert lines(d.function_equation()) == [r"f(x, y) &= x^{2} + y^{2}"]
+    assert lines(d.derivative_equation("y")) == [
         r"\nabla f(y) &= \frac{\partial f}{\partial y} \\",
         r"&= \frac{\partial}{\partial y} \left(x^{2} + y^{2}\right) \\",
         r"&= 2 y",
     ]
-    assert d.latex_update("x").splitlines() == [
+    assert lines(d.update_equation("x")) == [
         r"x_{new} &= x - \eta \nabla f(x) \\",
         r"&= x - \eta \frac{\partial f}{\partial x} \\",
         r"&= x - \eta \left(2 x\right) \\",
         r"&= x \left(1 - 2 \eta\right)",
     ]
-    assert d.latex_update_at_lr("x").splitlines() == [
+    assert lines(d.update_at_lr_equation("x")) == [
         r"x_{new} &= x \cdot \left(1 - 2 \cdot 0.1\right) \\",
         r"&= 0.8 x",
     ]
+    # the walk's text of the same equations, from the unicode printer
+    assert unicode_equation(d.update_equation("x")).splitlines() == [
+        "x_new = x - η·∇f(x)", "      = x - η·∂f/∂x", "      = x - η·(2·x)", "      = x·(1 - 2·η)"]
+    assert unicode_equation(d.update_at_lr_equation("y")).splitlines() == ["y_new = y·(1 - 2·0.1)", "      = 0.8·y"]
+
+
+def test_the_rule_row_follows_sympys_term_order_and_leads_with_the_variable():
+    from tracer.render.printers import latex_equation
+
+    # f = 3x^2 + 4: df/dx = 6x, x - eta 6x = x(1 - 6 eta) (x's terms first, then the positive 1);
+    # sympy's own order would print 6x (a constant is not reordered here) and x(-6 eta + 1).
+    d = gd.descend("3*x^2 + 4", {"x": 1}, 0.1, 1)
+    assert latex_equation(d.function_equation()).splitlines()[1] == r"f(x) &= 3 x^{2} + 4"
+    assert latex_equation(d.update_equation("x")).splitlines()[-2] == r"&= x \left(1 - 6 \eta\right)"
+    assert latex_equation(d.update_at_lr_equation("x")).splitlines()[1:3] == [
+        r"x_{new} &= x \cdot \left(1 - 6 \cdot 0.1\right) \\", r"&= 0.4 x"]
 
 
 # ---------------------------------------------------------------------------

@@ -25,7 +25,7 @@ API for other modules (the report's gradient-descent section)::
     d.rows               # list of Step: .point, .grad, .new (dicts of float), .f (f at .new)
     d.f0                 # f at the start point
     d.table()            # (header, rows): the document's table, start row first (None = blank)
-    d.latex_function(), d.latex_derivative("x"), d.latex_update("x")  # aligned LaTeX lines
+    d.derivative_equation("x"), d.update_equation("x")  # Equations of tracer.explain.nodes, for the printers
     d.plain_lines()      # the derivation as plain text lines
 
 ``parse(text)`` alone returns ``(expr, symbols)``; ``parse_point`` reads
@@ -43,13 +43,15 @@ from dataclasses import dataclass, field
 from typing import Any, Callable
 
 import sympy as sp
-from sympy.printing.latex import LatexPrinter
 from sympy.printing.str import StrPrinter
 
 from tracer.core.numbers import short
 from tracer.errors import InputError, NumericalError
 from tracer.config.files import parse_number
+from tracer.explain.nodes import (Call, Factors, Formula, Nabla, Name, Node, Num, Paren, Partial, PartialOf, infix,
+                                  lead_terms)
 from tracer.explain.operators import OperatorSymbols
+from tracer.explain.pieces import Equation, Line
 
 __all__ = [
     "FUNCTIONS",
@@ -63,6 +65,8 @@ __all__ = [
 
 # The learning rate's symbol; a variable may not be called eta.
 ETA = sp.Symbol("eta", positive=True)
+ETA_NAME = Name("eta")
+F = Name("f")  # the function descended on
 
 # name -> sympy constructor of one argument.
 FUNCTIONS: dict[str, Callable[[Any], Any]] = {
@@ -363,6 +367,9 @@ class Descent:
     start: dict[str, float]
     f0: float
     rows: list[Step] = field(default_factory=list)
+    # each Formula made once: printers keep what they printed per Formula object, so the report's
+    # paraboloid (one Descent, cached) is printed by sympy once, not once per report
+    _formulas: dict[tuple, Formula] = field(default_factory=dict, repr=False, compare=False)
 
     @property
     def variables(self) -> tuple[str, ...]:
@@ -407,43 +414,48 @@ class Descent:
         )
         return lines
 
-    # ----------------------------------------------------------- LaTeX
-    def latex_function(self) -> str:
-        return rf"f({', '.join(sp.latex(s) for s in self.symbols)}) &= {sp.latex(self.expr)}"
+    # ----------------------------------------------------------- equations
+    # Format-free (tracer.explain.nodes): each printer writes them, the report's LaTeX as sympy.latex would.
 
-    def latex_derivative(self, var: str) -> str:
-        """Aligned lines: nabla f(x) = df/dx = d/dx (f) = result."""
+    def _math(self, e: Any, lead: sp.Symbol | None = None, eta: Node | None = None, dot: bool = False) -> Formula:
+        """``e`` in sympy's usual term order, eta by its Greek name (or ``eta``: its value); ``lead``: as an update rule."""
+        key = (e, lead, eta, dot)
+        if key not in self._formulas:
+            self._formulas[key] = Formula(e, {ETA: eta or ETA_NAME}, dot=dot, ordered=True, lead=lead)
+        return self._formulas[key]
+
+    def function_equation(self) -> Equation:
+        """f(x, y) = the function."""
+        return Equation("function", Call(F, tuple(self._math(s) for s in self.symbols)),
+                        [Line("symbolic", self._math(self.expr))])
+
+    def derivative_equation(self, var: str) -> Equation:
+        """nabla f(x) = df/dx = d/dx (f) = the derivative."""
         s = self._symbol(var)
-        x = sp.latex(s)
-        return (
-            rf"\nabla f({x}) &= \frac{{\partial f}}{{\partial {x}}} \\"
-            "\n"
-            rf"&= \frac{{\partial}}{{\partial {x}}} \left({sp.latex(self.expr)}\right) \\"
-            "\n"
-            rf"&= {sp.latex(self.gradient[var])}"
-        )
+        x = self._math(s)
+        return Equation(f"derivative {var}", Call(Nabla(F), (x,)),
+                        [Line("symbolic", Partial(F, x)), Line("derivation", PartialOf(x, self._math(self.expr))),
+                         Line("result", self._math(self.gradient[var]))])
 
-    def latex_update(self, var: str) -> str:
-        """Aligned lines: x_new = x - eta nabla f(x) = x - eta (df/dx) = simplified rule."""
+    def update_equation(self, var: str) -> Equation:
+        """x_new = x - eta nabla f(x) = x - eta df/dx = x - eta (the derivative) = the simplified rule."""
         s = self._symbol(var)
-        x = sp.latex(s)
-        lines = [
-            rf"{x}_{{new}} &= {x} - \eta \nabla f({x})",
-            rf"&= {x} - \eta \frac{{\partial f}}{{\partial {x}}}",
-            rf"&= {x} - \eta \left({sp.latex(self.gradient[var])}\right)",
-        ]
-        rule = _latex_rule(self.update_rules[var], s)
-        if rule != lines[-1][3:]:
-            lines.append(rf"&= {rule}")
-        return " \\\\\n".join(lines)
+        x, g, rule = self._math(s), self.gradient[var], self.update_rules[var]
+        step = [Call(Nabla(F), (x,)), Partial(F, x), Paren(self._math(g))]
+        lines = [Line("symbolic" if k == 0 else "derivation", infix("-", x, Factors((ETA_NAME, d), "close")))
+                 for k, d in enumerate(step)]
+        # A rule left as written (too big to expand) is x - eta (g) again when g is a sum sympy parenthesises.
+        if not (rule == s - ETA * g and g.is_Add):
+            lines.append(Line("result", self._math(rule, lead=s)))
+        return Equation(f"update {var}", Name(var, ("new",)), lines)
 
-    def latex_update_at_lr(self, var: str) -> str:
+    def update_at_lr_equation(self, var: str) -> Equation:
         """x_new = x(1 - 2 * 0.1) = 0.8 x: the rule with eta's value put in."""
         s = self._symbol(var)
-        x = sp.latex(s)
-        # \cdot between factors, so 2 times 0.1 never reads as "2 0.1"
-        shown = _latex_rule(self.update_rules[var], s, symbol_names={ETA: short(self.lr)}, mul_symbol="dot")
-        return rf"{x}_{{new}} &= {shown} \\" "\n" rf"&= {_latex_rule(self.update_at_lr[var], s)}"
+        # a dot between factors, so 2 times 0.1 never reads as "2 0.1"
+        shown = self._math(self.update_rules[var], lead=s, eta=Num(short(self.lr)), dot=True)
+        return Equation(f"update {var} at lr", Name(var, ("new",)),
+                        [Line("substituted", shown), Line("result", self._math(self.update_at_lr[var], lead=s))])
 
     def _symbol(self, var: str) -> sp.Symbol:
         for s in self.symbols:
@@ -624,22 +636,13 @@ def descend(expr_text: str, start: dict[str, float], lr: float, steps: int) -> D
 
 
 class _RuleOrder:
-    """Term order for update rules, as the document writes them: x(1 - 2 eta), not x(-2 eta + 1).
-
-    In the rule's own sum the variable's term (x, or x times something)
-    comes first; in every sum a positive constant comes next, then the rest
-    in sympy's order.
-    """
+    """Term order for update rules, as the document writes them (tracer.explain.nodes.lead_terms)."""
 
     lead: sp.Symbol | None = None
     top: Any = None
 
     def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
-        terms = super()._as_ordered_terms(expr, order=order)  # type: ignore[misc]
-        v = self.lead if expr is self.top else None
-        first = [t for t in terms if v is not None and (t == v or (t.is_Mul and v in t.args))]
-        first += [t for t in terms if t.is_Number and t > 0 and t not in first]
-        return first + [t for t in terms if t not in first]
+        return lead_terms(super()._as_ordered_terms(expr, order=order), self.lead, expr is self.top)  # type: ignore[misc]
 
 
 class _PlainPrinter(OperatorSymbols, StrPrinter):
@@ -660,18 +663,8 @@ class _PlainRule(_RuleOrder, _PlainPrinter):
     pass
 
 
-class _LatexRule(_RuleOrder, LatexPrinter):
-    pass
-
-
 def _plain(e: Any, lead: sp.Symbol | None = None) -> str:
     """Plain text with ^ for powers and · for products; ``lead``: print as an update rule for it."""
     printer = _PlainPrinter() if lead is None else _PlainRule()
-    printer.lead, printer.top = lead, e
-    return printer.doprint(e)
-
-
-def _latex_rule(e: Any, lead: sp.Symbol, **settings: Any) -> str:
-    printer = _LatexRule(settings)
     printer.lead, printer.top = lead, e
     return printer.doprint(e)

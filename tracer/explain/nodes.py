@@ -21,7 +21,7 @@ from tracer.core.numbers import fmt
 
 __all__ = ["Node", "Tag", "Index", "Name", "Text", "Word", "Dots", "Num", "Sci", "Operator", "Activation",
            "Call", "Nabla", "Partial", "PartialOf", "Paren", "Factors", "Infix", "SumOver", "Matrix", "Formula",
-           "Form", "Filled", "Hole", "infix", "FACTOR_STYLES"]
+           "Form", "Filled", "Hole", "infix", "lead_terms", "FACTOR_STYLES"]
 
 
 class Node:
@@ -207,14 +207,32 @@ class Formula(Node):
     """A sympy expression in the document's names (``names``: Symbol -> :class:`Name` or another node).
 
     ``dot``: products written with a centred dot where the format would
-    otherwise set factors side by side.  A printer keeps what it printed
-    for each Formula object (a model's formulas are made once per network
-    structure, so sympy prints them once, not once per step).
+    otherwise set factors side by side.  ``ordered``: terms and factors in
+    sympy's usual order (``sympy.latex``'s: x^2 + 3, not 3 + x^2) instead of
+    as built.  ``lead``: written as an update rule for that symbol (see
+    :func:`lead_terms`).  A printer keeps what it printed for each Formula
+    object (a model's formulas are made once per network structure, so
+    sympy prints them once, not once per step).
     """
 
     expr: Any
     names: Mapping[Any, Node]
     dot: bool = False
+    ordered: bool = False
+    lead: Any = None
+
+
+def lead_terms(terms: Sequence[Any], lead: Any, top: bool) -> list[Any]:
+    """A sum's ``terms`` as an update rule for ``lead`` is written: x(1 - 2 eta), not x(-2 eta + 1).
+
+    In the rule's own sum (``top``) the terms in ``lead`` (it, or a product
+    with it) come first; in every sum a positive constant comes next, then
+    the rest in the order given.  Every printer of a Formula with a lead
+    orders its sums so, as does the gradient-descent example's plain text.
+    """
+    first = [t for t in terms if top and (t == lead or (t.is_Mul and lead in t.args))]
+    first += [t for t in terms if t.is_Number and t > 0 and t not in first]
+    return first + [t for t in terms if t not in first]
 
 
 @dataclass(frozen=True, slots=True)

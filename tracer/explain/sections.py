@@ -322,10 +322,10 @@ def _paraboloid(digits: int) -> tuple[Table, dict[str, Any]]:
              for i, row in enumerate(rows)]
     facts = {
         "expr": d.text, "start": dict(d.start), "lr": d.lr, "steps": len(d.rows),
-        "function": d.latex_function(),
-        "derivatives": [d.latex_derivative(v) for v in d.variables],
-        "updates": [d.latex_update(v) for v in d.variables],
-        "updates_at_lr": [d.latex_update_at_lr(v) for v in d.variables],
+        "function": d.function_equation(),
+        "derivatives": [d.derivative_equation(v) for v in d.variables],
+        "updates": [d.update_equation(v) for v in d.variables],
+        "updates_at_lr": [d.update_at_lr_equation(v) for v in d.variables],
         "plain": d.plain_lines(),
     }
     return Table("gd", "Gradient descent on f(x, y) = x^2 + y^2", ["step", *head], cells), facts

@@ -27,7 +27,7 @@ from tracer.render.context import template_context
 from tracer.render.escape import basename
 from tracer.render.report import SECTIONS, InlineMath, bytecode_cache, environment_options
 
-__all__ = ["Prose", "Piece", "section_blocks", "tex_to_text", "tex_lines", "FOLDER"]
+__all__ = ["Prose", "Piece", "section_blocks", "tex_to_text", "FOLDER"]
 
 FOLDER = "terminal"  # templates/terminal: the macros and the one-section entry
 
@@ -45,7 +45,7 @@ class Piece:
 
     ``kind``: ``eqs`` (``name`` is the section's list: general, derivation,
     equations or matrix), ``table`` (``name`` is its index in the section's
-    tables), ``aligned`` (``name``: the section's fact that lists it; ``value``: its lines in unicode), ``json`` (``value``:
+    tables), ``aligned`` (``name``: the section's fact that lists it; ``value``: its lines, as the unicode printer writes them), ``json`` (``value``:
     the file's text) or ``figure`` (``name``: which).
     """
 
@@ -55,8 +55,8 @@ class Piece:
 
 
 # ---------------------------------------------------------------------------
-# TeX to unicode: the small part of TeX the partials write inline and the
-# gradient-descent example writes in its aligned blocks.
+# TeX to unicode: the small part of TeX the partials write inline (the
+# explanation's own math comes printed by the unicode printer).
 
 _GREEK = {"eta": "η", "theta": "θ", "delta": "δ", "sigma": "σ", "nabla": "∇", "partial": "∂", "sum": "Σ",
           "cdot": "·", "max": "max", "min": "min", "exp": "exp", "left": "", "right": "", ",": "", ";": " ",
@@ -159,15 +159,6 @@ def tex_to_text(tex: str) -> str:
     return " ".join(_convert(list(_TOKEN.finditer(str(tex)))).split())
 
 
-def tex_lines(tex: str) -> list[str]:
-    """An aligned block (``a &= b \\\\ &= c``) as lines of text, the ``=`` of each under the first's."""
-    rows = [row.split("&", 1) for row in str(tex).split("\\\\")]
-    left = [tex_to_text(r[0]) if len(r) > 1 else "" for r in rows]
-    right = [tex_to_text(r[-1]) for r in rows]
-    pad = max(len(t) for t in left)
-    return [f"{lhs:>{pad}} {rhs}".rstrip() if pad else rhs for lhs, rhs in zip(left, right)]
-
-
 # ---------------------------------------------------------------------------
 # rendering a section
 
@@ -224,6 +215,6 @@ def _piece(s, kind: str, value: Any) -> Piece:
     if kind == "table":
         return Piece("table", next(i for i, t in enumerate(s.tables) if t is value), value)
     if kind == "aligned":  # named by the fact that lists it (the gradient descent's derivatives, updates ...)
-        name = next((k for k, v in s.facts.items() if isinstance(v, tuple) and value in v), None)
-        return Piece("aligned", name, tex_lines(value))
+        name = next((k for k, v in s.facts.items() if isinstance(v, tuple) and any(value is e for e in v)), None)
+        return Piece("aligned", name, value.text().splitlines())
     return Piece(kind, value if kind == "figure" else None, value)

@@ -13,7 +13,7 @@ import re
 import weakref
 from typing import Any
 
-from tracer.explain.nodes import Filled, Form, Formula, Hole, Node
+from tracer.explain.nodes import Filled, Form, Formula, Hole, Node, lead_terms
 
 __all__ = ["FormPrinting"]
 
@@ -30,6 +30,9 @@ class FormPrinting:
     def _init_forms(self) -> None:
         self._forms: weakref.WeakKeyDictionary[Form, list[str]] = weakref.WeakKeyDictionary()
         self._formulas: weakref.WeakKeyDictionary[Formula, str] = weakref.WeakKeyDictionary()
+        self._names: Any = {}
+        self._lead: Any = None
+        self._top: Any = None
 
     def _print_Formula(self, f: Formula) -> str:
         printed = self._formulas.get(f)
@@ -38,8 +41,19 @@ class FormPrinting:
         return printed
 
     def print_formula(self, f: Formula) -> str:
-        """``f``'s sympy expression in ``f.names`` (each printer's own)."""
-        raise NotImplementedError
+        """``f``'s sympy expression in ``f.names``, its term order and its lead (see :class:`Formula`)."""
+        saved = self._names, self._lead, self._top, self._settings["order"]  # type: ignore[attr-defined]
+        self._names, self._lead, self._top = f.names, f.lead, f.expr
+        if f.ordered:
+            self._settings["order"] = None  # type: ignore[attr-defined]  # sympy's default order
+        try:
+            return self._print(f.expr)
+        finally:
+            self._names, self._lead, self._top, self._settings["order"] = saved  # type: ignore[attr-defined]
+
+    def _as_ordered_terms(self, expr: Any, order: Any = None) -> list[Any]:
+        terms = super()._as_ordered_terms(expr, order=order)  # type: ignore[misc]
+        return terms if self._lead is None else lead_terms(terms, self._lead, expr is self._top)
 
     def _print(self, expr: Any, **kwargs: Any) -> str:
         # The explanation's own nodes go straight to their method, by class name as sympy's dispatch

@@ -29,18 +29,13 @@ class LatexPrinter(FormPrinting, SympyLatexPrinter):
     def __init__(self, dot: bool = False):
         super().__init__({"order": "none", "mul_symbol": "dot" if dot else None})
         self.dot = dot
-        self._names: Any = {}
         self._other: LatexPrinter | None = None
         self._init_forms()
 
     # ------------------------------------------------------------ sympy's trees
     def print_formula(self, f: n.Formula) -> str:
         printer = self if f.dot == self.dot else self._twin()
-        saved, printer._names = printer._names, f.names
-        try:
-            return printer._print(f.expr)
-        finally:
-            printer._names = saved
+        return FormPrinting.print_formula(printer, f)
 
     def _twin(self) -> "LatexPrinter":
         """The printer of the other ``dot`` setting (what it prints is kept here, in ``self``'s caches)."""

@@ -14,6 +14,7 @@ from typing import Any, Sequence
 
 from sympy.printing.str import StrPrinter
 
+from tracer.core.numbers import short
 from tracer.explain import nodes as n
 from tracer.explain.operators import OperatorSymbols
 from tracer.explain.notation import label
@@ -35,16 +36,11 @@ class UnicodePrinter(FormPrinting, OperatorSymbols, StrPrinter):
 
     def __init__(self) -> None:
         super().__init__({"order": "none"})
-        self._names: Any = {}
         self._init_forms()
 
     # ------------------------------------------------------------ sympy's trees
-    def print_formula(self, f: n.Formula) -> str:
-        saved, self._names = self._names, f.names
-        try:
-            return self._print(f.expr)
-        finally:
-            self._names = saved
+    def _print_Float(self, expr: Any) -> str:
+        return short(float(expr))  # 0.8, not 0.800000000000000
 
     def _print_Symbol(self, expr: Any) -> str:
         node = self._names.get(expr)
