@@ -161,8 +161,12 @@ def _badness(r: GradRow) -> float:
 def _loss(net: MLP, x: np.ndarray, z: np.ndarray, relu: list[int]) -> tuple[float, tuple]:
     """The loss by the engine's forward pass (the mean over a batch's rows), and the sign pattern of every relu layer's sums."""
     sums, outs = net.forward(x)
-    per_row = losses.value(net.loss, net.act[-1].name, sums[-1], z, outs[-1] - z)
-    return float(np.mean(per_row)), tuple((sums[l] > 0).tobytes() for l in relu)
+    err = outs[-1] - z
+    if net.loss == "mse" and err.ndim == 1:  # one row of the document's loss, as the engine sums it
+        value = 0.5 * float(err @ err)
+    else:
+        value = float(np.mean(losses.value(net.loss, net.act[-1].name, sums[-1], z, err)))
+    return value, tuple((sums[l] > 0).tobytes() for l in relu)
 
 
 def _bias_params(b: np.ndarray, variant: Variant) -> list[np.ndarray]:
@@ -344,52 +348,56 @@ def _local_sympy(name: str) -> tuple[Any, Any]:
 _OUTPUT_CACHE: dict[tuple, Any] = {}
 
 
-def _output_sympy(name: str, loss: str, n: int) -> tuple[Any, Any]:
-    """The output layer's activations and sympy's dL/ds_k of every output sum, as numeric functions of (s, z)."""
-    key = (name, loss, n)
+def _loss_sympy(loss: str, out_act: str, n: int) -> Any:
+    """sympy's dL/dy_k of every output (of the n outputs and targets), or for softmax dL/ds_k (its outputs share every sum)."""
+    key = (loss, out_act, n)
     if key not in _OUTPUT_CACHE:
         import sympy as sp
 
         from tracer.explain.algebra import lambdify_numpy
 
-        ss = sp.symbols(f"s0:{n}", real=True)
+        vs = sp.symbols(f"v0:{n}", real=True)  # the outputs y, or for softmax the sums s
         zs = sp.symbols(f"z0:{n}", real=True)
-        ys = _output_layer(sp, name, list(ss))
-        L = _loss_of(sp, loss, name, ys, list(zs))
-        grads = [_relu_convention(sp.diff(L, s)) for s in ss]
-        _OUTPUT_CACHE[key] = (lambdify_numpy([*ss], ys), lambdify_numpy([*ss, *zs], grads))
+        ys = _output_layer(sp, "softmax", list(vs)) if out_act == "softmax" else list(vs)
+        L = _loss_of(sp, loss, out_act, ys, list(zs))
+        _OUTPUT_CACHE[key] = lambdify_numpy([*vs, *zs], [sp.diff(L, v) for v in vs])
     return _OUTPUT_CACHE[key]
 
 
 def _layered_sympy(params: list[tuple[np.ndarray, np.ndarray]], acts: Sequence[str],
                    x: np.ndarray, z: np.ndarray, variant: Variant) -> list[np.ndarray]:
-    """dL/dp of one row by the chain rule over sympy's derivatives: of the loss by each output sum, of each hidden f(s).
+    """dL/dp of one row by the chain rule over sympy's derivatives of the loss and of each f(s).
 
-    Laid out as :func:`_finite_differences` lays them out.
+    A softmax output layer is differentiated with the loss, by its sums (its
+    outputs share them).  Laid out as :func:`_finite_differences` lays them out.
     """
-    local = [_local_sympy(a) for a in acts[:-1]]
-    out_f, out_grad = _output_sympy(acts[-1], variant.loss, len(params[-1][1]))
+    from tracer.core import activations
+
+    out = len(params) - 1
+    softmax = acts[-1] == "softmax"
+    local = [None if (l == out and softmax) else _local_sympy(a) for l, a in enumerate(acts)]
+    dloss = _loss_sympy(variant.loss, acts[-1], len(params[-1][1]))
     inputs, sums = [], []
     a = np.asarray(x, dtype=np.float64)
     for l, (W, b) in enumerate(params):
         inputs.append(a)
         s = W @ a + b
         sums.append(s)
-        a = out_f(*s) if l == len(params) - 1 else local[l][0](s)
-        a = np.broadcast_to(np.asarray(a, dtype=np.float64).reshape(-1) if np.ndim(a) else a, s.shape)
+        f = activations.get("softmax").f if local[l] is None else local[l][0]
+        a = np.broadcast_to(np.asarray(f(s), dtype=np.float64), s.shape)
     g = [None] * len(params)
-    up = None
-    for l in range(len(params) - 1, -1, -1):
-        if l == len(params) - 1:
-            g[l] = np.asarray(out_grad(*sums[l], *z), dtype=np.float64).reshape(sums[l].shape)
+    up = np.asarray(dloss(*(sums[out] if softmax else a), *z), dtype=np.float64).reshape(a.shape)
+    for l in range(out, -1, -1):
+        if l == out and softmax:
+            g[l] = up  # dL/ds already
         else:
             dfds = np.broadcast_to(np.asarray(local[l][1](sums[l]), dtype=np.float64), sums[l].shape)
             g[l] = dfds * up
         up = params[l][0].T @ g[l]  # through the old weights of layer l, to the layer before
-    out = []
+    res = []
     for l in range(len(params)):
-        out += [np.outer(g[l], inputs[l]).ravel(), np.array([g[l][at].sum() for at in _bias_params(g[l], variant)])]
-    return out
+        res += [np.outer(g[l], inputs[l]).ravel(), np.array([g[l][at].sum() for at in _bias_params(g[l], variant)])]
+    return res
 
 
 # ---------------------------------------------------------------------------
