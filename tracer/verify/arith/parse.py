@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import functools
 import math
 import re
 from dataclasses import dataclass
@@ -385,6 +386,7 @@ def _parse_tokens(toks):
     return node
 
 
+@functools.lru_cache(maxsize=4096)  # terms repeat (0.5, 1 - 0.6225, ...); a tree is immutable, so shared safely
 def classify(text: str):
     """('numeric', tree), ('symbolic', tree or None) or ('unparsed', reason); None when there is nothing to read.
 
