@@ -43,6 +43,14 @@ class Report(Explanation):
     def of(cls, expl: Explanation) -> "Report":
         return cls(**{f.name: getattr(expl, f.name) for f in dataclasses.fields(expl)})
 
+    def __repr__(self) -> str:
+        # Jupyter sends text/plain with every display, and a REPL prints it: one line, not the dataclass's
+        # dump of every section (about 240,000 characters for the document's step)
+        k = self.step
+        where = f"epoch {int(self.trace.epoch[k])}, row {int(self.trace.row[k])}"
+        return (f"<Report: the worked example of kept step {k} ({where}), {len(self.sections)} sections; "
+                "tracer.render.report.render(r, 'md') gives its text>")
+
     def _repr_markdown_(self) -> str:
         return render(self, "md")
 
