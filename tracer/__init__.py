@@ -7,8 +7,10 @@ counting imports made inside functions):
 
 errors.py     the exceptions and visible(), the one filter for text bound for a terminal
 core/         numpy only: activations (numeric f, f' and their symbolic forms, in one place),
-              dataset (min-max, normalisation), engine, update (the one update rule),
-              trace (columnar recording, policies), tidy (a trace as rows: to_pandas, its summary),
+              dataset (min-max, normalisation), variant (the training rule's settings), losses,
+              engine (hands each step to a recorder), recorder (the protocol; Chunks streams),
+              update (the one update rule, every variant's), trace (columnar recording, its
+              fields declared once, policies), tidy (a trace as rows: to_pandas, its summary),
               numbers (the one number formatter)
 config/       schema (loading and checking a config; from_mapping), files (the Go package's
               formats, bounded reads, atomic writes and output transactions), trace_io (JSON and
