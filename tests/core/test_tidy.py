@@ -241,3 +241,9 @@ def test_the_repr_is_the_summary_with_every_character_visible():
     assert text.splitlines()[0] == "mlptrace Trace" and len(text.splitlines()) == len(trace.summary()) + 1
     assert "\x1b" not in text and "sleep\\x1b[31m, study" in text
     assert "array(" not in text and len(text) < 1000  # not the dataclass's dump of every array
+
+
+def test_the_summary_cuts_a_wide_networks_labels_short():
+    trace, _ = record(config.load(EXAMPLES / "wide" / "wide.toml").replace(epochs=1), "first:1")
+    assert trace.layers[0] == 10  # ten inputs: the first eight are named, then how many in all
+    assert dict(trace.summary())["inputs"] == ", ".join(trace.input_labels[:8]) + ", … (10 in all)"

@@ -155,8 +155,8 @@ def summary(trace: Any) -> list[tuple[str, str]]:
                if value != getattr(DEFAULT, key)]
     rows = [
         ("layers", "-".join(str(n) for n in trace.layers)),
-        ("inputs", ", ".join(trace.input_labels)),
-        ("outputs", ", ".join(trace.output_labels)),
+        ("inputs", _labels(trace.input_labels)),
+        ("outputs", _labels(trace.output_labels)),
         ("activations", ", ".join(trace.activations)),
         ("training", f"{trace.loss_name} loss, learning rate {short(trace.learning_rate)}, "
                      f"{trace.n_rows} row{'s' if trace.n_rows != 1 else ''}, normalisation {trace.method}"),
@@ -177,6 +177,15 @@ def summary(trace: Any) -> list[tuple[str, str]]:
         losses.append(f"after training {compact(trace.final_loss)}")
     rows.append(("mean loss", ", ".join(losses) if losses else "none recorded"))
     return rows
+
+
+SHOWN_LABELS = 8  # a wide network's labels, cut short: the summary stays a few short rows
+
+
+def _labels(labels: list[str]) -> str:
+    if len(labels) <= SHOWN_LABELS:
+        return ", ".join(labels)
+    return ", ".join(labels[:SHOWN_LABELS]) + f", … ({len(labels):,} in all)"
 
 
 def summary_text(trace: Any) -> str:
