@@ -95,7 +95,7 @@ def network_and_minmax(args: argparse.Namespace, cfg: config_mod.Config) -> tupl
         params = files.read_weights(args.weights, cfg.layers)
     else:
         params = cfg.initial_params()
-    net = MLP(params, cfg.activations)
+    net = MLP(params, cfg.activations, cfg.variant.loss)
     if args.minmax:
         mm = files.read_minmax(args.minmax, cfg.n_in, cfg.n_out)
         minmax = MinMax(cfg.method, mm["minInput"], mm["maxInput"], mm["minOutput"], mm["maxOutput"])

@@ -32,7 +32,7 @@ def run(args: argparse.Namespace) -> int:
     Zn = in_range(mm.outputs(Zraw), source, "row {}", cfg.output_labels)
     Y = net.predict(Xn)
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged network's outputs show as inf or nan
-        losses = 0.5 * ((Y - Zn) ** 2).sum(axis=1)
+        losses = net.losses(Xn, Zn)  # the loss the config trains on
         pred = mm.denormalise_outputs(Y)
 
     console = make_console()

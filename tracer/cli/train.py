@@ -151,7 +151,7 @@ def _print_summary(console, cfg: config_mod.Config, trace, net: MLP) -> None:
     from tracer.render.live import output_losses, summary_table
 
     X, Z = cfg.training_data()
-    start = output_losses(MLP(trace.initial, cfg.activations), X, Z)
+    start = output_losses(MLP(trace.initial, cfg.activations, cfg.variant.loss), X, Z)
     print_table(console, summary_table(cfg.output_labels, start, output_losses(net, X, Z)))
     if len(X) > 1:  # with one row the two are the same number
         console.print("Start loss is the initial weights' mean loss over every row, before any update; "

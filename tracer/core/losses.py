@@ -16,7 +16,7 @@ import numpy as np
 
 from tracer.core.variant import LOSSES
 
-__all__ = ["LOSSES", "CROSS_ENTROPY_OUTPUTS", "value", "output_delta"]
+__all__ = ["LOSSES", "CROSS_ENTROPY_OUTPUTS", "value", "per_output", "output_delta"]
 
 # The output activations cross-entropy is defined for: outputs in (0, 1).
 CROSS_ENTROPY_OUTPUTS = ("sigmoid", "softmax")
@@ -49,6 +49,28 @@ def value(loss: str, out_act: str, s: np.ndarray, z: np.ndarray, err: np.ndarray
     if out_act == "softmax":
         return -(z * _log_softmax(s)).sum(axis=-1)
     return (_softplus(s) - z * s).sum(axis=-1)
+
+
+def per_output(loss: str, out_act: str, s: np.ndarray, z: np.ndarray, err: np.ndarray) -> np.ndarray:
+    """Each output's share of the loss (same shape as ``err``); over the last axis they sum to :func:`value`.
+
+    Every loss here is a sum over the outputs, so the shares are its terms:
+    1/2 (y - z)^2 for mse, (y - z)^2 for sse, (y - z)^2 / n for
+    mean-squared, -[z ln y + (1 - z) ln(1 - y)] (sigmoid) or -z ln y
+    (softmax) for cross-entropy.  (Summed, they may differ from
+    :func:`value` in the last bit: the order of the additions differs.)
+    """
+    if loss == "mse":
+        return 0.5 * (err * err)
+    if loss == "sse":
+        return err * err
+    if loss == "mean-squared":
+        return (err * err) / err.shape[-1]
+    if loss != "cross-entropy":
+        raise ValueError(f"unknown loss {loss!r}; expected one of {', '.join(LOSSES)}")
+    if out_act == "softmax":
+        return -(z * _log_softmax(s))
+    return _softplus(s) - z * s
 
 
 # dL/dy = SCALE * (y - z) for the squared losses (n: the number of outputs)

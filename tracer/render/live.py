@@ -20,6 +20,7 @@ from rich.console import Console, ConsoleOptions, RenderResult
 from rich.table import Table
 from rich.text import Text
 
+from tracer.core import losses
 from tracer.core.engine import MLP
 from tracer.core.numbers import compact, fixed
 
@@ -115,10 +116,10 @@ class LossCurve:
 
 
 def output_losses(net: MLP, X: np.ndarray, Z: np.ndarray) -> np.ndarray:
-    """Per output o, the mean over rows of 1/2 (y_o - z_o)^2; their sum is the mean loss."""
-    Y = net.predict(X)
+    """Per output o, the mean over rows of o's share of the network's loss; their sum is the mean loss."""
+    sums, outs = net.forward(np.asarray(X, dtype=np.float64))
     with np.errstate(over="ignore", invalid="ignore"):  # a diverged network's loss prints as inf
-        return 0.5 * ((Y - Z) ** 2).mean(axis=0)
+        return losses.per_output(net.loss, net.act[-1].name, sums[-1], Z, outs[-1] - Z).mean(axis=0)
 
 
 def _percent(start: float, end: float) -> str:
