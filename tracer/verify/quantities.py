@@ -34,6 +34,8 @@ def _true_value(trace, sym: str, layer: str, idx: list[int], new: bool) -> tuple
             if len(idx) > 1 or (layer != "o" and not idx):
                 return None, "cannot tell which node"
             arr = {"s": trace.s, "a": trace.a, "y": trace.a, "\\delta": trace.delta}[sym][l][0]
+            if arr.ndim > 1:  # a batch step holds one row per row of the batch: its first is the dataset's first row
+                arr = arr[0]
             return float(arr[idx[0] if idx else 0]), ""
         if sym == "w":
             if len(idx) == 2:
