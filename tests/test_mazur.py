@@ -94,7 +94,10 @@ def test_train_writes_the_posts_weights_after_one_step(tmp_path, capsys):
     assert saved["hiddenBias"] == [[0.35, 0.35]] and saved["outputBias"] == [0.6, 0.6]  # one value per node
 
 
-def test_report_says_it_does_not_explain_the_posts_variant_yet(capsys):
-    assert main(["report", str(MAZUR)]) == 2
-    err = capsys.readouterr().err
-    assert len(err.splitlines()) == 1 and "network.bias" in err and "does not explain" in err
+def test_report_explains_the_posts_variant(tmp_path):
+    # every value it shows: tests/explain/test_variants.py (the post's figures, and tests/reference.py)
+    out = tmp_path / "m.md"
+    assert main(["report", str(MAZUR), "-o", str(out)]) == 0
+    text = out.read_text()
+    assert "one bias per layer, shared by all its nodes" in text and "The biases are frozen" in text
+    assert main(["verify", str(out)]) == 0

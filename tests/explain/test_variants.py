@@ -171,3 +171,177 @@ def test_the_cross_entropy_reference_is_the_definition():
     d = R.output_deltas(s, y, z, "cross-entropy", "softmax")
     assert d == pytest.approx([y[0], y[1] - 1, y[2]], rel=1e-12)
     assert math.isclose(sum(y), 1.0)
+
+
+# ---------------------------------------------------------------------------
+# the report follows the variant: every value it shows, against tests/reference.py
+
+REPORTED = [
+    # id, layers, activations, keys (per-row variants the report explains)
+    ("sse", [2, 3, 1], "sigmoid", {"loss": "sse"}),
+    ("mean-squared", [3, 2, 3], ["tanh", "sigmoid"], {"loss": "mean-squared"}),
+    ("cross-entropy", [2, 3, 2], "sigmoid", {"loss": "cross-entropy"}),
+    ("shared", [2, 4, 2], ["tanh", "sigmoid"], {"bias": "shared"}),
+    ("none", [3, 2, 2, 1], ["sigmoid", "tanh", "linear"], {"bias": "none"}),
+    ("frozen", [2, 3, 1], "sigmoid", {"update_biases": False}),
+    ("shared and frozen, cross-entropy", [2, 2, 2], "sigmoid",
+     {"bias": "shared", "update_biases": False, "loss": "cross-entropy"}),
+    ("no hidden layer, shared, sse", [3, 2], "sigmoid", {"bias": "shared", "loss": "sse"}),
+]
+
+
+def reference_step(W, B, acts, x, z, lr, loss, bias, update_biases):
+    """Everything the report shows of one step, by tests/reference.py: sums, activations, loss, deltas, new values."""
+    s_all, a_all = R.forward(W, B, acts, x, bias)
+    L = len(W)
+    d = [None] * L
+    d[-1] = R.output_deltas(s_all[-1], a_all[-1], z, loss, acts[-1])
+    for l in range(L - 2, -1, -1):
+        d[l] = R.hidden_deltas(l, W[l + 1], d[l + 1], s_all[l], a_all[l], acts)
+    W_new, B_new = [[r[:] for r in w] for w in W], [b[:] for b in B]
+    R.variant_train(W_new, B_new, acts, [x], [z], lr, 1, loss=loss, bias=bias, update_biases=update_biases)
+    return {"s": s_all, "a": a_all, "delta": d, "loss": R.loss_of(a_all[-1], z, loss, acts[-1]),
+            "w_new": W_new, "b_new": B_new}
+
+
+def _index(name: str) -> list[int]:
+    return [int(v) for v in name[name.index("[") + 1:-1].split("][")] if "[" in name else []
+
+
+@pytest.mark.parametrize("layers,acts,keys", [v[1:] for v in REPORTED], ids=[v[0] for v in REPORTED])
+def test_every_value_the_report_shows_is_the_variants(layers, acts, keys):
+    from tracer.explain.sections import explain
+
+    cfg = variant_config(layers, acts, rows=2, seed=7, **keys)
+    trace, _ = record(cfg.replace(epochs=1), "first:2")
+    acts = acts if isinstance(acts, list) else [acts] * (len(layers) - 1)
+    v = cfg.variant
+    for k in range(2):
+        W = [trace.w[l][k].tolist() for l in range(len(layers) - 1)]
+        B = [trace.b[l][k].tolist() for l in range(len(layers) - 1)]
+        ref = reference_step(W, B, acts, trace.x[k].tolist(), trace.z[k].tolist(), cfg.learning_rate,
+                             v.loss, v.bias, v.update_biases)
+        expl = explain(trace, k, config=cfg, full=True)
+        seen = set()
+        for sec in expl.sections:
+            for eq in sec.equations:
+                if eq.value is None or sec.key in ("normalise",):
+                    continue
+                l, idx = sec.layer, _index(eq.name)
+                want = {
+                    "s": lambda: ref["s"][l][idx[0]],
+                    "a": lambda: ref["a"][l][idx[0]],
+                    "L": lambda: ref["loss"],
+                    "delta": lambda: ref["delta"][l][idx[0]],
+                    "dL/da": lambda: sum(W[l + 1][m][idx[0]] * ref["delta"][l + 1][m] for m in range(len(W[l + 1]))),
+                    "w": lambda: ref["w_new"][l][idx[0]][idx[1]],
+                    "b": lambda: ref["b_new"][l][idx[0]],
+                    "sum delta": lambda: sum(ref["delta"][l]),
+                }[eq.name.split("[")[0]]()
+                assert eq.value == pytest.approx(want, rel=1e-12, abs=1e-15), (sec.id, eq.name)
+                seen.add(eq.name.split("[")[0])
+        expected = {"s", "a", "L", "delta", "w"} | ({"b"} if v.bias != "none" else set())
+        expected |= {"sum delta"} if v.bias == "shared" and v.update_biases else set()
+        expected |= {"dL/da"} if any(n > 1 for n in layers[2:]) and len(layers) > 2 else set()
+        assert expected <= seen, seen
+        bias_updates = [(sec.layer, eq) for sec in expl.sections if sec.key.endswith("_update")
+                        for eq in sec.equations if eq.name.startswith("b[")]
+        per_layer = {"per-node": layers[1:], "shared": [1] * (len(layers) - 1), "none": [0] * (len(layers) - 1)}
+        assert len(bias_updates) == sum(per_layer[v.bias])
+        for l, eq in bias_updates:
+            if v.update_biases:
+                assert eq.value != B[l][_index(eq.name)[0]]
+            else:  # frozen: b_new = b, the bias before the step, and no gradient step written
+                assert eq.value == B[l][_index(eq.name)[0]] and [ln.kind for ln in eq.lines] == ["symbolic", "result"]
+
+
+def _report(cfg_path, fmt="md"):
+    from tracer.config.run import record as rec
+    from tracer.explain.sections import explain
+    from tracer.render.report import render
+
+    cfg = config.load(cfg_path)
+    trace, _ = rec(cfg.replace(epochs=1), "first:1")
+    return render(explain(trace, 0, config=cfg), fmt)
+
+
+MAZUR = Path(__file__).resolve().parents[2] / "examples" / "mazur" / "mazur.toml"
+
+
+def test_the_mazur_report_is_the_posts_worked_example(tmp_path):
+    """The post's values (tests/test_mazur.py names where each comes from): forward pass, E_total, new weights."""
+    from tracer.explain.sections import explain
+
+    cfg = config.load(MAZUR)
+    trace, _ = record(cfg.replace(epochs=1), "first:1")
+    expl = explain(trace, 0, config=cfg, digits=9)
+    values = {(sec.key, sec.layer, eq.name): eq.value for sec in expl.sections for eq in sec.equations}
+    post = {  # Mazur's figures, as the post prints them
+        ("hidden_sum", 0, "s[0]"): 0.3775, ("hidden_activation", 0, "a[0]"): 0.593269992,
+        ("hidden_activation", 0, "a[1]"): 0.596884378, ("output_sum", 1, "s[0]"): 1.105905967,
+        ("output_activation", 1, "a[0]"): 0.75136507, ("output_activation", 1, "a[1]"): 0.772928465,
+        ("loss", None, "L"): 0.298371109,
+        ("output_update", 1, "w[0][0]"): 0.35891648, ("output_update", 1, "w[0][1]"): 0.408666186,
+        ("output_update", 1, "w[1][0]"): 0.511301270, ("output_update", 1, "w[1][1]"): 0.561370121,
+        ("hidden_update", 0, "w[0][0]"): 0.149780716, ("hidden_update", 0, "w[0][1]"): 0.19956143,
+        ("hidden_update", 0, "w[1][0]"): 0.24975114, ("hidden_update", 0, "w[1][1]"): 0.29950229,
+        # frozen shared biases: one per layer, unchanged
+        ("output_update", 1, "b[0]"): 0.60, ("hidden_update", 0, "b[0]"): 0.35,
+    }
+    for key, want in post.items():  # to the digits the post prints
+        assert round(values[key], len(repr(want).split(".")[1])) == want, key
+    assert ("output_update", 1, "b[1]") not in values  # one bias per layer, not per node
+    md = _report(MAZUR)
+    assert "The biases are frozen" in md and "one bias per layer, shared by all its nodes" in md
+    assert "\\nabla L(b_" not in md  # a frozen bias takes no gradient step
+    assert "b_{o}^{\\text{new}} &= b_{o}" in md
+    out = tmp_path / "m.md"
+    out.write_text(md)
+    assert main(["verify", str(out)]) == 0
+
+
+def test_cross_entropy_shows_why_its_error_signal_is_y_minus_z(tmp_path):
+    cfg = tmp_path / "ce.toml"
+    cfg.write_text(MAZUR.read_text().replace('bias = "shared"', "").replace("update_biases = false", "")
+                   .replace('loss = "mse"', 'loss = "cross-entropy"').replace('"init-weights-biases.json"',
+                                                                           f'"{MAZUR.parent / "init-weights-biases.json"}"')
+                   .replace('"dataset.csv"', f'"{MAZUR.parent / "dataset.csv"}"'))
+    md = _report(cfg)
+    # sympy's dL/dy, times the sigmoid's y(1 - y), simplified to y - z; the text says the two cancel
+    assert "\\frac{1 - z_{[0]}}{1 - y_{o[0]}} - \\frac{z_{[0]}}{y_{o[0]}}" in md
+    assert "&= y_{o[0]} - z_{[0]}\n\\end{aligned}" in md
+    assert "the two cancel" in md
+    # delta_o[0] = y - z = 0.75136507 - 0.01 (the post's forward values) = 0.7414
+    assert "&= 0.7514 - 0.01 \\\\\n&= 0.7414" in md
+    out = tmp_path / "ce.md"
+    out.write_text(md)
+    assert main(["verify", str(out)]) == 0
+
+
+def test_without_biases_no_bias_is_written(tmp_path):
+    from tracer.explain.sections import explain
+
+    cfg = variant_config([2, 3, 2], "sigmoid", bias="none")
+    trace, _ = record(cfg, "first:1")
+    from tracer.render.report import render
+
+    md = render(explain(trace, 0, config=cfg), "md")
+    body = md[:md.index("Save the min-max")]  # the saved weights file lists its zero biases
+    assert "b_{" not in body and "b_h" not in body and "adds a bias" not in body
+    assert "this network has no biases" in md
+
+
+@pytest.mark.parametrize("fmt", ["tex", "html"])
+def test_the_mazur_report_in_latex_and_html_verifies(tmp_path, fmt):
+    text = _report(MAZUR, fmt)
+    assert "frozen" in text and "0.3589" in text and "0.1498" in text  # w5+ and w1+, to 4 decimals
+    out = tmp_path / f"m.{fmt}"
+    out.write_text(text)
+    assert main(["verify", str(out)]) == 0
+
+
+def test_the_walk_follows_the_variant(capsys):
+    assert main(["walk", str(MAZUR), "--no-pause"]) == 0
+    out = capsys.readouterr().out
+    assert "The biases are frozen" in out and "one bias per layer, shared by all its nodes" in out
+    assert "∇L(bₒ)" not in out and "bₒⁿᵉʷ = bₒ" in out

@@ -1,4 +1,11 @@
 """The per-structure model: sympy builds a network structure's equations once; each step fills in numbers.
+
+A structure is the layers, their activations and the parts of the training
+rule that change the equations (tracer.core.variant): the loss, which sets
+dL/dy and so the output error signal; the bias -- one per node, one per
+layer shared by its nodes (its gradient the sum of their error signals), or
+none (no bias terms anywhere); and whether the biases are updated (frozen
+biases have no gradient step: their new value is the old one).
 """
 
 from __future__ import annotations
@@ -66,13 +73,16 @@ def _same(a: Node, b: Node) -> bool:
 class Model:
     """The sympy work for one network structure: every equation of every shown node.
 
-    Built once per (layers, activations, full) and cached by :func:`model`.
+    Built once per (layers, activations, full, loss, bias, update_biases) and cached by :func:`model`.
     """
 
-    def __init__(self, layers: Sequence[int], activations: Sequence[str], full: bool = False):
+    def __init__(self, layers: Sequence[int], activations: Sequence[str], full: bool = False,
+                 loss: str = "mse", bias: str = "per-node", update_biases: bool = True):
         self.layers = list(layers)
         self.acts = list(activations)
         self.full = full
+        self.loss, self.bias = loss, bias
+        self.update_biases = update_biases and bias != "none"  # whether a bias takes a gradient step
         self.n = Names(self.layers)
         self.refs: dict[sp.Symbol, tuple] = {}
         self.names: dict[sp.Symbol, Node] = {}  # each symbol's name in the document's notation
@@ -87,6 +97,8 @@ class Model:
     # ------------------------------------------------------------ symbols
     def sym(self, kind: str, l: int | None = None, *idx: int) -> sp.Symbol:
         """The symbol of a recorded quantity, with its names and where its value lives."""
+        if kind == "b" and self.bias == "shared":
+            idx = (0,)  # one bias for the whole layer
         key = (kind, l, *idx)
         if key in self._syms:
             return self._syms[key]
@@ -96,7 +108,8 @@ class Model:
             "z": lambda: n.z(idx[0]),
             "eta": lambda: ETA,
             "w": lambda: n.w(l, *idx),
-            "b": lambda: n.b(l, idx[0]),
+            "b": lambda: n.layer("b", l) if self.bias == "shared" else n.b(l, idx[0]),
+            "dsum": lambda: n.delta_sum(l),
             "s": lambda: n.s(l, idx[0]),
             "a": lambda: n.a(l, idx[0]),
             "d": lambda: n.d(l, idx[0]),
@@ -138,6 +151,8 @@ class Model:
         terms = [sp.Mul(self.inp(l, i), self.sym("w", l, j, i), evaluate=False) for i in idx]
         if short and n_in > 4:
             terms = [terms[0], terms[1], self.cdots, terms[-1]]
+        if self.bias == "none":
+            return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
         return sp.Add(*terms, self.sym("b", l, j), evaluate=False)
 
     def f_def(self, l: int, s: sp.Symbol) -> Any:
@@ -163,7 +178,7 @@ class Model:
             pre = "output" if l == L - 1 else "hidden"
             self.specs[f"{pre}_sum.{l}"] = self._sums(l)
             self.specs[f"{pre}_activation.{l}"] = self._activations(l)
-            self.specs[f"{pre}_update.{l}"] = self._updates(l)
+            self.specs[f"{pre}_update.{l}"] = self._delta_sums(l) + self._updates(l)
             self.general[f"{pre}_sum.{l}"] = self._general_sum(l)
             self.general[f"{pre}_activation.{l}"] = self._general_activation(l)
             self.general[f"{pre}_update.{l}"] = self._general_update(l)
@@ -190,10 +205,11 @@ class Model:
         def term(i: str) -> Factors:  # x_0 w_0: the general formula's plain subscripts
             return Factors((Name(inp, (i,), braced=False), Name("w", (i,), braced=False)), "close")
 
-        b = Name("b", (self.n.tag(l),))
+        b = [] if self.bias == "none" else [Name("b", (self.n.tag(l),))]
+        total = SumOver("i", "0", "n", term("i"))
         return [Equation("s", Name("s", (self.n.tag(l),)), [
-            Line("symbolic", infix("+", term("0"), term("1"), Dots(), term("n"), b)),
-            Line("symbolic", infix("+", SumOver("i", "0", "n", term("i")), b)),
+            Line("symbolic", infix("+", term("0"), term("1"), Dots(), term("n"), *b)),
+            Line("symbolic", infix("+", total, *b) if b else total),
         ])]
 
     def _activations(self, l: int) -> list[_Spec]:
@@ -235,7 +251,37 @@ class Model:
         sq = [sp.Pow(sp.Add(self.sym("a", out, k), -self.sym("z", None, k), evaluate=False), 2, evaluate=False)
               for k in range(self.layers[-1])]
         inner = sq[0] if len(sq) == 1 else sp.Add(*sq, evaluate=False)
-        return sp.Mul(sp.Rational(1, 2), inner, evaluate=False)
+        if self.loss == "mse":
+            return sp.Mul(sp.Rational(1, 2), inner, evaluate=False)
+        if self.loss == "sse":
+            return inner
+        if self.loss == "mean-squared":
+            n = self.layers[-1]
+            return inner if n == 1 else sp.Mul(sp.Rational(1, n), inner, evaluate=False)
+        # cross-entropy on sigmoid outputs, -sum [z ln y + (1 - z) ln(1 - y)], written as its terms
+        terms = []
+        for k in range(self.layers[-1]):
+            y, z = self.sym("a", out, k), self.sym("z", None, k)
+            terms += [sp.Mul(-1, z, sp.log(y), evaluate=False),
+                      sp.Mul(-1, sp.Add(1, -z, evaluate=False), sp.log(sp.Add(1, -y, evaluate=False)), evaluate=False)]
+        return sp.Add(*terms, evaluate=False)
+
+    def error_factor(self, k: int) -> tuple[Any, Any]:
+        """dL/dy_k as (coefficient, y - z) for the squared losses: 1, 2 or 2/n times the error, as sympy derives it.
+
+        Built in factored form (sympy would spread 2(y - z) into 2y - 2z) and
+        held to sympy's derivative of the loss: they must be equal.
+        """
+        y, z = self.sym("a", self.n.out, k), self.sym("z", None, k)
+        err = sp.Add(y, -z, evaluate=False)
+        c = {"mse": sp.Integer(1), "sse": sp.Integer(2), "mean-squared": sp.Rational(2, self.layers[-1])}[self.loss]
+        if sp.simplify(sp.diff(self.loss_expr(), y) - c * (y - z)) != 0:
+            raise AssertionError(f"dL/dy of {self.loss} is not {c}(y - z)")
+        return c, err
+
+    @property
+    def cross_entropy(self) -> bool:
+        return self.loss == "cross-entropy"
 
     # ---------------------------------------------------------- deltas
     def _output_derivation(self) -> list[Equation]:
@@ -243,13 +289,14 @@ class Model:
         out, n = self.n.out, self.n
         y, s, _z = self.sym("a", out, 0), self.sym("s", out, 0), self.sym("z", None, 0)  # z registered with the others
         w, b = self.sym("w", out, 0, 0), self.sym("b", out, 0)
+        bm_ = self.name(b)
         Lx = self.loss_expr()
         dLdy = sp.diff(Lx, y)
         dyds = sp.diff(self.f_def(out, s), s)
         s_short = self.sum_expr(out, 0, short=True)
         dsdw = sp.diff(s_short, w)
         dsdb = sp.diff(s_short, b)
-        ym, sm, wm, bm = n.a(out, 0), n.s(out, 0), n.w(out, 0, 0), n.b(out, 0)
+        ym, sm, wm, bm = n.a(out, 0), n.s(out, 0), n.w(out, 0, 0), bm_
         dm = n.d(out, 0)
 
         def op(var: Node, expr: Any) -> PartialOf:
@@ -264,44 +311,82 @@ class Model:
 
         df = self.df_out(out, 0)
         delta = product(dLdy, df)
+        delta_lines = [
+            Line("derivation", Partial(L, sm)),
+            Line("derivation", Factors((Partial(L, ym), Partial(ym, sm)))),
+            Line("symbolic", Factors((Paren(self.m(dLdy)), self.f_prime(out, sm)))),
+            Line("symbolic", self.m(delta)),
+        ]
+        if self.cross_entropy:
+            # sympy multiplies out and cancels: y(1 - y) is exactly the denominator of dL/dy
+            simple = sp.factor(sp.simplify(delta))
+            if sp.simplify(simple - (y - _z)) != 0:
+                raise AssertionError("cross-entropy's output error signal did not simplify to y - z")
+            delta_lines.append(Line("symbolic", self.m(sp.Add(y, -_z, evaluate=False))))
+        bias_eqs = [eq("ds/db", sm, bm, ("derivation", op(bm, s_short)), ("result", self.m(dsdb)))] if self.update_biases else []
         return [
             eq("dL/dy", L, ym, ("derivation", op(ym, Lx)), ("result", self.m(dLdy))),
             eq("dy/ds", ym, sm, ("derivation", op(sm, self.f_def(out, s))), ("derivation", self.m(dyds)),
                ("result", self.m(df))),
             eq("ds/dw", sm, wm, ("derivation", op(wm, s_short)), ("result", self.m(dsdw))),
-            eq("ds/db", sm, bm, ("derivation", op(bm, s_short)), ("result", self.m(dsdb))),
-            Equation("delta", dm, [
-                Line("derivation", Partial(L, sm)),
-                Line("derivation", Factors((Partial(L, ym), Partial(ym, sm)))),
-                Line("symbolic", Factors((Paren(self.m(dLdy)), self.f_prime(out, sm)))),
-                Line("symbolic", self.m(delta)),
-            ]),
-            *self._gradients(sm, wm, bm, self.sym("d", out, 0), dsdw, dsdb),
+            *bias_eqs,
+            Equation("delta", dm, delta_lines),
+            *self._gradients(sm, wm, bm, self.sym("d", out, 0), dsdw, dsdb, out),
         ]
 
-    def _gradients(self, sm: Node, wm: Node, bm: Node, d: sp.Symbol, dsdw: Any, dsdb: Any) -> list[Equation]:
-        """Each gradient as dL/dp, then the chain rule, then in symbols (delta times what p multiplies)."""
-        return [
-            Equation("grad w", Call(Nabla(L), (wm,)), [
-                Line("derivation", Partial(L, wm)),
-                Line("derivation", Factors((Partial(L, sm), Partial(sm, wm)))),
-                Line("symbolic", self.m(sp.Mul(d, dsdw, evaluate=False))),
-            ]),
-            Equation("grad b", Call(Nabla(L), (bm,)), [
+    def _gradients(self, sm: Node, wm: Node, bm: Node, d: sp.Symbol, dsdw: Any, dsdb: Any, l: int) -> list[Equation]:
+        """Each gradient as dL/dp, then the chain rule, then in symbols (delta times what p multiplies).
+
+        A shared bias feeds every node of layer ``l``, so its chain rule runs
+        over all their sums; a bias that is absent or frozen takes no step
+        and has no gradient here.
+        """
+        grad_w = Equation("grad w", Call(Nabla(L), (wm,)), [
+            Line("derivation", Partial(L, wm)),
+            Line("derivation", Factors((Partial(L, sm), Partial(sm, wm)))),
+            Line("symbolic", self.m(sp.Mul(d, dsdw, evaluate=False))),
+        ])
+        if not self.update_biases:
+            return [grad_w]
+        if self.bias != "shared":
+            return [grad_w, Equation("grad b", Call(Nabla(L), (bm,)), [
                 Line("derivation", Partial(L, bm)),
                 Line("derivation", Factors((Partial(L, sm), Partial(sm, bm)))),
                 Line("symbolic", self.m(sp.Mul(d, dsdb))),
-            ]),
-        ]
+            ])]
+        nodes = self.layers[l + 1]
+        chain: list[Node] = [Factors((Partial(L, self.n.s(l, j)), Partial(self.n.s(l, j), bm)), "close")
+                             for j in range(min(nodes, 2))]
+        if nodes > 2:
+            chain.append(Dots())
+        return [grad_w, Equation("grad b", Call(Nabla(L), (bm,)), [
+            Line("derivation", Partial(L, bm)),
+            Line("derivation", infix("+", *chain)),
+            Line("symbolic", self.m(self.delta_sum(l))),
+        ])]
+
+    def delta_sum(self, l: int) -> Any:
+        """The sum of layer ``l``'s error signals (a shared bias's gradient), elided in the middle for a wide layer."""
+        terms = [self.sym("d", l, j) for j in range(self.layers[l + 1])]
+        if len(terms) > 4:
+            terms = [terms[0], terms[1], self.cdots, terms[-1]]
+        return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
 
     def _output_deltas(self) -> list[_Spec]:
         out = self.n.out
         specs = []
         for k in self.shown(out):
             y, z, s = self.sym("a", out, k), self.sym("z", None, k), self.sym("s", out, k)
-            err = sp.Add(y, -z, evaluate=False)
-            e = product(self.df_out(out, k), err)
-            gen = Factors((self.f_prime(out, self.name(s)), Paren(self.m(err))))
+            if self.cross_entropy:
+                # dL/dy = -z/y + (1 - z)/(1 - y) times the sigmoid's y(1 - y): y - z (see the derivation)
+                err = sp.Add(y, -z, evaluate=False)
+                specs.append(_Spec(f"delta[{k}]", self.name(self.sym("d", out, k)),
+                                   [("symbolic", self.m(err)), ("substituted", self.form(err))], ("d", out, k)))
+                continue
+            c, err = self.error_factor(k)
+            e = product(c, self.df_out(out, k), err)
+            coefficient = () if c == 1 else (self.m(c),)
+            gen = Factors((*coefficient, self.f_prime(out, self.name(s)), Paren(self.m(err))))
             specs.append(_Spec(f"delta[{k}]", self.name(self.sym("d", out, k)),
                                [("symbolic", gen), ("symbolic", self.m(e, dot=True)), ("substituted", self.form(e)),
                                 ("evaluated", Parts(e, self))],
@@ -314,7 +399,7 @@ class Model:
         a, s = self.sym("a", l, 0), self.sym("s", l, 0)
         w, b = self.sym("w", l, 0, 0), self.sym("b", l, 0)
         nxt = self.layers[l + 2]
-        am, sm, wm, bm, dm = n.a(l, 0), n.s(l, 0), n.w(l, 0, 0), n.b(l, 0), n.d(l, 0)
+        am, sm, wm, bm, dm = n.a(l, 0), n.s(l, 0), n.w(l, 0, 0), self.name(b), n.d(l, 0)
 
         def op(var: Node, expr: Any) -> PartialOf:
             return PartialOf(var, self.m(expr))
@@ -344,14 +429,16 @@ class Model:
         eqs.append(Equation("da/ds", Partial(am, sm), da_lines))
         s_short = self.sum_expr(l, 0, short=True)
         eqs.append(Equation("ds/dw", Partial(sm, wm), [Line("derivation", op(wm, s_short)), Line("result", self.m(sp.diff(s_short, w)))]))
-        eqs.append(Equation("ds/db", Partial(sm, bm), [Line("derivation", op(bm, s_short)), Line("result", self.m(sp.diff(s_short, b)))]))
+        if self.update_biases:
+            eqs.append(Equation("ds/db", Partial(sm, bm), [Line("derivation", op(bm, s_short)),
+                                                           Line("result", self.m(sp.diff(s_short, b)))]))
         # each gradient as the output layer's: dL/dp, then the chain rule, then in symbols
         eqs.append(Equation("delta", dm, [
             Line("derivation", Partial(L, sm)),
             Line("derivation", Factors((Partial(L, am), Partial(am, sm)))),
             Line("symbolic", Factors((self.f_prime(l, sm), Partial(L, am)))),
         ]))
-        eqs += self._gradients(sm, wm, bm, self.sym("d", l, 0), sp.diff(s_short, w), sp.diff(s_short, b))
+        eqs += self._gradients(sm, wm, bm, self.sym("d", l, 0), sp.diff(s_short, w), sp.diff(s_short, b), l)
         return eqs
 
     def _hidden_deltas(self, l: int) -> list[_Spec]:
@@ -409,19 +496,50 @@ class Model:
                 lhs, grad, _ = self.rule_lines(n.w(l, j, i))
                 specs.append(_Spec(f"w[{j}][{i}]", lhs, [("symbolic", grad), ("symbolic", self.m(e)),
                                                      ("substituted", self.form(e))], ("wn", l, j, i)))
-            e = self.rule(self.sym("b", l, j), d)
-            lhs, grad, _ = self.rule_lines(n.b(l, j))
-            biases.append(_Spec(f"b[{j}]", lhs, [("symbolic", grad), ("symbolic", self.m(e)), ("substituted", self.form(e))],
-                                ("bn", l, j)))
+            if self.bias == "per-node":
+                biases.append(self._bias_update(l, j, d))
+        if self.bias == "shared":
+            biases.append(self._bias_update(l, 0, self.sym("dsum", l)))
         return specs + biases  # the document lists every weight, then the biases
+
+    def _bias_update(self, l: int, j: int, d: sp.Symbol) -> _Spec:
+        """A bias's new value: p - eta * its gradient (``d``: its node's delta, or the layer's sum for a shared
+        bias); a frozen bias keeps its value."""
+        b = self.sym("b", l, j)
+        lhs, grad, _ = self.rule_lines(self.name(b))
+        if not self.update_biases:
+            return _Spec(f"b[{j}]", lhs, [("symbolic", self.name(b))], ("bn", l, j))
+        e = self.rule(b, d)
+        return _Spec(f"b[{j}]", lhs, [("symbolic", grad), ("symbolic", self.m(e)), ("substituted", self.form(e))],
+                     ("bn", l, j))
+
+    def _delta_sums(self, l: int) -> list[_Spec]:
+        """A shared bias's gradient, the sum of its layer's error signals, worked out before its update."""
+        if self.bias != "shared" or not self.update_biases:
+            return []
+        e = self.delta_sum(l)
+        lines: list[tuple[str, Any]] = [("symbolic", self.m(e)), ("substituted", self.form(e))]
+        return [_Spec("sum delta", self.name(self.sym("dsum", l)), lines, ("dsum", l))]
 
     def _general_update(self, l: int) -> list[Equation]:
         inp = Name("x" if l == 0 else "a", ("i",))
         d = self.n.layer("delta", l)
         eqs = []
-        for name, p, p_inp in (("w", self.n.layer("w", l), inp), ("b", self.n.layer("b", l), None)):
-            lhs, grad, delta = self.rule_lines(p, d, p_inp)
-            eqs.append(Equation(name, lhs, [Line("symbolic", grad), Line("symbolic", delta)]))
+        lhs, grad, delta = self.rule_lines(self.n.layer("w", l), d, inp)
+        eqs.append(Equation("w", lhs, [Line("symbolic", grad), Line("symbolic", delta)]))
+        b = self.n.layer("b", l)
+        if self.bias == "none":
+            return eqs
+        if not self.update_biases:  # frozen: the bias keeps its value
+            eqs.append(Equation("b", self.rule_lines(b)[0], [Line("symbolic", b)]))
+            return eqs
+        if self.bias == "shared":  # one bias for the layer: its gradient is the sum of the layer's error signals
+            lhs, grad, _ = self.rule_lines(b)
+            eqs.append(Equation("b", lhs, [Line("symbolic", grad),
+                                           Line("symbolic", infix("-", b, Factors((ETA, self.n.delta_sum(l)), "thin")))]))
+            return eqs
+        lhs, grad, delta = self.rule_lines(b, d, None)
+        eqs.append(Equation("b", lhs, [Line("symbolic", grad), Line("symbolic", delta)]))
         return eqs
 
     # ---------------------------------------------------------- per step
@@ -437,6 +555,10 @@ class Model:
             return float(trace.loss[k])
         if kind == "dLda":
             return float(trace.w[l + 1][k][:, idx[0]] @ trace.delta[l + 1][k])
+        if kind == "dsum":
+            return float(trace.delta[l][k].sum(axis=-1))  # as core.update.bias_gradient sums it
+        if kind == "bn" and (self.bias != "per-node" or not self.update_biases):
+            return float(trace.b_new(l, slice(k, k + 1))[0][idx[0]])  # the variant's rule (core.update), by the trace
         if kind in ("wn", "bn"):
             # the engine's rule on this one parameter, so the value equals trace.w_new bit for bit
             j, i = idx[0], (idx[1] if kind == "wn" else 0)
@@ -475,8 +597,9 @@ class _Applied:
 
 
 @functools.lru_cache(maxsize=32)
-def model(layers: tuple[int, ...], activations: tuple[str, ...], full: bool = False) -> Model:
+def model(layers: tuple[int, ...], activations: tuple[str, ...], full: bool = False,
+          loss: str = "mse", bias: str = "per-node", update_biases: bool = True) -> Model:
     """The cached :class:`Model` of a structure (pass tuples)."""
-    return Model(layers, activations, full)
+    return Model(layers, activations, full, loss, bias, update_biases)
 
 

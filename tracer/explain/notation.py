@@ -5,7 +5,7 @@ from __future__ import annotations
 
 from typing import Sequence
 
-from tracer.explain.nodes import Index, Name, Tag, Text, Word
+from tracer.explain.nodes import Index, Name, SumOver, Tag, Text, Word
 
 # --------------------------------------------------------------------------
 # the notation
@@ -88,6 +88,10 @@ class Names:
 
     def b(self, l: int, j: int | str) -> Name:
         return self.node("b", l, j)
+
+    def delta_sum(self, l: int) -> SumOver:
+        """The sum of layer ``l``'s error signals over its nodes j (a shared bias's gradient): Σ_j δ_{h[j]}."""
+        return SumOver("j", "0", str(self.layers[l + 1] - 1), self.node("delta", l, "j"))
 
     def w(self, l: int, j: int | str, i: int | str) -> Name:
         return Name("w", (self.tag(l), *self.idx(l, j), Index(i)))

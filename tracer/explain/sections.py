@@ -129,11 +129,17 @@ THETA = Name("theta")  # the gradient-descent section's parameter
 MATRIX_COLUMNS = 6  # wider weight matrices are left to the tables
 
 
-def _param_table(key: str, caption: str, w: np.ndarray, b: np.ndarray, names: Names, l: int, digits: int) -> Table:
-    # one row per node j: its weights w[j][i], then its bias
+def _param_table(key: str, caption: str, w: np.ndarray, b: np.ndarray, names: Names, l: int, digits: int,
+                 bias: str = "per-node") -> Table:
+    # one row per node j: its weights w[j][i], then its bias (a shared bias's value on each node it feeds;
+    # no column in a network without biases)
     header: list[Cell] = ["node", *[names.w(l, "j", i) if names.idx(l, 0) else Name("w", (names.tag(l), Index(i)))
-                                    for i in range(w.shape[1])], names.b(l, "j")]
-    rows = [[str(j), *[_num(v, digits) for v in w[j]], _num(b[j], digits)] for j in range(w.shape[0])]
+                                    for i in range(w.shape[1])]]
+    with_b = bias != "none"
+    if with_b:
+        header.append(names.layer("b", l) if bias == "shared" else names.b(l, "j"))
+    rows = [[str(j), *[_num(v, digits) for v in w[j]], *([_num(b[j], digits)] if with_b else [])]
+            for j in range(w.shape[0])]
     return Table(key, caption, header, rows)
 
 
@@ -160,7 +166,8 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
     """Explain kept step ``step`` of ``trace``, section by section (see the module docstring)."""
     if not 0 <= step < trace.n_steps:
         raise IndexError(f"step {step} is not among the {trace.n_steps} recorded steps")
-    mdl = model(tuple(trace.layers), tuple(trace.activations), full)
+    rule = trace.variant
+    mdl = model(tuple(trace.layers), tuple(trace.activations), full, rule.loss, rule.bias, rule.update_biases)
     nm = mdl.n
     k = step
     L = len(trace.layers) - 1
@@ -186,7 +193,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         ["output", str(trace.layers[-1]), trace.activations[-1]],
     ])
     init_tables = [
-        _param_table(f"initial-{l}", f"Initial weights and biases of {nm.layer_name(l)}", w, b, nm, l, digits)
+        _param_table(f"initial-{l}", f"Initial weights and biases of {nm.layer_name(l)}", w, b, nm, l, digits, rule.bias)
         for l, (w, b) in enumerate(trace.initial)
     ]
     facts: dict[str, Any] = {
@@ -197,6 +204,10 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         "hidden_layers": out, "many_outputs": trace.layers[-1] > 1,
         # the first layer's weight, for the prose on notation: w_{h[j][i]}, w_{h_{1}[j][i]}, w_{o[i]}
         "w_first": nm.w(0, "j", "i") if nm.idx(0, 0) else Name("w", (nm.tag(0), Index("i"))),
+        # the training rule the prose follows (tracer.core.variant's names)
+        "loss": rule.loss, "bias": rule.bias, "update_biases": rule.update_biases and rule.bias != "none",
+        "frozen_biases": not rule.update_biases and rule.bias != "none",
+        "cross_entropy": rule.loss == "cross-entropy",
     }
     if config is not None:
         facts.update(config=config.source, dataset=config.dataset_source, init=config.init_method,
@@ -224,10 +235,15 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
                             for j in range(trace.layers[l + 1])])]
         if big or trace.layers[l] > FEW:
             sv, xv, bv = nm.vec("s", l), nm.vec("x", l) if l == 0 else nm.vec("a", l - 1), nm.vec("b", l)
-            lines = [Line("symbolic", infix("+", Factors((nm.layer("W", l), xv), "close"), bv))]
+            biased = rule.bias != "none"  # W x + b, or W x without biases
+
+            def plus_b(wx: Node, b: Node) -> Node:
+                return infix("+", wx, b) if biased else wx
+
+            lines = [Line("symbolic", plus_b(Factors((nm.layer("W", l), xv), "close"), bv))]
             if trace.layers[l] <= MATRIX_COLUMNS:
-                lines.append(Line("substituted", infix("+", Factors((_matrix(trace.w[l][k], digits),
-                                                                    _vector(trace.layer_input(l)[k], digits)), "close"),
+                lines.append(Line("substituted", plus_b(Factors((_matrix(trace.w[l][k], digits),
+                                                                _vector(trace.layer_input(l)[k], digits)), "close"),
                                                        _vector(trace.b[l][k], digits))))
             lines.append(Line("result", _vector(trace.s[l][k], digits)))
             matrix = [Equation("s" + ("o" if l == out else "h" if nm.number(l) is None else f"h_{{{nm.number(l)}}}"),
@@ -272,7 +288,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         if not mdl.big(l):
             return []
         return [_param_table(f"new-{l}", f"Every new weight and bias of {nm.layer_name(l)}",
-                             trace.w_new(l)[k], trace.b_new(l)[k], nm, l, digits)]
+                             trace.w_new(l)[k], trace.b_new(l)[k], nm, l, digits, rule.bias)]
 
     sec("output_update", next(backward), "The new weights and biases for the output layer", out,
         general=general("output_update", out), equations=eqs("output_update", out), tables=new_table(out),
@@ -285,7 +301,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
     # 6 update, 7 iterations, 8 saved --------------------------------------
     sec("update", "6", "Update the weights and biases", tables=[
         _param_table(f"next-{l}", f"Weights and biases of {nm.layer_name(l)} for the next step",
-                     trace.w_new(l)[k], trace.b_new(l)[k], nm, l, digits) for l in range(L)],
+                     trace.w_new(l)[k], trace.b_new(l)[k], nm, l, digits, rule.bias) for l in range(L)],
         facts={"next_loss": _next_loss(trace, k, digits)})
     table = trace.loss_table()
     sec("iterations", "7", "The loss over the iterations",
