@@ -77,7 +77,7 @@ def test_trace_json_matches_independent_implementation(tmp_path, layers, acts, m
     B = [list(b) for _, b in params]
     steps, epoch_loss = reference.train(W, B, acts_list, xs, zs, lr, epochs)
 
-    assert got["format"] == "mlptrace-trace" and got["version"] == 1
+    assert got["format"] == "mlptrace-trace" and got["version"] == 2
     assert got["network"]["layers"] == layers
     assert len(got["steps"]) == len(steps) == epochs * n_rows
     for mine, ref in zip(got["steps"], steps):

@@ -8,7 +8,7 @@ import pytest
 from tracer.config import schema as config
 from tracer.config.run import record
 from tracer.core.engine import MLP, train
-from tracer.core.trace import FIELDS, Trace, fields_of, step_bytes
+from tracer.core.trace import FIELDS, Trace, fields_of, keyframe_bytes, keyframe_interval, step_bytes
 from tracer.core.variant import Variant
 
 from conftest import EXAMPLES
@@ -81,12 +81,20 @@ def test_the_field_table_sizes_the_trace(variant, rows):
     trace = Trace(layers=layers, activations=["sigmoid"] * 3, learning_rate=0.1, input_labels=["a", "b", "c"],
                   output_labels=["y", "z"], minmax={}, method="none", n_rows=4, epochs=1, kept=np.arange(5),
                   variant=variant)
-    held = trace.kept.nbytes + sum(arr.nbytes for _, arr in trace.per_field())
-    assert held == 5 * step_bytes(layers, variant, rows)
-    # by hand for the document's rule: index 1, x 3, z 2, loss 1; per layer w + b + s + a + delta
+    # room for every step, and for the keyframes of five consecutive steps (every keyframe_every-th)
+    trace.key_at[:] = range(0, 5, trace.keyframe_every)
+    trace.n_keys = len(trace.key_at)
+    held = trace.kept.nbytes + sum(arr.nbytes for _, arr in trace.per_field(5))
+    every = keyframe_interval(layers, variant, rows)
+    assert trace.keyframe_every == every and len(trace.key_at) == len(range(0, 5, every))
+    assert held == 5 * step_bytes(layers, variant, rows) + len(trace.key_at) * keyframe_bytes(layers, variant)
+    # by hand for the document's rule: a step's index 1, x 3, z 2, loss 1, per layer s + a + delta; a
+    # keyframe's position 1 and per layer w + b; so a keyframe every ceil(264 / 248) = 2 steps
     if variant == Variant():
-        assert step_bytes(layers, variant, 1) == 8 * (1 + 3 + 2 + 1 + (12 + 4 * 4) + (8 + 4 * 2) + (4 + 4 * 2))
+        assert step_bytes(layers, variant, 1) == 8 * (1 + 3 + 2 + 1 + 4 * 3 + 2 * 3 + 2 * 3)
+        assert keyframe_bytes(layers, variant) == 8 * (1 + (12 + 4) + (8 + 2) + (4 + 2))
+        assert every == 2
     names = {f.name for f in fields_of(variant)}
     assert ("v_w" in names) == (variant.momentum != 0) and names <= {f.name for f in FIELDS}
     if rows > 1:
-        assert trace.x.shape == (5, rows, 3) and trace.s[0].shape == (5, rows, 4) and trace.w[0].shape == (5, 4, 3)
+        assert trace.x.shape == (5, rows, 3) and trace.s[0].shape == (5, rows, 4) and trace.keys["w"][0].shape[1:] == (4, 3)

@@ -11,7 +11,8 @@ from tracer.core.engine import MLP, train
 from tracer.core.recorder import Chunks
 from tracer.errors import InputError, Interrupted, NumericalError
 from tracer.config.trace_io import CHUNK, NpzWriter
-from tracer.core.trace import Policy, Trace, parse_policy, step_bytes
+from tracer.core.trace import (Policy, Trace, keyframe_bytes, keyframe_interval, keyframe_positions, parse_policy,
+                               step_bytes)
 
 __all__ = ["record", "MEMORY_LIMIT"]
 
@@ -44,8 +45,11 @@ def record(
         policy = parse_policy(policy)
     variant = config.variant
     total = config.epochs * variant.steps_per_epoch(len(config.raw))  # one step per update
+    kept = None
     if not stream_to:
-        _check_memory(config, policy.most_steps(total))
+        _check_memory(config, policy.most_steps(total))  # before building the list of steps
+        kept = policy.steps(total)
+        _check_memory(config, len(kept), len(keyframe_positions(kept, _interval(config))))
     X, Z = config.training_data()
     params = config.initial_params()
     net = MLP(params, config.activations, variant.loss)
@@ -60,7 +64,8 @@ def record(
         method=config.method,
         n_rows=len(X),
         epochs=config.epochs,
-        kept=np.zeros(CHUNK, dtype=np.int64) if stream_to else policy.steps(total),
+        # a chunk's buffer: room for a dense run's keyframes (a sparse policy's chunk ends when they are full)
+        kept=np.arange(CHUNK, dtype=np.int64) if stream_to else kept,
         initial=[(w.copy(), b.copy()) for w, b in params],
         seed=config.seed if config.init_method == "random" else None,
         variant=variant,
@@ -92,10 +97,20 @@ def record(
     return trace, net
 
 
-def _check_memory(config: Config, kept: int) -> None:
-    """Refuse a recording that would not fit in memory, before anything is allocated."""
+def _interval(config: Config) -> int:
+    return keyframe_interval(config.layers, config.variant, config.variant.rows_per_batch(len(config.raw)))
+
+
+def _check_memory(config: Config, kept: int, keyframes: int | None = None) -> None:
+    """Refuse a recording that would not fit in memory, before anything is allocated.
+
+    Without the count of keyframes (before the steps are listed), as few
+    as a dense run's.
+    """
     per_step = step_bytes(config.layers, config.variant, config.variant.rows_per_batch(len(config.raw)))
-    need = kept * per_step
+    if keyframes is None:
+        keyframes = -(-kept // _interval(config))
+    need = kept * per_step + keyframes * keyframe_bytes(config.layers, config.variant)
     if need > MEMORY_LIMIT:
         raise InputError(
             "command line", "",

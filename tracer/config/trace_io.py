@@ -39,9 +39,11 @@ def _meta(trace: Trace) -> dict[str, Any]:
 class NpzWriter:
     """Streams a trace to a ``.npz`` file, one compressed chunk of steps at a time.
 
-    Each chunk ``c`` is a group of arrays ``c000000/x``, ``c000000/w0``, ...
-    (the stored quantities only, full float64); ``meta.json`` and
-    ``epoch_loss`` are written last.  The file is built under a temporary
+    Each chunk ``c`` is a group of arrays ``c000000/x``, ``c000000/s0``, ...
+    (the stored quantities only, full float64: per kept step, and the state
+    ``w0``, ``b0``, ... at the chunk's keyframes, ``c000000/keyframe``; a
+    chunk's first step is one, so each chunk reads on its own);
+    ``meta.json`` and ``epoch_loss`` are written last.  The file is built under a temporary
     name beside the target, reserved in ``outputs`` (a
     :class:`tracer.config.files.Outputs`: the command's other files are committed
     with it, or none is); without one it is renamed into place when closed.
@@ -70,8 +72,8 @@ class NpzWriter:
     def __call__(self, trace: Trace, n: int) -> None:
         prefix = f"c{self.chunks:06d}/"
         self._put(prefix + "step", trace.kept[:n])
-        for name, arr in trace.per_field():
-            self._put(prefix + name, arr[:n])
+        for name, arr in trace.per_field(n):
+            self._put(prefix + name, arr)
         self.chunks += 1
 
     def close(self, trace: Trace) -> None:
@@ -109,6 +111,12 @@ def _variant(meta: dict[str, Any]) -> Variant:
 
 
 def _from_meta(meta: dict[str, Any], k: int) -> Trace:
+    """A trace of ``k`` kept steps, its arrays allocated, not filled.
+
+    Its ``kept`` are zeros until filled, no two consecutive: every position
+    has room for a keyframe, as a JSON trace (which lists every step's
+    state) needs; a .npz's chunks set their own (``Trace.set_stored``).
+    """
     net = meta["network"]
 
     def params(ps):
@@ -125,13 +133,17 @@ def _from_meta(meta: dict[str, Any], k: int) -> Trace:
     return t
 
 
-def _fill(t: Trace, stored: Any) -> None:
-    """Set every field of ``t`` from ``stored(name)``, the array saved under that name."""
-    for f in t.fields:
-        if f.per_layer:
-            setattr(t, f.name, [stored(f"{f.name}{l}") for l in range(len(t.layers) - 1)])
-        else:
-            setattr(t, f.name, stored(f.name))
+READS = (1, 2)  # trace versions this mlptrace reads: 1 stored every step's state, 2 the keyframes' only
+
+
+def _version(meta: dict[str, Any], name: str) -> int:
+    from tracer.errors import InputError
+
+    version = meta.get("version", READS[-1])  # none: not a trace, which the keys it lacks will say
+    if version not in READS:
+        raise InputError(name, "version", f"trace version {version!r}; this mlptrace reads versions "
+                         f"{', '.join(map(str, READS))} (a newer mlptrace wrote it?)")
+    return version
 
 
 @contextlib.contextmanager
@@ -183,12 +195,15 @@ def iter_chunks(path: str | os.PathLike) -> Iterator[Trace]:
         return
     with np.load(path, allow_pickle=False) as npz:
         meta = json.loads(npz.zip.read("meta.json"))
+        version = _version(meta, os.fspath(path))
         for c in range(meta["chunks"]):
             prefix = f"c{c:06d}/"
             kept = npz[prefix + "step"]
             t = _from_meta(meta, len(kept))
             t.kept = kept
-            _fill(t, lambda name: npz[prefix + name])
+            # version 1 stored every step's state: each step its own keyframe
+            key_at = npz[prefix + "keyframe"] if version >= 2 else np.arange(len(kept))
+            t.set_stored(lambda name: npz[prefix + name], key_at)
             t.epoch_loss = npz["epoch_loss"]
             yield t
 
@@ -206,11 +221,14 @@ def load(path: str | os.PathLike) -> Trace:
         if chunks:
             t.kept = np.concatenate([c.kept for c in chunks])
             stored = [dict(c.per_field()) for c in chunks]
-            _fill(t, lambda name: np.concatenate([arrays[name] for arrays in stored]))
+            starts = np.cumsum([0] + [c.n_steps for c in chunks[:-1]])
+            key_at = np.concatenate([c.key_at + start for c, start in zip(chunks, starts)])
+            t.set_stored(lambda name: np.concatenate([arrays[name] for arrays in stored]), key_at)
         t.epoch_loss = epoch_loss
         return t
     with open(path, encoding="utf-8") as fh:
         d = json.load(fh)
+    _version(d, path)
     steps = d["steps"]
     t = _from_meta(d, len(steps))
     # a step is one update: steps_per_epoch of them per epoch, each starting at row (its index) * rows_per_step
@@ -221,13 +239,15 @@ def load(path: str | os.PathLike) -> Trace:
     for k, st in enumerate(steps):
         for f in t.fields:
             values = [layer[f.name] for layer in st["layers"]] if f.per_layer else [st[f.name]]
-            targets = getattr(t, f.name) if f.per_layer else [getattr(t, f.name)]
+            # the state as listed, every step a keyframe
+            targets = t.keys[f.name] if f.state else getattr(t, f.name) if f.per_layer else [getattr(t, f.name)]
             for target, value in zip(targets, values):
                 if target.ndim == 1:
                     target[k] = arr(value)
                 else:
                     v = arr(value)
                     target[k][:len(v)] = v  # a batch step lists its rows only; the rest stays NaN
+    t.key_at[:], t.n_keys = np.arange(len(steps)), len(steps)  # each step lists its state: each a keyframe
     t.epoch_loss = np.full(d["epoch_count"], np.nan)
     for e in d["epochs"]:
         t.epoch_loss[e["epoch"]] = e["loss"]

@@ -51,6 +51,9 @@ class Recorder(Protocol):
 class Chunks:
     """A recorder that fills ``buffer`` (a Trace of the chunk's size) and hands each full one to ``sink(buffer, n)``.
 
+    Full means its steps, or its keyframes (a sparse policy keyframes
+    every kept step whose predecessor was not kept), are all used.
+
     ``steps`` yields the steps to keep (lazily: a policy over a billion
     steps never becomes a list).  After :meth:`close` the buffer holds no
     step and every kept one has gone to the sink.
@@ -77,7 +80,7 @@ class Chunks:
         n = self.buffer.filled
         if n:
             self.sink(self.buffer, n)
-        self.buffer.filled = 0
+        self.buffer.clear()  # the next chunk starts at a keyframe: each chunk can be read on its own
 
     def close(self) -> None:
         self._spill()

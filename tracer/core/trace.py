@@ -1,10 +1,17 @@
 """The recording of a training run: columnar numpy arrays, one per quantity.
 
-Each number is stored once.  Per kept step the trace holds the inputs and
-targets as fed, and per layer the weights and biases *before* the update,
-the sums, the activations and the error signals; gradients and the new
-weights and biases are derived on access with the same floating-point
-operations the engine used, so they equal the engine's values bit for bit.
+A trace stores what is new.  Per kept step it holds what cannot be derived:
+the inputs and targets as fed, the loss, and per layer the sums, the
+activations and the error signals.  The state a step starts from (weights,
+biases, with momentum the velocities) is stored only at keyframes: the
+first kept step, every ``keyframe_every`` kept steps after it, and every
+kept step whose predecessor in the run was not kept (replay needs every
+step in between, so a sparse policy such as every:N keyframes each kept
+step, as much as before; a dense run stores O(nodes) per step instead of
+O(parameters)).  Every other kept step's state is rebuilt by replaying the
+updates from the nearest earlier keyframe with core.update's rule, the one
+the engine ran; gradients and new weights are derived the same way, so
+every number equals the engine's bit for bit.
 """
 
 from __future__ import annotations
@@ -24,9 +31,10 @@ from tracer.core.update import Rule, batch_delta, batch_gradient, bias_gradient,
 from tracer.core.variant import DEFAULT, Variant
 
 __all__ = ["Trace", "Policy", "parse_policy", "FIELDS", "Field", "fields_of", "step_shape", "step_bytes",
-           "FORMAT", "VERSION"]
+           "FORMAT", "VERSION",
+           "keyframe_interval", "keyframe_bytes", "keyframe_positions"]
 
-FORMAT, VERSION = "mlptrace-trace", 1
+FORMAT, VERSION = "mlptrace-trace", 2  # 2: the .npz holds the state at keyframes only (1: at every step)
 
 
 # --------------------------------------------------------------------------
@@ -116,7 +124,9 @@ class Field:
     from (copied in when it begins); the others the engine computes into
     the trace's own arrays.  ``momentum`` fields exist only for a run with
     momentum.  Storage, truncation, the memory estimate, the .npz chunks
-    and the JSON trace's steps all come from this table.
+    and the JSON trace's steps all come from this table.  ``state`` fields
+    are the engine's state, stored at keyframes only and rebuilt for the
+    other steps.
     """
 
     name: str
@@ -124,19 +134,20 @@ class Field:
     shape: tuple[str, ...]
     start: bool = False
     momentum: bool = False
+    state: bool = False
 
 
 FIELDS: tuple[Field, ...] = (
     Field("x", False, ("rows", "inputs"), start=True),
     Field("z", False, ("rows", "outputs"), start=True),
     Field("loss", False, ("rows",)),
-    Field("w", True, ("nodes", "fan_in"), start=True),
-    Field("b", True, ("nodes",), start=True),
+    Field("w", True, ("nodes", "fan_in"), start=True, state=True),
+    Field("b", True, ("nodes",), start=True, state=True),
     Field("s", True, ("rows", "nodes")),
     Field("a", True, ("rows", "nodes")),
     Field("delta", True, ("rows", "nodes")),
-    Field("v_w", True, ("nodes", "fan_in"), start=True, momentum=True),  # velocities before the step
-    Field("v_b", True, ("nodes",), start=True, momentum=True),
+    Field("v_w", True, ("nodes", "fan_in"), start=True, momentum=True, state=True),  # velocities before the step
+    Field("v_b", True, ("nodes",), start=True, momentum=True, state=True),
 )
 
 
@@ -151,13 +162,43 @@ def step_shape(f: Field, layers: Sequence[int], rows: int, l: int = 0) -> tuple[
     return tuple(sizes[axis] for axis in f.shape if axis != "rows" or rows > 1)
 
 
+def _numbers(layers: Sequence[int], variant: Variant, rows: int, state: bool) -> int:
+    return sum(math.prod(step_shape(f, layers, rows, l))
+               for f in fields_of(variant) if f.state == state for l in range(len(layers) - 1 if f.per_layer else 1))
+
+
 def step_bytes(layers: Sequence[int], variant: Variant, rows: int) -> int:
-    """Bytes one kept step takes in memory: its index and every field of :data:`FIELDS`."""
-    n = 1
-    for f in fields_of(variant):
-        for l in range(len(layers) - 1 if f.per_layer else 1):
-            n += math.prod(step_shape(f, layers, rows, l))
-    return 8 * n
+    """Bytes one kept step takes in memory besides keyframes: its index and every field of :data:`FIELDS` but the state."""
+    return 8 * (1 + _numbers(layers, variant, rows, state=False))
+
+
+def keyframe_bytes(layers: Sequence[int], variant: Variant) -> int:
+    """Bytes one keyframe takes: its position and the state fields (weights, biases, velocities)."""
+    return 8 * (1 + _numbers(layers, variant, 1, state=True))
+
+
+def keyframe_interval(layers: Sequence[int], variant: Variant, rows: int) -> int:
+    """Kept steps per keyframe in a dense run: so many that a keyframe takes about what the steps between two do.
+
+    The state then costs at most the steps' own bytes again (a trace at
+    most twice its irreducible size), and rebuilding one step replays at
+    most this many updates.  A network as small as the document's, whose
+    weights are fewer than a step's numbers, keyframes every step.
+    """
+    return max(1, -(-keyframe_bytes(layers, variant) // step_bytes(layers, variant, rows)))
+
+
+def keyframe_positions(kept: np.ndarray, every: int) -> np.ndarray:
+    """The kept positions a trace keyframes: the first, each ``every`` into a run of consecutive steps, and each run's start.
+
+    (The vectorised form of the rule :meth:`Trace.begin` applies step by step.)
+    """
+    k = np.arange(len(kept))
+    run_start = np.zeros(len(kept), dtype=np.int64)
+    breaks = np.flatnonzero(np.diff(kept) != 1) + 1
+    run_start[breaks] = breaks
+    run_start = np.maximum.accumulate(run_start) if len(kept) else run_start
+    return np.flatnonzero((k - run_start) % every == 0)
 
 
 # --------------------------------------------------------------------------
@@ -175,6 +216,12 @@ class Trace:
     kept steps' indices.  A step is one update: with batches of several
     rows, its per-row fields have a rows axis (``x[k]`` is (rows, inputs)),
     padded with NaN where the epoch's last batch is smaller.
+
+    The state fields (``w``, ``b``, ``v_w``, ``v_b``) are stored at the
+    keyframes only: ``keys[name][l][j]`` is the state at kept step
+    ``key_at[j]``.  Reading ``w`` rebuilds every kept step's (once, then
+    cached); :meth:`state` rebuilds a few steps' from the nearest keyframe.
+    ``keyframe_every`` defaults to :func:`keyframe_interval`.
     """
 
     layers: list[int]
@@ -194,22 +241,38 @@ class Trace:
     seed: int | None = None
     stopped: str | None = None  # why training stopped early, if it did
     variant: Variant = DEFAULT
+    keyframe_every: int | None = None
 
     def __post_init__(self) -> None:
         k = len(self.kept)
         self.rows_per_step = self.variant.rows_per_batch(self.n_rows)
         self.fields = fields_of(self.variant)
+        self.state_fields = tuple(f for f in self.fields if f.state)
+        self.keyframe_every = self.keyframe_every or keyframe_interval(self.layers, self.variant, self.rows_per_step)
         for f in self.fields:
+            if f.state:
+                continue
             fill = np.full if "rows" in f.shape and self.rows_per_step > 1 else _empty
             if f.per_layer:
                 setattr(self, f.name, [fill((k, *step_shape(f, self.layers, self.rows_per_step, l)), np.nan)
                                        for l in range(len(self.layers) - 1)])
             else:
                 setattr(self, f.name, fill((k, *step_shape(f, self.layers, self.rows_per_step)), np.nan))
+        # as many keyframes as the kept steps need (a chunk's buffer: a dense chunk's; a sparse run's chunk
+        # ends when they are full, see end)
+        self._allocate_keys(len(keyframe_positions(self.kept, self.keyframe_every)))
         self.epoch_loss = np.full(self.epochs, np.nan)
         self.rule = Rule(self.learning_rate, self.variant)
         self.filled = 0
         self._state: dict[str, list[np.ndarray]] | None = None  # the engine's live arrays (see _bind)
+
+    def _allocate_keys(self, n: int) -> None:
+        self.key_at = np.zeros(n, dtype=np.int64)
+        self.keys = {f.name: [np.empty((n, *step_shape(f, self.layers, 1, l))) for l in range(len(self.layers) - 1)]
+                     for f in self.state_fields}
+        self.n_keys = 0
+        self._rebuilt = None
+        self._last_step = self._last_key = -1
 
     @property
     def loss_name(self) -> str:
@@ -250,21 +313,41 @@ class Trace:
     def capacity(self) -> int:
         return len(self.kept)
 
-    def per_field(self) -> Iterator[tuple[str, np.ndarray]]:
-        """Every stored array by its name in files: ``x``, ``loss``, ``w0``, ``w1``, ... (per layer, numbered)."""
+    def per_field(self, n: int | None = None) -> Iterator[tuple[str, np.ndarray]]:
+        """Every stored array of the first ``n`` kept steps (all by default) by its name in files.
+
+        ``x``, ``loss``, ``s0``, ``s1``, ... (per layer, numbered) per kept
+        step; then ``keyframe``, the kept positions of the keyframes, and
+        the state at each: ``w0``, ``b0``, ... (and ``v_w0``, ``v_b0``, ...).
+        """
+        n = len(self.kept) if n is None else n
         for f in self.fields:
+            if f.state:
+                continue
             if f.per_layer:
                 for l, arr in enumerate(getattr(self, f.name)):
-                    yield f"{f.name}{l}", arr
+                    yield f"{f.name}{l}", arr[:n]
             else:
-                yield f.name, getattr(self, f.name)
+                yield f.name, getattr(self, f.name)[:n]
+        j = int(np.searchsorted(self.key_at[:self.n_keys], n))  # the keyframes among those steps
+        yield "keyframe", self.key_at[:j]
+        for f in self.state_fields:
+            for l, arr in enumerate(self.keys[f.name]):
+                yield f"{f.name}{l}", arr[:j]
 
-    def map_fields(self, fn: Callable[[np.ndarray], np.ndarray]) -> None:
-        """Replace every stored array ``arr`` by ``fn(arr)`` (a slice, a concatenation, ...)."""
+    def set_stored(self, stored: Callable[[str], np.ndarray], key_at: np.ndarray) -> None:
+        """Set every stored array from ``stored(name)`` (named as :meth:`per_field` names them), keyframes at ``key_at``."""
         for f in self.fields:
-            value = getattr(self, f.name)
-            setattr(self, f.name, [fn(a) for a in value] if f.per_layer else fn(value))
-        self._state = None  # new arrays: pair them with the engine's again
+            names = [f"{f.name}{l}" for l in range(len(self.layers) - 1)] if f.per_layer else [f.name]
+            arrays = [stored(name) for name in names]
+            if f.state:
+                self.keys[f.name] = arrays
+            else:
+                setattr(self, f.name, arrays if f.per_layer else arrays[0])
+        self.key_at, self.n_keys = np.asarray(key_at, dtype=np.int64), len(key_at)
+        if len(self.kept) and (self.n_keys == 0 or self.key_at[0] != 0):
+            raise ValueError("a trace's first kept step must be a keyframe")
+        self._rebuilt, self._state = None, None
 
     # ----------------------------------------------- the recorder protocol
     # (tracer.core.recorder: the engine asks which steps to keep, hands the
@@ -289,29 +372,37 @@ class Trace:
             self.loss[k][r:] = np.nan
         else:
             self.x[k], self.z[k] = x, z
-        for stored, live in self._copies:
-            stored[k] = live
+        # a keyframe: the first step, every keyframe_every, and where the previous step was not kept (the rule
+        # keyframe_positions vectorises)
+        if k == 0 or step != self._last_step + 1 or k - self._last_key >= self.keyframe_every:
+            j = self.n_keys
+            self.key_at[j] = k
+            for stored, live in self._copies:
+                stored[j] = live
+            self.n_keys, self._last_key = j + 1, k
+        self._last_step = step
         return [(s[k], a[k], d[k]) for s, a, d in self._computed]
 
     def _bind(self, state: dict[str, list[np.ndarray]]) -> None:
-        """Pair each live array of the engine's state with the trace's array it is copied into, once per run.
+        """Pair each live array of the engine's state with the keyframes' array it is copied into, once per run.
 
         (A kept step then costs one assignment per array: on a network as
         small as the document's, Python's cost per step is most of it.)
         """
         self._state = state
-        self._copies = [(getattr(self, name)[l], live) for name, arrays in state.items() for l, live in enumerate(arrays)]
+        self._copies = [(self.keys[name][l], live) for name, arrays in state.items() for l, live in enumerate(arrays)]
         self._computed = list(zip(self.s, self.a, self.delta))
+        self._rebuilt = None
 
     def end(self, loss: float | np.ndarray) -> bool:
-        """The begun step is complete; True when the arrays are full (for a chunked recorder)."""
+        """The begun step is complete; True when the arrays are full (for a chunked recorder): steps or keyframes."""
         k = self.filled
         if self.rows_per_step > 1:
             self.loss[k][:len(loss)] = loss
         else:
             self.loss[k] = loss
         self.filled = k + 1
-        return k + 1 == len(self.kept)
+        return k + 1 == len(self.kept) or self.n_keys == len(self.key_at)
 
     def epoch_done(self, e: int, loss: float) -> None:
         self.epoch_loss[e] = loss
@@ -320,11 +411,85 @@ class Trace:
         """The run ended or stopped: keep the completed steps only."""
         self.truncate(self.filled)
 
+    def clear(self) -> None:
+        """Hold no step (a chunk's buffer, handed on): the next one begun is a keyframe."""
+        self.filled = self.n_keys = 0
+
     def truncate(self, n: int) -> None:
         """Keep only the first ``n`` kept steps (a run that stopped early)."""
         self.kept = self.kept[:n]
-        self.map_fields(lambda arr: arr[:n])
+        for f in self.fields:
+            if not f.state:
+                value = getattr(self, f.name)
+                setattr(self, f.name, [a[:n] for a in value] if f.per_layer else value[:n])
+        j = int(np.searchsorted(self.key_at[:self.n_keys], n))
+        self.key_at = self.key_at[:j]
+        self.keys = {name: [a[:j] for a in arrays] for name, arrays in self.keys.items()}
+        self.n_keys = j
         self.filled = min(self.filled, n)
+        self._state, self._rebuilt = None, None  # new arrays: pair them with the engine's again
+
+    # ------------------------------------------- the state, rebuilt on access
+    # w, b (and v_w, v_b) of every kept step: replayed from the keyframes once, then cached
+    def _all_states(self, name: str) -> list[np.ndarray]:
+        return self.state(0, self.n_steps)[name]
+
+    w = property(lambda self: self._all_states("w"), doc="Each kept step's weights before its update, per layer.")
+    b = property(lambda self: self._all_states("b"), doc="Each kept step's biases before its update, per layer.")
+    v_w = property(lambda self: self._all_states("v_w"), doc="Each kept step's weight velocities (momentum).")
+    v_b = property(lambda self: self._all_states("v_b"), doc="Each kept step's bias velocities (momentum).")
+
+    def state(self, start: int, stop: int) -> dict[str, list[np.ndarray]]:
+        """Kept steps ``start`` to ``stop``'s state (``w``, ``b``, ``v_w``, ``v_b``: per layer, one row per step).
+
+        Copied from a keyframe, or replayed from the nearest earlier one
+        through every step in between (all kept: a step whose predecessor
+        was not kept is a keyframe) by the engine's rule (core.update).
+        Every step's, asked for, is kept for the next call.
+        """
+        start, stop, _ = slice(start, stop).indices(self.n_steps)
+        stop = max(start, stop)
+        if self._rebuilt is not None:
+            return {name: [a[start:stop] for a in arrays] for name, arrays in self._rebuilt.items()}
+        if start == 0 and stop == self.n_steps:
+            self._rebuilt = self._replay(0, stop)
+            return self._rebuilt
+        return self._replay(start, stop)
+
+    def _replay(self, start: int, stop: int) -> dict[str, list[np.ndarray]]:
+        out = {f.name: [np.empty((stop - start, *step_shape(f, self.layers, 1, l))) for l in range(len(self.layers) - 1)]
+               for f in self.state_fields}
+        if stop == start:
+            return out
+        key_at = self.key_at[:self.n_keys]
+        j = int(np.searchsorted(key_at, start, side="right")) - 1
+        current = None
+        for k in range(int(key_at[j]), stop):
+            if j < len(key_at) and key_at[j] == k:
+                current = {name: [a[j] for a in arrays] for name, arrays in self.keys.items()}
+                j += 1
+            else:
+                current = self._advance(k - 1, current)
+            if k >= start:
+                for name, arrays in current.items():
+                    for target, value in zip(out[name], arrays):
+                        target[k - start] = value
+        return out
+
+    def _advance(self, k: int, current: dict[str, list[np.ndarray]]) -> dict[str, list[np.ndarray]]:
+        """The state after kept step ``k``'s update, from the state it started from."""
+        momentum = "v_w" in current
+        nxt: dict[str, list[np.ndarray]] = {name: [] for name in current}
+        for l in range(len(self.layers) - 1):
+            g, d = self._gradients(l, slice(k, k + 1))
+            v = (current["v_w"][l], current["v_b"][l]) if momentum else (None, None)
+            w, b, vw, vb = self.rule.advance(current["w"][l], current["b"][l], g[0], d[0], *v)
+            nxt["w"].append(w)
+            nxt["b"].append(b)
+            if momentum:
+                nxt["v_w"].append(vw)
+                nxt["v_b"].append(vb)
+        return nxt
 
     # ------------------------------------------------- derived on access
     # (infinite, without a warning, at the step where a diverging run overflowed)
@@ -341,12 +506,15 @@ class Trace:
             ks = range(*sl.indices(self.n_steps))
             g = [batch_gradient(self._rows_of(k, self.delta[l]), self._rows_of(k, inp)) for k in ks]
             d = [batch_delta(self._rows_of(k, self.delta[l])) for k in ks]
-            return np.array(g).reshape(self.w[l][sl].shape), np.array(d).reshape(self.b[l][sl].shape)
+            n, m = self.layers[l + 1], self.layers[l]
+            return np.array(g).reshape(len(ks), n, m), np.array(d).reshape(len(ks), n)
 
-    def _new(self, l: int, sl: slice, grads: tuple[np.ndarray, np.ndarray] | None = None) -> tuple[np.ndarray, np.ndarray]:
+    def _new(self, l: int, sl: slice, grads: tuple[np.ndarray, np.ndarray] | None = None,
+             states: dict[str, list[np.ndarray]] | None = None) -> tuple[np.ndarray, np.ndarray]:
         g, d = grads if grads is not None else self._gradients(l, sl)
-        v = (self.v_w[l][sl], self.v_b[l][sl]) if self.variant.momentum != 0.0 else (None, None)
-        return self.rule.new(self.w[l][sl], self.b[l][sl], g, d, *v)
+        st = states if states is not None else self.state(*sl.indices(self.n_steps)[:2])
+        v = (st["v_w"][l], st["v_b"][l]) if self.variant.momentum != 0.0 else (None, None)
+        return self.rule.new(st["w"][l], st["b"][l], g, d, *v)
 
     def grad_w(self, l: int, sl: slice = slice(None)) -> np.ndarray:
         """Each kept step's weight gradient (a batch's: the mean of its rows')."""
@@ -364,7 +532,8 @@ class Trace:
 
     def updated(self, k: int) -> list[tuple[np.ndarray, np.ndarray]]:
         """Kept step ``k``'s new weights and biases, per layer, without deriving every other step's."""
-        return [tuple(v[0] for v in self._new(l, slice(k, k + 1))) for l in range(len(self.w))]
+        states = self.state(k, k + 1)
+        return [tuple(v[0] for v in self._new(l, slice(k, k + 1), states=states)) for l in range(len(self.layers) - 1)]
 
     # ------------------------------------------------------------ export
     def step_dicts(self, start: int = 0, stop: int | None = None) -> list[dict[str, Any]]:
@@ -378,7 +547,8 @@ class Trace:
         """
         sl = slice(start, stop)
         kept = self.kept[sl]
-        n = len(self.w)
+        n = len(self.layers) - 1
+        states = self.state(*sl.indices(self.n_steps)[:2])
         rows = [self.rows_in(k) for k in range(*sl.indices(self.n_steps))] if self.rows_per_step > 1 else None
         cols: dict[str, Any] = {"epoch": (kept // self.steps_per_epoch).tolist(),
                                 "row": (kept % self.steps_per_epoch * self.rows_per_step).tolist()}
@@ -387,9 +557,10 @@ class Trace:
                 cols[f.name] = getattr(self, f.name)[sl].tolist()
         layers = []
         for l in range(n):
-            layer = {f.name: getattr(self, f.name)[l][sl].tolist() for f in self.fields if f.per_layer}
+            layer = {f.name: (states[f.name][l] if f.state else getattr(self, f.name)[l][sl]).tolist()
+                     for f in self.fields if f.per_layer}
             g, d = self._gradients(l, sl)
-            w_new, b_new = self._new(l, sl, (g, d))
+            w_new, b_new = self._new(l, sl, (g, d), states)
             layer["grad_w"], layer["w_new"], layer["b_new"] = g.tolist(), w_new.tolist(), b_new.tolist()
             layer["grad_b"] = layer["delta"] if self.rows_per_step == 1 and self.variant.bias == "per-node" else \
                 bias_gradient(d, self.variant.bias).tolist()

@@ -99,13 +99,21 @@ class Rule:
     def new(self, w: np.ndarray, b: np.ndarray, gw: np.ndarray, delta: np.ndarray,
             vw: np.ndarray | None = None, vb: np.ndarray | None = None) -> tuple[np.ndarray, np.ndarray]:
         """One layer's weights and biases after the step, as new arrays (``step`` without changing anything)."""
+        return self.advance(w, b, gw, delta, vw, vb)[:2]
+
+    def advance(self, w: np.ndarray, b: np.ndarray, gw: np.ndarray, delta: np.ndarray,
+                vw: np.ndarray | None = None, vb: np.ndarray | None = None) -> tuple:
+        """One layer's weights, biases and velocities (None without momentum) after the step, as new arrays.
+
+        What a trace replays from a keyframe: the state the next step starts from.
+        """
         with np.errstate(over="ignore", invalid="ignore"):  # the step a run diverged at may overflow
             if self.momentum:
-                gw = self.velocity(vw, gw)
+                gw = vw = self.velocity(vw, gw)
             w_new = descend(w, gw, self.eta)
             if not self.moves_biases:
-                return w_new, b.copy()
+                return w_new, b.copy(), vw, vb
             gb = bias_gradient(delta, self.bias)
             if self.momentum:
-                gb = self.velocity(vb, gb)
-            return w_new, descend(b, gb, self.eta)
+                gb = vb = self.velocity(vb, gb)
+            return w_new, descend(b, gb, self.eta), vw, vb
