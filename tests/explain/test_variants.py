@@ -187,6 +187,8 @@ REPORTED = [
     ("shared and frozen, cross-entropy", [2, 2, 2], "sigmoid",
      {"bias": "shared", "update_biases": False, "loss": "cross-entropy"}),
     ("no hidden layer, shared, sse", [3, 2], "sigmoid", {"bias": "shared", "loss": "sse"}),
+    ("softmax", [2, 3, 3], ["sigmoid", "softmax"], {"loss": "cross-entropy", "onehot": True}),
+    ("softmax, soft targets, shared", [3, 2, 4], ["tanh", "softmax"], {"loss": "cross-entropy", "bias": "shared"}),
 ]
 
 
@@ -212,7 +214,8 @@ def _index(name: str) -> list[int]:
 def test_every_value_the_report_shows_is_the_variants(layers, acts, keys):
     from tracer.explain.sections import explain
 
-    cfg = variant_config(layers, acts, rows=2, seed=7, **keys)
+    keys = dict(keys)
+    cfg = variant_config(layers, acts, rows=2, seed=7, softmax_targets=keys.pop("onehot", False), **keys)
     trace, _ = record(cfg.replace(epochs=1), "first:2")
     acts = acts if isinstance(acts, list) else [acts] * (len(layers) - 1)
     v = cfg.variant
@@ -237,6 +240,7 @@ def test_every_value_the_report_shows_is_the_variants(layers, acts, keys):
                     "w": lambda: ref["w_new"][l][idx[0]][idx[1]],
                     "b": lambda: ref["b_new"][l][idx[0]],
                     "sum delta": lambda: sum(ref["delta"][l]),
+                    "sum exp": lambda: sum(math.exp(v) for v in ref["s"][l]),
                 }[eq.name.split("[")[0]]()
                 assert eq.value == pytest.approx(want, rel=1e-12, abs=1e-15), (sec.id, eq.name)
                 seen.add(eq.name.split("[")[0])
@@ -249,8 +253,10 @@ def test_every_value_the_report_shows_is_the_variants(layers, acts, keys):
         per_layer = {"per-node": layers[1:], "shared": [1] * (len(layers) - 1), "none": [0] * (len(layers) - 1)}
         assert len(bias_updates) == sum(per_layer[v.bias])
         for l, eq in bias_updates:
-            if v.update_biases:
+            if v.update_biases and not (acts[l] == "softmax" and v.bias == "shared"):
                 assert eq.value != B[l][_index(eq.name)[0]]
+            elif v.update_biases:  # softmax ignores a shift of every sum: a shared bias's gradient sums to 0
+                assert eq.value == pytest.approx(B[l][0], abs=1e-12)
             else:  # frozen: b_new = b, the bias before the step, and no gradient step written
                 assert eq.value == B[l][_index(eq.name)[0]] and [ln.kind for ln in eq.lines] == ["symbolic", "result"]
 
@@ -345,3 +351,26 @@ def test_the_walk_follows_the_variant(capsys):
     out = capsys.readouterr().out
     assert "The biases are frozen" in out and "one bias per layer, shared by all its nodes" in out
     assert "∇L(bₒ)" not in out and "bₒⁿᵉʷ = bₒ" in out
+
+
+def test_softmax_with_cross_entropy_derives_y_minus_z(tmp_path):
+    cfg = variant_config([2, 3, 3], ["sigmoid", "softmax"], softmax_targets=True, loss="cross-entropy")
+    from tracer.explain.sections import explain
+    from tracer.render.report import render
+
+    trace, _ = record(cfg, "first:1")
+    md = render(explain(trace, 0, config=cfg), "md")
+    # sympy's derivatives of the softmax, held to y_0 (1 - y_0) and -y_1 y_0, summed to y_0 sum z - z_0
+    assert "&= y_{o[0]} \\left(1 - y_{o[0]}\\right)\n" in md and "&= - y_{o[1]} y_{o[0]}\n" in md
+    assert "&= y_{o[0]} \\left(z_{[0]} + z_{[1]} + z_{[2]}\\right) - z_{[0]}\n" in md
+    assert "(as this row's do)" in md and "\\text{softmax}(s_{o})" in md
+    out = tmp_path / "sm.md"
+    out.write_text(md)
+    assert main(["verify", str(out)]) == 0
+
+
+def test_report_refuses_softmax_with_a_squared_loss():
+    cfg = variant_config([2, 3, 3], ["sigmoid", "softmax"], loss="sse")
+    with pytest.raises(config.InputError, match='softmax output layer with loss = "cross-entropy" only'):
+        config.check_explainable(cfg, "report")
+    config.check_explainable(cfg, "check")  # check compares any loss's gradient

@@ -283,7 +283,7 @@ EXPLAINED_KEYS: dict[str, frozenset[str]] = {
     "report": frozenset({"bias", "loss", "update_biases"}),
     "walk": frozenset({"bias", "loss", "update_biases"}),
 }
-EXPLAINS_SOFTMAX = frozenset({"check"})
+EXPLAINS_SOFTMAX = frozenset({"check", "report", "walk"})  # report and walk: with cross-entropy only
 
 
 def check_rule_explained(cfg: "Config", command: str) -> None:
@@ -297,6 +297,9 @@ def check_rule_explained(cfg: "Config", command: str) -> None:
         where = "network.activation" if len(set(cfg.activations)) == 1 else f"network.activation[{len(cfg.hidden)}]"
         raise InputError(cfg.source, where, f"{command} does not explain a {cfg.activations[-1]} output layer yet; "
                          "mlptrace train runs it")
+    if command != "check" and cfg.activations[-1] == "softmax" and cfg.variant.loss != "cross-entropy":
+        raise InputError(cfg.source, "training.loss", f"{command} explains a softmax output layer with "
+                         f'loss = "cross-entropy" only, not {json.dumps(cfg.variant.loss)} yet; mlptrace train runs it')
     explained = EXPLAINED_KEYS.get(command, frozenset())
     for key, value in dataclasses.asdict(cfg.variant).items():
         if value != getattr(DEFAULT, key) and key not in explained:

@@ -15,6 +15,7 @@ import functools
 from dataclasses import dataclass
 from typing import Any, Sequence
 
+import numpy as np
 import sympy as sp
 
 from tracer.core import activations as acts
@@ -110,6 +111,7 @@ class Model:
             "w": lambda: n.w(l, *idx),
             "b": lambda: n.layer("b", l) if self.bias == "shared" else n.b(l, idx[0]),
             "dsum": lambda: n.delta_sum(l),
+            "esum": lambda: self._exp_sum_name(),
             "s": lambda: n.s(l, idx[0]),
             "a": lambda: n.a(l, idx[0]),
             "d": lambda: n.d(l, idx[0]),
@@ -120,6 +122,10 @@ class Model:
         self.refs[s] = key
         self.names[s] = names
         return s
+
+    def _exp_sum_name(self) -> Node:
+        s = sp.Symbol("s_j")
+        return SumOver("j", "0", str(self.layers[-1] - 1), Formula(sp.exp(s), {s: self.n.s(self.n.out, "j")}))
 
     def inp(self, l: int, i: int) -> sp.Symbol:
         return self.sym("x", None, i) if l == 0 else self.sym("a", l - 1, i)
@@ -161,7 +167,23 @@ class Model:
 
     def f_apply(self, l: int, arg: Node) -> Node:
         name = self.acts[l]
+        if name == "softmax":
+            return Call(Text("softmax"), (arg,))
         return arg if name == "linear" else Call(Activation(name), (arg,))
+
+    @property
+    def softmax(self) -> bool:
+        """Whether the output layer is a softmax: each output e^s_k / sum_j e^s_j depends on every sum of the layer."""
+        return self.acts[-1] == "softmax"
+
+    def softmax_of(self, k: int) -> Any:
+        """y_k = e^{s_k} / sum_j e^{s_j}, the denominator named as one symbol (worked out on its own)."""
+        s = self.sym("s", self.n.out, k)
+        return sp.Mul(sp.exp(s), sp.Pow(self.sym("esum", self.n.out), -1, evaluate=False), evaluate=False)
+
+    def exp_sum(self) -> Any:
+        """sum_j e^{s_j} over the output layer's sums."""
+        return sp.Add(*(sp.exp(self.sym("s", self.n.out, j)) for j in range(self.layers[-1])), evaluate=False)
 
     def f_prime(self, l: int, arg: Node) -> Node:
         return Call(Activation(self.acts[l]), (arg,), prime=True)
@@ -185,7 +207,7 @@ class Model:
         out = L - 1
         self.specs["loss"] = self._loss()
         self.specs[f"output_delta.{out}"] = self._output_deltas()
-        self.derivation[f"output_delta.{out}"] = self._output_derivation()
+        self.derivation[f"output_delta.{out}"] = self._softmax_derivation() if self.softmax else self._output_derivation()
         for l in range(out):
             self.specs[f"hidden_delta.{l}"] = self._hidden_deltas(l)
             self.derivation[f"hidden_delta.{l}"] = self._hidden_derivation(l)
@@ -213,6 +235,8 @@ class Model:
         ])]
 
     def _activations(self, l: int) -> list[_Spec]:
+        if self.acts[l] == "softmax":
+            return self._softmax_activations(l)
         specs = []
         for j in self.shown(l):
             s = self.sym("s", l, j)
@@ -225,10 +249,30 @@ class Model:
             specs.append(_Spec(f"a[{j}]", self.name(self.sym("a", l, j)), lines, ("a", l, j)))
         return specs
 
+    def _softmax_activations(self, l: int) -> list[_Spec]:
+        """The output layer's sum of exponentials, then each output's share of it."""
+        e = self.exp_sum()
+        specs = [_Spec("sum exp", self.name(self.sym("esum", l)),
+                       [("symbolic", self.m(e)), ("substituted", self.form(e)), ("evaluated", Parts(e, self))],
+                       ("esum", l))]
+        for k in self.shown(l):
+            y = self.softmax_of(k)
+            specs.append(_Spec(f"a[{k}]", self.name(self.sym("a", l, k)),
+                               [("symbolic", self.m(y)), ("substituted", self.form(y))], ("a", l, k)))
+        return specs
+
     def _general_activation(self, l: int) -> list[Equation]:
         s = sp.Symbol("s")
         name = self.acts[l]
         sm = self.n.layer("s", l)
+        if name == "softmax":
+            k, j = sp.Symbol("s_k"), sp.Symbol("s_j")
+            total = SumOver("j", "0", "n", Formula(sp.exp(j), {j: self.n.s(l, "j")}))
+            d = sp.Symbol("D")
+            share = Formula(sp.Mul(sp.exp(k), sp.Pow(d, -1, evaluate=False), evaluate=False), {k: self.n.s(l, "k"), d: total})
+            return [Equation("a", self.n.layer("a", l), [Line("symbolic", Call(self.n.layer("f", l), (sm,))),
+                                                          Line("symbolic", self.f_apply(l, sm))]),
+                    Equation("f", self.n.a(l, "k"), [Line("symbolic", share)])]
         eqs = [Equation("a", self.n.layer("a", l),
                         [Line("symbolic", Call(self.n.layer("f", l), (sm,))),
                          Line("symbolic", self.f_apply(l, sm))])]
@@ -258,13 +302,16 @@ class Model:
         if self.loss == "mean-squared":
             n = self.layers[-1]
             return inner if n == 1 else sp.Mul(sp.Rational(1, n), inner, evaluate=False)
-        # cross-entropy on sigmoid outputs, -sum [z ln y + (1 - z) ln(1 - y)], written as its terms
+        # cross-entropy, written as its terms: on sigmoid outputs -sum [z ln y + (1 - z) ln(1 - y)],
+        # on a softmax layer -sum z ln y
         terms = []
         for k in range(self.layers[-1]):
             y, z = self.sym("a", out, k), self.sym("z", None, k)
-            terms += [sp.Mul(-1, z, sp.log(y), evaluate=False),
-                      sp.Mul(-1, sp.Add(1, -z, evaluate=False), sp.log(sp.Add(1, -y, evaluate=False)), evaluate=False)]
-        return sp.Add(*terms, evaluate=False)
+            terms.append(sp.Mul(-1, z, sp.log(y), evaluate=False))
+            if not self.softmax:
+                terms.append(sp.Mul(-1, sp.Add(1, -z, evaluate=False), sp.log(sp.Add(1, -y, evaluate=False)),
+                                    evaluate=False))
+        return terms[0] if len(terms) == 1 else sp.Add(*terms, evaluate=False)
 
     def error_factor(self, k: int) -> tuple[Any, Any]:
         """dL/dy_k as (coefficient, y - z) for the squared losses: 1, 2 or 2/n times the error, as sympy derives it.
@@ -334,6 +381,71 @@ class Model:
             *self._gradients(sm, wm, bm, self.sym("d", out, 0), dsdw, dsdb, out),
         ]
 
+    def softmax_delta(self, k: int) -> Any:
+        """A softmax output's error signal under cross-entropy, y_k (z_0 + z_1 + ...) - z_k, as the engine computes it."""
+        zs = [self.sym("z", None, j) for j in range(self.layers[-1])]
+        total = zs[0] if len(zs) == 1 else sp.Add(*zs, evaluate=False)
+        y = self.sym("a", self.n.out, k)
+        return sp.Add(sp.Mul(y, total, evaluate=False), -self.sym("z", None, k), evaluate=False)
+
+    def _softmax_derivation(self) -> list[Equation]:
+        """The chain rule for output node 0 of a softmax layer: through every output, since each depends on s_0.
+
+        sympy differentiates the loss by each output and each output by s_0
+        (the softmax written out over the layer's sums); each result is held
+        to the form it is shown in, y_0 (1 - y_0) and -y_j y_0, and their sum
+        over the outputs to y_0 sum_j z_j - z_0.
+        """
+        out, n = self.n.out, self.n
+        nodes = self.layers[-1]
+        ss = [self.sym("s", out, j) for j in range(nodes)]
+        ys = [self.sym("a", out, j) for j in range(nodes)]
+        w, b = self.sym("w", out, 0, 0), self.sym("b", out, 0)
+        sm, wm, bm, dm = n.s(out, 0), n.w(out, 0, 0), self.name(b), n.d(out, 0)
+        Lx = self.loss_expr()
+        soft = [sp.exp(s) / sp.Add(*(sp.exp(t) for t in ss)) for s in ss]  # the softmax, written out
+
+        def op(var: Node, expr: Any) -> PartialOf:
+            return PartialOf(var, self.m(expr))
+
+        shown = [0, 1] if nodes > 1 else [0]
+        eqs = []
+        jac = []
+        for j in range(nodes):
+            d = sp.diff(soft[j], ss[0])
+            shape = ys[0] * (1 - ys[0]) if j == 0 else -ys[j] * ys[0]
+            if sp.simplify(d - shape.subs({y: f for y, f in zip(ys, soft)})) != 0:
+                raise AssertionError(f"softmax's derivative dy_{j}/ds_0 is not {shape}")
+            jac.append(sp.Mul(ys[0], sp.Add(1, -ys[0], evaluate=False), evaluate=False) if j == 0 else
+                       sp.Mul(-1, ys[j], ys[0], evaluate=False))
+            if j in shown:
+                eqs.append(Equation(f"dy/ds[{j}]", Partial(n.a(out, j), sm), [
+                    Line("derivation", op(sm, self.softmax_of(j).subs(self.sym("esum", out), self.exp_sum()))),
+                    Line("derivation", self.m(d)), Line("result", self.m(jac[-1]))]))
+        dLdy = [sp.diff(Lx, y) for y in ys]
+        eqs.insert(0, Equation("dL/dy", Partial(L, n.a(out, 0)), [
+            Line("derivation", op(n.a(out, 0), Lx)), Line("result", self.m(dLdy[0]))]))
+        total = sp.Add(*(sp.Mul(g, dj, evaluate=False) for g, dj in zip(dLdy, jac)), evaluate=False)
+        simple = self.softmax_delta(0)
+        if sp.simplify(sp.expand(total) - sp.expand(simple)) != 0:
+            raise AssertionError("the softmax's output error signal did not come to y_0 sum z - z_0")
+        chain: list[Node] = [Factors((Partial(L, n.a(out, j)), Partial(n.a(out, j), sm)), "close") for j in shown]
+        if nodes > 2:
+            chain.append(Dots())
+        s_short = self.sum_expr(out, 0, short=True)
+        dsdw, dsdb = sp.diff(s_short, w), sp.diff(s_short, b)
+        eqs.append(Equation("ds/dw", Partial(sm, wm), [Line("derivation", op(wm, s_short)), Line("result", self.m(dsdw))]))
+        if self.update_biases:
+            eqs.append(Equation("ds/db", Partial(sm, bm), [Line("derivation", op(bm, s_short)), Line("result", self.m(dsdb))]))
+        eqs.append(Equation("delta", dm, [
+            Line("derivation", Partial(L, sm)),
+            Line("derivation", infix("+", *chain) if len(chain) > 1 else chain[0]),
+            Line("symbolic", infix("+", *(Factors((Paren(self.m(g)), self.m(dj) if j == 0 else Paren(self.m(dj))), "close")
+                                          for j, (g, dj) in enumerate(zip(dLdy, jac))))),
+            Line("symbolic", self.m(simple)),
+        ]))
+        return eqs + self._gradients(sm, wm, bm, self.sym("d", out, 0), dsdw, dsdb, out)
+
     def _gradients(self, sm: Node, wm: Node, bm: Node, d: sp.Symbol, dsdw: Any, dsdb: Any, l: int) -> list[Equation]:
         """Each gradient as dL/dp, then the chain rule, then in symbols (delta times what p multiplies).
 
@@ -377,6 +489,11 @@ class Model:
         specs = []
         for k in self.shown(out):
             y, z, s = self.sym("a", out, k), self.sym("z", None, k), self.sym("s", out, k)
+            if self.softmax:  # y_k sum_j z_j - z_k (see the derivation): y - z for targets that sum to 1
+                e = self.softmax_delta(k)
+                specs.append(_Spec(f"delta[{k}]", self.name(self.sym("d", out, k)),
+                                   [("symbolic", self.m(e)), ("substituted", self.form(e))], ("d", out, k)))
+                continue
             if self.cross_entropy:
                 # dL/dy = -z/y + (1 - z)/(1 - y) times the sigmoid's y(1 - y): y - z (see the derivation)
                 err = sp.Add(y, -z, evaluate=False)
@@ -555,6 +672,8 @@ class Model:
             return float(trace.loss[k])
         if kind == "dLda":
             return float(trace.w[l + 1][k][:, idx[0]] @ trace.delta[l + 1][k])
+        if kind == "esum":
+            return float(np.exp(trace.s[l][k]).sum())
         if kind == "dsum":
             return float(trace.delta[l][k].sum(axis=-1))  # as core.update.bias_gradient sums it
         if kind == "bn" and (self.bias != "per-node" or not self.update_biases):

@@ -207,7 +207,9 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         # the training rule the prose follows (tracer.core.variant's names)
         "loss": rule.loss, "bias": rule.bias, "update_biases": rule.update_biases and rule.bias != "none",
         "frozen_biases": not rule.update_biases and rule.bias != "none",
-        "cross_entropy": rule.loss == "cross-entropy",
+        "cross_entropy": rule.loss == "cross-entropy", "softmax": trace.activations[-1] == "softmax",
+        # a softmax's error signal y sum(z) - z is y - z when the step's targets sum to 1 (one class per row)
+        "targets_sum_to_one": bool(abs(float(np.sum(trace.z[k])) - 1.0) < 1e-12),
     }
     if config is not None:
         facts.update(config=config.source, dataset=config.dataset_source, init=config.init_method,
