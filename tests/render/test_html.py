@@ -182,7 +182,37 @@ def test_every_equation_is_mathml_of_its_latex(seed):
     it = iter(shown)
     assert all(any(e == s for s in it) for e in eqs)
     gd = expl.section("gradient_descent").facts
-    assert len(blocks) == len(eqs) + len(gd["derivatives"]) + len(gd["updates"]) + len(gd["updates_at_lr"])
+    derivation = [latex_equation(e) for key in ("derivatives", "updates", "updates_at_lr") for e in gd[key]]
+    assert len(blocks) == len(eqs) + len(derivation)
+    # the derivation's blocks too: each annotation is the LaTeX printer's very output, as the PDF has it
+    assert [s for s in shown if s not in eqs] == derivation
+
+
+def test_generated_math_is_the_mathml_printers_and_the_templates_own_is_read_from_latex(monkeypatch):
+    import tracer.render.report as report_mod
+
+    read = []
+    original = report_mod.to_mathml
+    monkeypatch.setattr(report_mod, "to_mathml", lambda tex, display=False: read.append(tex) or original(tex, display))
+    render(report(), "html")
+    # only what the partials write between $...$ is LaTeX read again (theta, eta, s = sum_i x_i w_i + b, ...)
+    assert r"\theta_{new} = \theta - \eta \nabla L(\theta)" in read and "a = f(s)" in read
+    assert not any(r"\begin{aligned}" in tex or r"\frac" in tex for tex in read)  # no equation is
+    # ... nor any of the step's numbers (sigmoid(-0.25) = 0.4378, y = 0.5241, the loss 0.07446)
+    assert not any(number in tex for tex in read for number in ("0.4378", "0.5241", "0.07446", "-0.25"))
+
+
+def test_verify_reads_the_html_through_its_annotations(seed, tmp_path, capsys):
+    path, text = seed
+    assert cli.main(["verify", str(path)]) == 0
+    # the loss's worked line is (0.5241 - 0.91)^2 / 2 = 0.07446: a slip put in its annotation only is found
+    tex = re.search(r'<annotation encoding="application/x-tex">(\\begin\{aligned\}\nL &amp;=[^<]*)</annotation>',
+                    text).group(1)
+    assert "0.07446" in tex
+    slipped = tmp_path / "slipped.html"
+    slipped.write_text(text.replace(tex, tex.replace("0.07446", "0.07546")), encoding="utf-8")
+    capsys.readouterr()
+    assert cli.main(["verify", str(slipped)]) == 1
 
 
 def test_the_documents_numbers_are_in_the_math(seed):

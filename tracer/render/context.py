@@ -19,7 +19,8 @@ from markupsafe import Markup
 
 from tracer.explain.nodes import Node
 from tracer.explain.pieces import Equation, Explanation, Line, Section, Table
-from tracer.render.printers import LATEX, UNICODE
+from tracer.render.printers import LATEX, MATHML, UNICODE
+from tracer.render.printers.mathml import MathMLPrinter
 from tracer.render.printers.latex import aligned
 from tracer.render.printers.unicode import stacked
 
@@ -59,11 +60,14 @@ class FrozenDict(Mapping):
 class MathData:
     """A formula or number (a node of :mod:`tracer.explain.nodes`) as the printers wrote it.
 
-    ``str()`` is the LaTeX: what a template's ``$...$`` holds.
+    ``str()`` is the LaTeX: what a template's ``$...$`` holds.  ``mathml``:
+    the MathML printer's elements (HTML only; the HTML's ``math`` filter
+    puts them in a ``<math>`` element, the LaTeX as its annotation).
     """
 
     latex: str
     text: str
+    mathml: str = ""
 
     def __str__(self) -> str:
         return self.latex
@@ -92,6 +96,7 @@ class EquationData:
     lhs: MathData | None
     lines: tuple[LineData, ...]
     value: float | None
+    mathml: str = ""  # the MathML printer's display <math> element (HTML only)
 
     _first = Equation._first
     symbolic = Equation.symbolic
@@ -181,12 +186,21 @@ class ReportData:
 RECORDS = (MathData, LineData, EquationData, TableData, SectionData, TraceData, ReportData)
 
 
-def plain(value: Any) -> Any:
-    """``value`` as plain, frozen data a template may see; TypeError for anything else."""
+def plain(value: Any, mathml: MathMLPrinter | None = None) -> Any:
+    """``value`` as plain, frozen data a template may see; TypeError for anything else.
+
+    ``mathml``: the printer of the MathML the records carry as well (the HTML report's).
+    """
     if value is None or type(value) in (bool, int, float, str, Markup):
         return value
     if isinstance(value, Node):  # the most common value after strings: every number and formula
-        return MathData(LATEX.doprint(value), UNICODE.doprint(value))
+        return MathData(LATEX.doprint(value), UNICODE.doprint(value), mathml.body(value) if mathml else "")
+    if mathml is not None:
+        return _plain(value, lambda v: plain(v, mathml), mathml)
+    return _plain(value, plain, None)
+
+
+def _plain(value: Any, plain: Any, mathml: MathMLPrinter | None) -> Any:
     if isinstance(value, (bool, np.bool_)):
         return bool(value)
     if isinstance(value, (int, np.integer)):
@@ -207,7 +221,9 @@ def plain(value: Any) -> Any:
         tex, rows = LATEX.printed_rows(value.math)
         return LineData(str(value.kind), tex, UNICODE.doprint(value.math), rows)
     if isinstance(value, Equation):
-        return EquationData(str(value.name), plain(value.lhs), plain(value.lines), plain(value.value))
+        lhs, lines = plain(value.lhs), plain(value.lines)
+        return EquationData(str(value.name), lhs, lines, plain(value.value),
+                            mathml.equation(value, lhs and lhs.latex, [ln.rows for ln in lines]) if mathml else "")
     if isinstance(value, Table):
         return TableData(str(value.key), str(value.caption), plain(value.header), plain(value.rows))
     if isinstance(value, Section):
@@ -224,9 +240,11 @@ def plain(value: Any) -> Any:
     raise TypeError(f"a {type(value).__name__} is not plain data; templates see only plain data")
 
 
-def template_context(expl: Explanation, standalone: bool = True, figures: Mapping[str, Any] | None = None) -> dict[str, Any]:
-    """The names every report template sees, converted once to plain frozen data (see :func:`plain`)."""
-    r = plain(expl)
+def template_context(expl: Explanation, standalone: bool = True, figures: Mapping[str, Any] | None = None,
+                     mathml: bool = False) -> dict[str, Any]:
+    """The names every report template sees, converted once to plain frozen data (see :func:`plain`);
+    ``mathml``: the math in MathML too (for HTML)."""
+    r = plain(expl, MATHML if mathml else None)
     return {"r": r, "sections": r.sections, "facts": r.facts, "digits": r.digits, "standalone": standalone,
             "figs": plain(dict(figures or {}))}
 

@@ -19,9 +19,10 @@ and links them; a LaTeX file gets the PDF twins (``<stem>-network.pdf`` ...)
 and ``\\includegraphics`` them; ``--format pdf`` draws them in pdflatex's
 temporary folder only, so the PDF stands alone.  A report on standard output
 (or to something that is not a regular file, like /dev/null) has no figure
-files and no links.  HTML is one self-contained file: math as MathML
-(``tracer.render.mathml``), figures inline as SVG, no scripts, fonts or styles
-fetched.  ``--no-figures`` leaves the pictures out of every format.
+files and no links.  HTML is one self-contained file: math as MathML (the
+explanation's from the MathML printer, ``tracer.render.printers.mathml``; the
+templates' own ``$...$`` read by ``tracer.render.mathml``), figures inline as
+SVG, no scripts, fonts or styles fetched.  ``--no-figures`` leaves the pictures out of every format.
 
 Python API::
 
@@ -49,9 +50,10 @@ from markupsafe import Markup
 from tracer.errors import InputError, MlptraceError
 from tracer.config.resources import resource_dir
 from tracer.explain.pieces import Explanation
-from tracer.render.context import RECORDS, FrozenDict, MathData, template_context
+from tracer.render.context import RECORDS, EquationData, FrozenDict, MathData, template_context
 from tracer.render.escape import ESCAPERS, basename, code_md, escape_html, escape_md, escape_tex
 from tracer.render.mathml import to_mathml
+from tracer.render.printers.mathml import math_element
 from tracer.render.sandbox import (MEMORY, Budget, BudgetExceeded, FolderLoader, OutsideFolder, Sandbox, generate,
                                    inside, template_error, template_line)
 
@@ -74,15 +76,26 @@ SECTIONS = "sections"  # the folder of the partials every format shares
 # same subfolders, or every file side by side -- and override any one file.
 
 
+INLINE_MATH = 2  # the version of InlineMath's rewriting (see bytecode_cache)
+
+
 class InlineMath(jinja2.ext.Extension):
     """HTML templates write inline math as Markdown does, ``$...$``: it becomes ``{% filter math %}``."""
 
     def preprocess(self, source: str, name: str | None, filename: str | None = None) -> str:
+        # a value alone, ${{ x }}$, is filtered as the value (the explanation's math: the MathML printer's)
+        source = re.sub(r"(?<!\\)\$\{\{([^{}$\n]+)\}\}\$", r"{{ (\1)|math }}", source)
         return re.sub(r"(?<!\\)\$([^$\n]+)\$", r"{% filter math %}\1{% endfilter %}", source)
 
 
-def _mathml(tex: Any, display: bool = False) -> Markup:
-    return Markup(to_mathml(str(tex), display))
+def _mathml(value: Any, display: bool = False) -> Markup:
+    """The ``math`` and ``display`` filters: the MathML printer's elements for the explanation's math,
+    LaTeX read by :mod:`tracer.render.mathml` for what a template writes (``$...$``, a string)."""
+    if isinstance(value, EquationData) and value.mathml:
+        return Markup(value.mathml)
+    if isinstance(value, MathData) and value.mathml:
+        return Markup(math_element(value.mathml, value.latex, display))
+    return Markup(to_mathml(str(value), display))
 
 
 def _setup(env: jinja2.Environment, fmt: str) -> jinja2.Environment:
@@ -113,11 +126,13 @@ def bytecode_cache(fmt: str) -> jinja2.BytecodeCache | None:
     checks each cached one against its source, so an edited template is
     compiled again.  One folder per format: the shared sections compile
     differently in each (HTML escapes and turns $...$ into MathML), and
-    Jinja's cache key is the file, not the environment.  No cache when the
-    folder cannot be made.
+    Jinja's cache key is the file, not the environment.  Jinja checks the
+    source before InlineMath rewrites it, so each format's folder has one
+    per INLINE_MATH: a template compiled by an older rewrite is not reused.
+    No cache when the folder cannot be made.
     """
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    folder = Path(base) / "mlptrace" / "jinja" / fmt
+    folder = Path(base) / "mlptrace" / "jinja" / fmt / f"inline-math-{INLINE_MATH}"
     try:
         folder.mkdir(parents=True, exist_ok=True)
     except OSError:
@@ -205,7 +220,8 @@ def render(expl: Explanation, fmt: str = "md", template_dir: str | None = None, 
     env = user_env(fmt, template_dir) if template_dir else _builtin_env(fmt)
     name = f"report.{FORMATS[fmt][1]}.j2"
     context = template_context(expl, standalone,
-                               _inline_figures(expl) if figures is None and fmt == "html" else (figures or {}))
+                               _inline_figures(expl) if figures is None and fmt == "html" else (figures or {}),
+                               mathml=fmt == "html")
     try:
         if template_dir:
             with Budget():

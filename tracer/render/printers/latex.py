@@ -13,7 +13,7 @@ from tracer.explain import nodes as n
 from tracer.explain.pieces import Equation
 from tracer.render.printers.forms import FormPrinting
 
-__all__ = ["LatexPrinter", "ROW_WIDTH", "GREEK", "aligned", "rows", "width"]
+__all__ = ["LatexPrinter", "ROW_WIDTH", "GREEK", "aligned", "rows", "row_sizes", "width"]
 
 ROW_WIDTH = 340  # points of one equation row, leaving room for its left-hand side on an A4 page
 GREEK = {"delta": r"\delta", "eta": r"\eta", "theta": r"\theta"}
@@ -206,10 +206,8 @@ def width(tex: str) -> float:
     return total
 
 
-def rows(tex: str, room: float = ROW_WIDTH) -> tuple[str, ...]:
-    """Break ``tex`` before top-level + and - so each row is at most ``room`` wide."""
-    if len(tex) * _PT["op"] <= room or width(tex) <= room:  # no character is wider than an operator
-        return (tex,)
+def _cuts(tex: str) -> list[int]:
+    """Where ``tex``'s terms start: 0, then each top-level + and - (outside braces and brackets)."""
     cuts, depth, i = [0], 0, 0
     while i < len(tex):
         if tex.startswith("\\left", i) or tex[i] in "{(":
@@ -219,13 +217,30 @@ def rows(tex: str, room: float = ROW_WIDTH) -> tuple[str, ...]:
         elif depth == 0 and i > 0 and tex.startswith((" + ", " - "), i):
             cuts.append(i + 1)
         i += 1
+    return cuts
+
+
+def row_sizes(tex_rows: Sequence[str]) -> list[int]:
+    """How many terms each of :func:`rows`' rows holds (a continuation row's leading operator starts one):
+    the MathML printer breaks a line into the same rows."""
+    return [len(_cuts(r)) - (1 if k and r.startswith(CONTINUED) else 0) for k, r in enumerate(tex_rows)]
+
+
+CONTINUED = r"\quad {} "  # what a continuation row starts with
+
+
+def rows(tex: str, room: float = ROW_WIDTH) -> tuple[str, ...]:
+    """Break ``tex`` before top-level + and - so each row is at most ``room`` wide."""
+    if len(tex) * _PT["op"] <= room or width(tex) <= room:  # no character is wider than an operator
+        return (tex,)
+    cuts = _cuts(tex)
     terms = [tex[a:b].strip() for a, b in zip(cuts, cuts[1:] + [len(tex)])]
     out: list[str] = []
     for term in terms:
-        lead = r"\quad {} " if len(out) > 1 else ""  # a continuation row's indent takes room too
+        lead = CONTINUED if len(out) > 1 else ""  # a continuation row's indent takes room too
         if out and width(lead + out[-1] + " " + term) <= room:
             out[-1] += " " + term
         else:
             out.append(term)
     # A continuation row starts with its operator; {} makes it binary.
-    return tuple([out[0], *(r"\quad {} " + r for r in out[1:])])
+    return tuple([out[0], *(CONTINUED + r for r in out[1:])])
