@@ -22,10 +22,10 @@ explain/      sympy, no output format: notation (the one place names and indices
 verify/       reads documents back; depends on core and config only, never on explain or render:
               document, chains, tables/ (one module per table kind), quantities, results,
               arith/ (its own LaTeX arithmetic), pipeline, pytest_plugin
-render/       printers/ (one per format: latex, unicode; each prints sympy's trees and explain's
+render/       printers/ (one per format: latex, unicode, mathml; each prints sympy's trees and explain's
               nodes), report (Jinja environments; templates/ holds one set of section partials for
               every format), context (plain data for templates, printed once), sandbox, escape (one escaper per
-              format), mathml, xml, figures/ (plain data and callables in, SVG/PDF out), drawings,
+              format), mathml (the templates' own $...$ LaTeX read into MathML), xml, figures/ (plain data and callables in, SVG/PDF out), drawings,
               notebook, terminal (the one rich console), live, walkthrough and walk_*
 cli/          argparse; one module per command (run(args) -> int), common; __init__ is the one
               place errors become messages and exit statuses
