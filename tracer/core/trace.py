@@ -590,9 +590,10 @@ class Trace:
         """Kept step ``k`` in the trace JSON's shape."""
         return self.step_dicts(k, k + 1)[0]
 
-    def to_dict(self, steps: bool = True, epochs: bool = True) -> dict[str, Any]:
-        def params(ps):
-            return [{"w": w.tolist(), "b": b.tolist()} for w, b in ps]
+    def to_dict(self, steps: bool = True, epochs: bool = True, params: bool = True) -> dict[str, Any]:
+        """The JSON trace; without ``steps``, ``epochs`` or ``params`` (initial and final), those lists left out."""
+        def as_lists(ps):
+            return [{"w": w.tolist(), "b": b.tolist()} for w, b in ps] if params else None
 
         return {
             "format": FORMAT,
@@ -612,8 +613,8 @@ class Trace:
             "seed": self.seed,
             "rows": self.n_rows,
             "epoch_count": self.epochs,
-            "initial": params(self.initial),
-            "final": params(self.final),
+            "initial": as_lists(self.initial),
+            "final": as_lists(self.final),
             "steps": self.step_dicts() if steps else [],
             "epochs": self._epoch_dicts(0, self.epochs) if epochs else [],
             "final_loss": float(self.final_loss) if np.isfinite(self.final_loss) else None,
