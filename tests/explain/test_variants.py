@@ -188,20 +188,25 @@ REPORTED = [
      {"bias": "shared", "update_biases": False, "loss": "cross-entropy"}),
     ("no hidden layer, shared, sse", [3, 2], "sigmoid", {"bias": "shared", "loss": "sse"}),
     ("softmax", [2, 3, 3], ["sigmoid", "softmax"], {"loss": "cross-entropy", "onehot": True}),
+    ("updated weights", [2, 3, 2], "sigmoid", {"hidden_deltas": "updated-weights"}),
+    ("updated weights, two hidden, shared", [2, 3, 2, 2], ["tanh", "sigmoid", "sigmoid"],
+     {"hidden_deltas": "updated-weights", "bias": "shared", "loss": "sse"}),
     ("softmax, soft targets, shared", [3, 2, 4], ["tanh", "softmax"], {"loss": "cross-entropy", "bias": "shared"}),
 ]
 
 
-def reference_step(W, B, acts, x, z, lr, loss, bias, update_biases):
+def reference_step(W, B, acts, x, z, lr, loss, bias, update_biases, hidden="old-weights"):
     """Everything the report shows of one step, by tests/reference.py: sums, activations, loss, deltas, new values."""
     s_all, a_all = R.forward(W, B, acts, x, bias)
     L = len(W)
+    W_new, B_new = [[r[:] for r in w] for w in W], [b[:] for b in B]
+    R.variant_train(W_new, B_new, acts, [x], [z], lr, 1, loss=loss, bias=bias, update_biases=update_biases,
+                    hidden=hidden)
+    through = W_new if hidden == "updated-weights" else W  # a hidden signal through the next layer's new weights
     d = [None] * L
     d[-1] = R.output_deltas(s_all[-1], a_all[-1], z, loss, acts[-1])
     for l in range(L - 2, -1, -1):
-        d[l] = R.hidden_deltas(l, W[l + 1], d[l + 1], s_all[l], a_all[l], acts)
-    W_new, B_new = [[r[:] for r in w] for w in W], [b[:] for b in B]
-    R.variant_train(W_new, B_new, acts, [x], [z], lr, 1, loss=loss, bias=bias, update_biases=update_biases)
+        d[l] = R.hidden_deltas(l, through[l + 1], d[l + 1], s_all[l], a_all[l], acts)
     return {"s": s_all, "a": a_all, "delta": d, "loss": R.loss_of(a_all[-1], z, loss, acts[-1]),
             "w_new": W_new, "b_new": B_new}
 
@@ -223,7 +228,8 @@ def test_every_value_the_report_shows_is_the_variants(layers, acts, keys):
         W = [trace.w[l][k].tolist() for l in range(len(layers) - 1)]
         B = [trace.b[l][k].tolist() for l in range(len(layers) - 1)]
         ref = reference_step(W, B, acts, trace.x[k].tolist(), trace.z[k].tolist(), cfg.learning_rate,
-                             v.loss, v.bias, v.update_biases)
+                             v.loss, v.bias, v.update_biases, v.hidden_deltas)
+        through = ref["w_new"] if v.hidden_deltas == "updated-weights" else W
         expl = explain(trace, k, config=cfg, full=True)
         seen = set()
         for sec in expl.sections:
@@ -236,7 +242,7 @@ def test_every_value_the_report_shows_is_the_variants(layers, acts, keys):
                     "a": lambda: ref["a"][l][idx[0]],
                     "L": lambda: ref["loss"],
                     "delta": lambda: ref["delta"][l][idx[0]],
-                    "dL/da": lambda: sum(W[l + 1][m][idx[0]] * ref["delta"][l + 1][m] for m in range(len(W[l + 1]))),
+                    "dL/da": lambda: sum(through[l + 1][m][idx[0]] * ref["delta"][l + 1][m] for m in range(len(W[l + 1]))),
                     "w": lambda: ref["w_new"][l][idx[0]][idx[1]],
                     "b": lambda: ref["b_new"][l][idx[0]],
                     "sum delta": lambda: sum(ref["delta"][l]),
@@ -374,3 +380,34 @@ def test_report_refuses_softmax_with_a_squared_loss():
     with pytest.raises(config.InputError, match='softmax output layer with loss = "cross-entropy" only'):
         config.check_explainable(cfg, "report")
     config.check_explainable(cfg, "check")  # check compares any loss's gradient
+
+
+def test_updated_weights_update_each_layer_before_the_signals_it_sends_back():
+    from tracer.explain.sections import explain
+    from tracer.render.report import render
+
+    cfg = variant_config([2, 3, 2], "sigmoid", hidden_deltas="updated-weights")
+    trace, _ = record(cfg, "first:1")
+    expl = explain(trace, 0, config=cfg)
+    assert [s.key for s in expl.sections if s.number.startswith("5.")] == \
+        ["output_delta", "output_update", "hidden_delta", "hidden_update"]
+    md = render(expl, "md")
+    # dL/da_h[0] through the output layer's new weights, named so
+    assert "\\frac{\\partial L}{\\partial a_{h[0]}} &= w_{o[0][0]}^{\\text{new}} \\delta_{o[0]}" in md
+    assert "not exactly, the gradient of the loss" in md
+
+
+def test_the_report_of_updated_weights_says_why_its_appendix_checks_nothing(tmp_path):
+    cfg = tmp_path / "uw.toml"
+    cfg.write_text(MAZUR.read_text().replace('bias = "shared"', "").replace("update_biases = false", "")
+                   .replace('loss = "mse"', 'hidden_deltas = "updated-weights"')
+                   .replace('"init-weights-biases.json"', f'"{MAZUR.parent / "init-weights-biases.json"}"')
+                   .replace('"dataset.csv"', f'"{MAZUR.parent / "dataset.csv"}"'))
+    out = tmp_path / "uw.md"
+    assert main(["report", str(cfg), "-o", str(out)]) == 0
+    md = out.read_text()
+    appendix = md[md.index("Appendix A"):]
+    assert "not the gradient of the loss" in appendix and "relative error" not in appendix
+    # dL/da_h[0] = w5+ delta_o1 + w7+ delta_o2 with the post's new weights 0.35891648 and 0.51130127
+    assert "&= 0.3589 \\cdot 0.1385 + 0.5113 \\cdot (-0.03810) \\\\" in md
+    assert main(["verify", str(out)]) == 0

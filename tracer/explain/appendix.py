@@ -31,6 +31,10 @@ def check_section(trace: Any, step: int = 0) -> Section:
     """The appendix: every gradient of the explained step checked two more ways (``mlptrace check``)."""
     from tracer.explain.gradcheck import gradient_check
 
+    if trace.variant.hidden_deltas == "updated-weights":
+        # its hidden error signals are no loss's gradient: there is nothing to check them against
+        return Section("gradient_check", "gradient-check", "A", "Checking every gradient", tables=[],
+                       facts={"skipped": True})
     # sympy's derivatives of the loss and of each activation, chained layer by
     # layer: differentiating the whole loss (what mlptrace check does) would
     # double the time of every report.
@@ -58,7 +62,7 @@ def check_section(trace: Any, step: int = 0) -> Section:
                       ["parameter", "backpropagation", "finite difference", "sympy", "relative error"],
                       [[x.worst.symbol, num(x.worst.engine),
                         num(x.worst.fd), num(x.worst.sympy), err(x.worst.error)] for x in layers])
-    facts = {"ok": ok, "count": len(rows), "per_layer": len(rows) > CHECK_ROWS, "rtol": _sci(result.rtol, 2), "symbolic": result.symbolic,
+    facts = {"skipped": False, "ok": ok, "count": len(rows), "per_layer": len(rows) > CHECK_ROWS, "rtol": _sci(result.rtol, 2), "symbolic": result.symbolic,
              "floor": _sci(rows[0].floor, 2) if rows else "", "notes": list(result.notes),
              "worst": max(rows, key=lambda r: r.error).name if rows else ""}
     return Section("gradient_check", "gradient-check", "A", "Checking every gradient", tables=[table], facts=facts)

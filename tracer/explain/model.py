@@ -78,12 +78,14 @@ class Model:
     """
 
     def __init__(self, layers: Sequence[int], activations: Sequence[str], full: bool = False,
-                 loss: str = "mse", bias: str = "per-node", update_biases: bool = True):
+                 loss: str = "mse", bias: str = "per-node", update_biases: bool = True, updated_weights: bool = False):
         self.layers = list(layers)
         self.acts = list(activations)
         self.full = full
         self.loss, self.bias = loss, bias
         self.update_biases = update_biases and bias != "none"  # whether a bias takes a gradient step
+        # hidden error signals through the next layer's weights after its update (w^new), not before
+        self.updated_weights = updated_weights
         self.n = Names(self.layers)
         self.refs: dict[sp.Symbol, tuple] = {}
         self.names: dict[sp.Symbol, Node] = {}  # each symbol's name in the document's notation
@@ -109,6 +111,7 @@ class Model:
             "z": lambda: n.z(idx[0]),
             "eta": lambda: ETA,
             "w": lambda: n.w(l, *idx),
+            "wn": lambda: dataclasses.replace(n.w(l, *idx), sup=Text("new")),
             "b": lambda: n.layer("b", l) if self.bias == "shared" else n.b(l, idx[0]),
             "dsum": lambda: n.delta_sum(l),
             "esum": lambda: self._exp_sum_name(),
@@ -563,7 +566,8 @@ class Model:
         specs = []
         for j in self.shown(l):
             _a, s, d = self.sym("a", l, j), self.sym("s", l, j), self.sym("d", l, j)
-            back = [sp.Mul(self.sym("w", l + 1, k, j), self.sym("d", l + 1, k), evaluate=False) for k in range(nxt)]
+            w = "wn" if self.updated_weights else "w"  # the next layer's weights before or after its update
+            back = [sp.Mul(self.sym(w, l + 1, k, j), self.sym("d", l + 1, k), evaluate=False) for k in range(nxt)]
             fp = self.f_prime(l, self.name(s))
             df = self.df_out(l, j)
             if nxt == 1:  # the document's form: f'(s) · w δ in one line
@@ -671,13 +675,16 @@ class Model:
         if kind == "L":
             return float(trace.loss[k])
         if kind == "dLda":
-            return float(trace.w[l + 1][k][:, idx[0]] @ trace.delta[l + 1][k])
+            w = trace.w_new(l + 1, slice(k, k + 1))[0] if self.updated_weights else trace.w[l + 1][k]
+            return float(w[:, idx[0]] @ trace.delta[l + 1][k])
         if kind == "esum":
             return float(np.exp(trace.s[l][k]).sum())
         if kind == "dsum":
             return float(trace.delta[l][k].sum(axis=-1))  # as core.update.bias_gradient sums it
-        if kind == "bn" and (self.bias != "per-node" or not self.update_biases):
-            return float(trace.b_new(l, slice(k, k + 1))[0][idx[0]])  # the variant's rule (core.update), by the trace
+        if kind in ("wn", "bn") and not trace.variant.is_default:
+            # the variant's rule (core.update), by the trace
+            new = trace.w_new(l, slice(k, k + 1)) if kind == "wn" else trace.b_new(l, slice(k, k + 1))
+            return float(new[0][tuple(idx)] if kind == "wn" else new[0][idx[0]])
         if kind in ("wn", "bn"):
             # the engine's rule on this one parameter, so the value equals trace.w_new bit for bit
             j, i = idx[0], (idx[1] if kind == "wn" else 0)
@@ -717,8 +724,8 @@ class _Applied:
 
 @functools.lru_cache(maxsize=32)
 def model(layers: tuple[int, ...], activations: tuple[str, ...], full: bool = False,
-          loss: str = "mse", bias: str = "per-node", update_biases: bool = True) -> Model:
+          loss: str = "mse", bias: str = "per-node", update_biases: bool = True, updated_weights: bool = False) -> Model:
     """The cached :class:`Model` of a structure (pass tuples)."""
-    return Model(layers, activations, full, loss, bias, update_biases)
+    return Model(layers, activations, full, loss, bias, update_biases, updated_weights)
 
 

@@ -167,7 +167,8 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
     if not 0 <= step < trace.n_steps:
         raise IndexError(f"step {step} is not among the {trace.n_steps} recorded steps")
     rule = trace.variant
-    mdl = model(tuple(trace.layers), tuple(trace.activations), full, rule.loss, rule.bias, rule.update_biases)
+    mdl = model(tuple(trace.layers), tuple(trace.activations), full, rule.loss, rule.bias, rule.update_biases,
+                rule.hidden_deltas == "updated-weights")
     nm = mdl.n
     k = step
     L = len(trace.layers) - 1
@@ -208,6 +209,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         "loss": rule.loss, "bias": rule.bias, "update_biases": rule.update_biases and rule.bias != "none",
         "frozen_biases": not rule.update_biases and rule.bias != "none",
         "cross_entropy": rule.loss == "cross-entropy", "softmax": trace.activations[-1] == "softmax",
+        "updated_weights": rule.hidden_deltas == "updated-weights",
         # a softmax's error signal y sum(z) - z is y - z when the step's targets sum to 1 (one class per row)
         "targets_sum_to_one": bool(abs(float(np.sum(trace.z[k])) - 1.0) < 1e-12),
     }
@@ -277,28 +279,42 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
                       [[str(j), _num(trace.s[l][k][j], digits), _num(trace.a[l][k][j], digits),
                         _num(trace.delta[l][k][j], digits)] for j in range(trace.layers[l + 1])])]
 
-    sec("output_delta", next(backward), "The error signal for the output layer", out,
-        derivation=list(mdl.derivation[f"output_delta.{out}"]), equations=eqs("output_delta", out),
-        tables=delta_table(out), facts={"layer_name": nm.layer_name(out), "activation": trace.activations[out]})
-    for l in reversed(range(out)):
-        sec("hidden_delta", next(backward), f"The error signal for {nm.layer_name(l)}", l,
-            derivation=list(mdl.derivation[f"hidden_delta.{l}"]), equations=eqs("hidden_delta", l),
-            tables=delta_table(l), facts={"layer_name": nm.layer_name(l), "activation": trace.activations[l],
-                                          "next_nodes": trace.layers[l + 2], "next_name": nm.layer_name(l + 1)})
-
     def new_table(l: int) -> list[Table]:
         if not mdl.big(l):
             return []
         return [_param_table(f"new-{l}", f"Every new weight and bias of {nm.layer_name(l)}",
                              trace.w_new(l)[k], trace.b_new(l)[k], nm, l, digits, rule.bias)]
 
-    sec("output_update", next(backward), "The new weights and biases for the output layer", out,
-        general=general("output_update", out), equations=eqs("output_update", out), tables=new_table(out),
-        facts={"layer_name": nm.layer_name(out), "shown": mdl.shown(out), "big": mdl.big(out)})
-    for l in reversed(range(out)):
-        sec("hidden_update", next(backward), f"The new weights and biases for {nm.layer_name(l)}", l,
-            general=general("hidden_update", l), equations=eqs("hidden_update", l), tables=new_table(l),
+    def delta_section(l: int) -> None:
+        if l == out:
+            sec("output_delta", next(backward), "The error signal for the output layer", out,
+                derivation=list(mdl.derivation[f"output_delta.{out}"]), equations=eqs("output_delta", out),
+                tables=delta_table(out), facts={"layer_name": nm.layer_name(out), "activation": trace.activations[out]})
+            return
+        sec("hidden_delta", next(backward), f"The error signal for {nm.layer_name(l)}", l,
+            derivation=list(mdl.derivation[f"hidden_delta.{l}"]), equations=eqs("hidden_delta", l),
+            tables=delta_table(l), facts={"layer_name": nm.layer_name(l), "activation": trace.activations[l],
+                                          "next_nodes": trace.layers[l + 2], "next_name": nm.layer_name(l + 1)})
+
+    def update_section(l: int) -> None:
+        pre = "output" if l == out else "hidden"
+        title = "the output layer" if l == out else nm.layer_name(l)
+        sec(f"{pre}_update", next(backward), f"The new weights and biases for {title}", l,
+            general=general(f"{pre}_update", l), equations=eqs(f"{pre}_update", l), tables=new_table(l),
             facts={"layer_name": nm.layer_name(l), "shown": mdl.shown(l), "big": mdl.big(l)})
+
+    if mdl.updated_weights:
+        # each layer is updated as soon as its error signals are known, from the output down, so the
+        # layer before it takes its error signal through the new weights
+        for l in reversed(range(L)):
+            delta_section(l)
+            update_section(l)
+    else:
+        # every error signal first, through the old weights; then every layer updated together
+        for l in reversed(range(L)):
+            delta_section(l)
+        for l in reversed(range(L)):
+            update_section(l)
 
     # 6 update, 7 iterations, 8 saved --------------------------------------
     sec("update", "6", "Update the weights and biases", tables=[
