@@ -1,10 +1,11 @@
-"""LaTeX math to MathML Core, for the subset the reports write.
+"""LaTeX math to MathML Core, for the math template authors write.
 
 The HTML report shows every formula as MathML, which browsers lay out
-natively (no JavaScript, no web fonts).  The formulas already exist as
-LaTeX -- sympy's printer for the symbolic forms, the same strings with
-numbers put in for the substituted ones, a few written by hand -- so one
-converter serves them all and the HTML shows exactly what the PDF shows.
+natively (no JavaScript, no web fonts).  The explanation's own math is the
+MathML printer's (:mod:`tracer.render.printers.mathml`); what a template
+writes between ``$...$`` -- the shipped section partials' prose, a user's
+``--template`` folder -- is LaTeX, an input language, read here.  (The two
+agree: tests/render/test_html.py reads the printer's LaTeX back here.)
 
 Read: numbers, letters (one identifier each, as TeX sets them), operators,
 ``{}`` groups, ``_`` ``^`` and primes, ``\\frac``, ``\\sqrt``, ``\\left ...
