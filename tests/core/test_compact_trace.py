@@ -26,7 +26,6 @@ from tracer.core import trace as T
 from tracer.core import update
 from tracer.errors import InputError
 
-from test_variants import problem
 
 VARIANTS = {  # every value of every variant key at least once, and momentum's velocity with each bias
     "the document's rule": dict(bias="per-node"),
@@ -40,6 +39,17 @@ VARIANTS = {  # every value of every variant key at least once, and momentum's v
 POLICIES = ["all", "every:3", "first:7", "last:6", "first:2,every:5,last:4"]
 NETWORK = ([3, 4, 3, 2], ["tanh", "sigmoid", "sigmoid"])
 EPOCHS, ROWS = 4, 5
+
+
+def problem(layers, bias, seed, n_rows):
+    """Random weights in [-1, 1) (a shared bias one value per layer, none zeros), inputs and targets."""
+    rng = np.random.default_rng(seed)
+    W = [rng.uniform(-1, 1, size=(n, m)).tolist() for m, n in zip(layers[:-1], layers[1:])]
+    B = [[float(rng.uniform(-1, 1))] * n if bias == "shared" else
+         [0.0] * n if bias == "none" else rng.uniform(-1, 1, size=n).tolist() for n in layers[1:]]
+    X = rng.uniform(-1, 1, size=(n_rows, layers[0])).tolist()
+    Z = rng.uniform(0.05, 0.95, size=(n_rows, layers[-1])).tolist()
+    return W, B, X, Z
 
 
 def config(variant: dict):
