@@ -191,11 +191,14 @@ def chains_in(content: str, base: int, line_of: Callable[[int], int]) -> list[Ch
                             last.more.append(text)
                             last.last_line = term.last_line
                         elif first:
-                            continues = (not text) and si == 0 and pi == 0 and current is not None
-                            if not continues:
+                            row_start = si == 0 and pi == 0 and current is not None
+                            # "z1 = 0.15 * 0.05 + ... \\ z1 = 0.3275": a row that repeats the
+                            # chain's head goes on with it, as "&= 0.3275" would
+                            repeats = row_start and len(pieces) > 1 and bool(current.terms) and text == current.terms[0].text
+                            if not ((not text and row_start) or repeats):
                                 current = Chain([], off)
                                 chains.append(current)
-                            if text:
+                            if text and not repeats:
                                 current.terms.append(term)
                         elif _BREAK.fullmatch(rel.strip()):
                             current = Chain([term] if text else [], off)
