@@ -9,7 +9,7 @@ import numpy as np
 from tracer.cli.common import UNTRAINED, in_range, load_config, network_and_minmax, untrained
 from tracer.cli.tables import print_table
 from tracer.config import files
-from tracer.core.numbers import fixed
+from tracer.core import numbers
 from tracer.errors import visible
 from tracer.render.terminal import console as make_console
 
@@ -49,14 +49,14 @@ def run(args: argparse.Namespace) -> int:
         cells = [str(r)] + [f"{v:g}" for v in X[r]]
         for t, p in zip(Zraw[r], pred[r]):
             cells += [f"{t:g}", f"{p:.4f}"]
-        table.add_row(*cells, fixed(losses[r]))
+        table.add_row(*cells, numbers.loss(losses[r]))
     if shown < len(raw):
         table.add_row("...", *["..."] * (len(table.columns) - 1))
     print_table(console, table)  # the row number names each row of every part
     if shown < len(raw):
         console.print(f"the first {shown:,} rows of {len(raw):,} are shown; "
                       "mlptrace predict --data writes every prediction as CSV")
-    console.print(f"mean loss {fixed(float(losses.mean()))} over {files.count_of(len(raw), 'row')}")
+    console.print(f"mean loss {numbers.loss(float(losses.mean()))} over {files.count_of(len(raw), 'row')}")
     if untrained(args, cfg):
         console.print(UNTRAINED, soft_wrap=True)
     return 0

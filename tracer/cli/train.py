@@ -14,7 +14,7 @@ from tracer.cli.tables import print_table
 from tracer.config import files
 from tracer.config import schema as config_mod
 from tracer.core.engine import MLP
-from tracer.core.numbers import fixed
+from tracer.core import numbers
 from tracer.errors import InputError, Interrupted, NumericalError
 from tracer.render.terminal import console as make_console
 
@@ -65,7 +65,7 @@ def run(args: argparse.Namespace) -> int:
             curve.values[e] = loss
             curve.done = e + 1
             if e % every == 0 or e == cfg.epochs - 1:
-                progress.update(task, completed=e + 1, description=f"training  loss {fixed(loss)}")
+                progress.update(task, completed=e + 1, description=f"training  loss {numbers.loss(loss)}")
 
     # The weights, the min-max and the trace are committed together or not at
     # all (a full disk, a file-size limit, SIGTERM): see files.Outputs.
@@ -142,7 +142,7 @@ def _print_loss_table(console, cfg: config_mod.Config, trace) -> None:
     for k, loss in trace.loss_table():
         if k != previous + 1:
             table.add_row("...", "...")
-        table.add_row(str(k), fixed(loss))
+        table.add_row(str(k), numbers.loss(loss))
         previous = k
     print_table(console, table)
 

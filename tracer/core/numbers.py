@@ -71,6 +71,18 @@ def fixed(v: float, digits: int = 5) -> str:
     return f"{v + 0.0:.{digits}f}"
 
 
+def loss(v: float, digits: int = 5) -> str:
+    """A loss: ``fixed``, unless that would print a nonzero loss as 0.00000 -- then scientific (2.40e-06).
+
+    A loss is never negative and falls by orders of magnitude; "0.00000"
+    would say training reached zero when it did not.
+    """
+    s = fixed(v, digits)
+    if v != 0 and math.isfinite(v) and float(s) == 0:
+        return f"{v:.2e}"
+    return s
+
+
 def cell(v: float | None, digits: int) -> str:
     """``fixed`` in a table column: empty for None, scientific past 1e12 (a diverging run: 1.0142e+306,
     not 306 digits), and no "-0.0000" for a tiny negative."""

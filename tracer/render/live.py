@@ -22,7 +22,7 @@ from rich.text import Text
 
 from tracer.core import losses
 from tracer.core.engine import MLP
-from tracer.core.numbers import compact, fixed
+from tracer.core.numbers import compact, loss
 
 __all__ = ["LossCurve", "plot", "output_losses", "summary_table"]
 
@@ -136,8 +136,8 @@ def summary_table(labels: Sequence[str], start: np.ndarray, end: np.ndarray, dig
     table.add_column("End loss", justify="right")
     table.add_column("Change", justify="right")
     for label, s, e in zip(labels, start, end):
-        table.add_row(label, fixed(s, digits), fixed(e, digits), _percent(float(s), float(e)))
+        table.add_row(label, loss(s, digits), loss(e, digits), _percent(float(s), float(e)))
     if len(labels) > 1:
         s, e = float(np.sum(start)), float(np.sum(end))
-        table.add_row("all", fixed(s, digits), fixed(e, digits), _percent(s, e), style="bold")
+        table.add_row("all", loss(s, digits), loss(e, digits), _percent(s, e), style="bold")
     return table
