@@ -411,3 +411,45 @@ def test_the_report_of_updated_weights_says_why_its_appendix_checks_nothing(tmp_
     # dL/da_h[0] = w5+ delta_o1 + w7+ delta_o2 with the post's new weights 0.35891648 and 0.51130127
     assert "&= 0.3589 \\cdot 0.1385 + 0.5113 \\cdot (-0.03810) \\\\" in md
     assert main(["verify", str(out)]) == 0
+
+
+@pytest.mark.parametrize("keys", [{"momentum": 0.9}, {"momentum": 0.5, "bias": "shared", "loss": "cross-entropy"},
+                                  {"momentum": 0.9, "update_biases": False}], ids=["per-node", "shared", "frozen"])
+def test_momentum_shows_each_velocity_and_the_step_by_it(keys):
+    """v_new = mu v + grad and p_new = p - eta v_new, the gradient from tests/reference.py's chain rule."""
+    from tracer.explain.sections import explain
+
+    cfg = variant_config([2, 3, 2], "sigmoid", rows=2, seed=3, **keys)
+    trace, _ = record(cfg.replace(epochs=2), "first:4")
+    v, mu, eta = cfg.variant, cfg.variant.momentum, cfg.learning_rate
+    for k in range(4):
+        W = [trace.w[l][k].tolist() for l in range(2)]
+        B = [trace.b[l][k].tolist() for l in range(2)]
+        grads = reference_gradient(W, B, ["sigmoid"] * 2, [trace.x[k].tolist()], [trace.z[k].tolist()],
+                                   v.loss, v.bias, v.update_biases)
+        want_v, want_p = {}, {}
+        pos = 0
+        for l in range(2):
+            for j, row in enumerate(W[l]):
+                for i, w in enumerate(row):
+                    g = grads[pos]
+                    pos += 1
+                    want_v[(l, f"v[{j}][{i}]")] = mu * trace.v_w[l][k][j][i] + g
+                    want_p[(l, f"w[{j}][{i}]")] = w - eta * want_v[(l, f"v[{j}][{i}]")]
+            for j in range(len(B[l]) if v.bias == "per-node" else 1):
+                if not v.update_biases:
+                    want_p[(l, f"b[{j}]")] = B[l][j]
+                    continue
+                g = grads[pos]
+                pos += 1
+                want_v[(l, f"vb[{j}]")] = mu * trace.v_b[l][k][j] + g
+                want_p[(l, f"b[{j}]")] = B[l][j] - eta * want_v[(l, f"vb[{j}]")]
+        expl = explain(trace, k, config=cfg)
+        got = {(sec.layer, eq.name): eq.value for sec in expl.sections if sec.key.endswith("_update")
+               for eq in sec.equations if eq.name != "sum delta"}  # (a shared bias's gradient, tested above)
+        assert set(got) == set(want_v) | set(want_p)
+        for key, want in {**want_v, **want_p}.items():
+            assert got[key] == pytest.approx(want, rel=1e-12, abs=1e-15), (k, key)
+        if k < 3:  # the velocity shown after this step is the one the next step starts from
+            assert got[(1, "v[0][0]")] == trace.v_w[1][k + 1][0][0]
+    assert any(abs(trace.v_w[1][3]).ravel() > 1e-3)  # the velocities really built up

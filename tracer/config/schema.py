@@ -280,8 +280,8 @@ def _as_bias(b: np.ndarray, bias: str) -> np.ndarray:
 # the updated weights (no loss has them as its gradient).
 EXPLAINED_KEYS: dict[str, frozenset[str]] = {
     "check": frozenset({"bias", "loss", "update_biases", "batch_size", "momentum"}),
-    "report": frozenset({"bias", "loss", "update_biases", "hidden_deltas"}),
-    "walk": frozenset({"bias", "loss", "update_biases", "hidden_deltas"}),
+    "report": frozenset({"bias", "loss", "update_biases", "hidden_deltas", "momentum"}),
+    "walk": frozenset({"bias", "loss", "update_biases", "hidden_deltas", "momentum"}),
 }
 EXPLAINS_SOFTMAX = frozenset({"check", "report", "walk"})  # report and walk: with cross-entropy only
 

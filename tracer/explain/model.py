@@ -63,6 +63,7 @@ class _Spec:
 
 L = Name("L")  # the loss
 ETA = Name("eta")  # the learning rate
+MU = Name("mu")  # the momentum
 
 
 def _same(a: Node, b: Node) -> bool:
@@ -78,7 +79,8 @@ class Model:
     """
 
     def __init__(self, layers: Sequence[int], activations: Sequence[str], full: bool = False,
-                 loss: str = "mse", bias: str = "per-node", update_biases: bool = True, updated_weights: bool = False):
+                 loss: str = "mse", bias: str = "per-node", update_biases: bool = True, updated_weights: bool = False,
+                 momentum: bool = False):
         self.layers = list(layers)
         self.acts = list(activations)
         self.full = full
@@ -86,6 +88,7 @@ class Model:
         self.update_biases = update_biases and bias != "none"  # whether a bias takes a gradient step
         # hidden error signals through the next layer's weights after its update (w^new), not before
         self.updated_weights = updated_weights
+        self.momentum = momentum  # each parameter steps by its velocity v_new = mu v + grad (PyTorch's SGD)
         self.n = Names(self.layers)
         self.refs: dict[sp.Symbol, tuple] = {}
         self.names: dict[sp.Symbol, Node] = {}  # each symbol's name in the document's notation
@@ -112,6 +115,12 @@ class Model:
             "eta": lambda: ETA,
             "w": lambda: n.w(l, *idx),
             "wn": lambda: dataclasses.replace(n.w(l, *idx), sup=Text("new")),
+            "mu": lambda: MU,
+            # a parameter's velocity carries the parameter's subscript: v_{o[0][0]} moves w_{o[0][0]}
+            "v": lambda: Name("v", n.w(l, *idx).sub),
+            "vn": lambda: Name("v", n.w(l, *idx).sub, sup=Text("new")),
+            "vb": lambda: Name("v", self.name(self.sym("b", l, *idx)).sub),
+            "vbn": lambda: Name("v", self.name(self.sym("b", l, *idx)).sub, sup=Text("new")),
             "b": lambda: n.layer("b", l) if self.bias == "shared" else n.b(l, idx[0]),
             "dsum": lambda: n.delta_sum(l),
             "esum": lambda: self._exp_sum_name(),
@@ -613,26 +622,44 @@ class Model:
         for j in self.shown(l):
             d = self.sym("d", l, j)
             for i in range(self.layers[l]):
+                if self.momentum:
+                    grad = sp.Mul(d, self.inp(l, i), evaluate=False)
+                    specs += self._with_velocity(f"[{j}][{i}]", "w", (l, j, i), grad)
+                    continue
                 e = self.rule(self.sym("w", l, j, i), d, self.inp(l, i))
                 lhs, grad, _ = self.rule_lines(n.w(l, j, i))
                 specs.append(_Spec(f"w[{j}][{i}]", lhs, [("symbolic", grad), ("symbolic", self.m(e)),
                                                      ("substituted", self.form(e))], ("wn", l, j, i)))
             if self.bias == "per-node":
-                biases.append(self._bias_update(l, j, d))
+                biases += self._bias_update(l, j, d)
         if self.bias == "shared":
-            biases.append(self._bias_update(l, 0, self.sym("dsum", l)))
+            biases += self._bias_update(l, 0, self.sym("dsum", l))
         return specs + biases  # the document lists every weight, then the biases
 
-    def _bias_update(self, l: int, j: int, d: sp.Symbol) -> _Spec:
+    def _with_velocity(self, at: str, p: str, key: tuple, grad: Any) -> list[_Spec]:
+        """Momentum's two steps for parameter ``p`` (w or b) at ``key``: v_new = mu v + grad, then p_new = p - eta v_new."""
+        v, vn = ("v", "vn") if p == "w" else ("vb", "vbn")
+        vel = sp.Add(sp.Mul(self.sym("mu"), self.sym(v, *key), evaluate=False), grad, evaluate=False)
+        param = self.sym(p, *key)
+        step = sp.Add(param, -sp.Mul(self.sym("eta"), self.sym(vn, *key), evaluate=False), evaluate=False)
+        general = infix("+", Factors((MU, self.name(self.sym(v, *key))), "close"), Call(Nabla(L), (self.name(param),)))
+        return [_Spec(f"v{'' if p == 'w' else 'b'}{at}", self.name(self.sym(vn, *key)),
+                      [("symbolic", general), ("symbolic", self.m(vel)), ("substituted", self.form(vel))], (vn, *key)),
+                _Spec(f"{p}{at}", self.rule_lines(self.name(param))[0],
+                      [("symbolic", self.m(step)), ("substituted", self.form(step))], (f"{p}n", *key))]
+
+    def _bias_update(self, l: int, j: int, d: sp.Symbol) -> list[_Spec]:
         """A bias's new value: p - eta * its gradient (``d``: its node's delta, or the layer's sum for a shared
         bias); a frozen bias keeps its value."""
         b = self.sym("b", l, j)
         lhs, grad, _ = self.rule_lines(self.name(b))
         if not self.update_biases:
-            return _Spec(f"b[{j}]", lhs, [("symbolic", self.name(b))], ("bn", l, j))
+            return [_Spec(f"b[{j}]", lhs, [("symbolic", self.name(b))], ("bn", l, j))]
+        if self.momentum:
+            return self._with_velocity(f"[{j}]", "b", (l, j), d)
         e = self.rule(b, d)
-        return _Spec(f"b[{j}]", lhs, [("symbolic", grad), ("symbolic", self.m(e)), ("substituted", self.form(e))],
-                     ("bn", l, j))
+        return [_Spec(f"b[{j}]", lhs, [("symbolic", grad), ("symbolic", self.m(e)), ("substituted", self.form(e))],
+                      ("bn", l, j))]
 
     def _delta_sums(self, l: int) -> list[_Spec]:
         """A shared bias's gradient, the sum of its layer's error signals, worked out before its update."""
@@ -646,9 +673,19 @@ class Model:
         inp = Name("x" if l == 0 else "a", ("i",))
         d = self.n.layer("delta", l)
         eqs = []
+        b = self.n.layer("b", l)
+        if self.momentum:  # each weight and bias theta has its own velocity v, and steps by it
+            theta, v = Name("theta"), Name("v")
+            v_new = dataclasses.replace(v, sup=Text("new"))
+            eqs.append(Equation("v", v_new, [Line("symbolic", infix("+", Factors((MU, v), "close"),
+                                                                       Call(Nabla(L), (theta,))))]))
+            eqs.append(Equation("theta", self.rule_lines(theta)[0],
+                                [Line("symbolic", infix("-", theta, Factors((ETA, v_new), "close")))]))
+            if self.bias != "none" and not self.update_biases:
+                eqs.append(Equation("b", self.rule_lines(b)[0], [Line("symbolic", b)]))
+            return eqs
         lhs, grad, delta = self.rule_lines(self.n.layer("w", l), d, inp)
         eqs.append(Equation("w", lhs, [Line("symbolic", grad), Line("symbolic", delta)]))
-        b = self.n.layer("b", l)
         if self.bias == "none":
             return eqs
         if not self.update_biases:  # frozen: the bias keeps its value
@@ -677,6 +714,14 @@ class Model:
         if kind == "dLda":
             w = trace.w_new(l + 1, slice(k, k + 1))[0] if self.updated_weights else trace.w[l + 1][k]
             return float(w[:, idx[0]] @ trace.delta[l + 1][k])
+        if kind == "mu":
+            return float(trace.variant.momentum)
+        if kind in ("v", "vb"):
+            return float((trace.v_w if kind == "v" else trace.v_b)[l][k][tuple(idx)])
+        if kind in ("vn", "vbn"):  # the velocity after the step, by the engine's rule
+            sl = slice(k, k + 1)
+            v, g = (trace.v_w[l][k], trace.grad_w(l, sl)[0]) if kind == "vn" else (trace.v_b[l][k], trace.grad_b(l, sl)[0])
+            return float(trace.rule.velocity(v, g)[tuple(idx)])
         if kind == "esum":
             return float(np.exp(trace.s[l][k]).sum())
         if kind == "dsum":
@@ -724,8 +769,9 @@ class _Applied:
 
 @functools.lru_cache(maxsize=32)
 def model(layers: tuple[int, ...], activations: tuple[str, ...], full: bool = False,
-          loss: str = "mse", bias: str = "per-node", update_biases: bool = True, updated_weights: bool = False) -> Model:
+          loss: str = "mse", bias: str = "per-node", update_biases: bool = True, updated_weights: bool = False,
+          momentum: bool = False) -> Model:
     """The cached :class:`Model` of a structure (pass tuples)."""
-    return Model(layers, activations, full, loss, bias, update_biases, updated_weights)
+    return Model(layers, activations, full, loss, bias, update_biases, updated_weights, momentum)
 
 

@@ -12,7 +12,7 @@ from tracer.explain.nodes import Index, Name, SumOver, Tag, Text, Word
 
 
 SUBSCRIPT = str.maketrans("0123456789", "₀₁₂₃₄₅₆₇₈₉")  # the terminal drawing's layer numbers
-GREEK = {"delta": "δ", "eta": "η", "theta": "θ"}
+GREEK = {"delta": "δ", "eta": "η", "theta": "θ", "mu": "μ"}
 SUBSCRIPTS = dict(zip("0123456789aehijklmnoprstuvx", "₀₁₂₃₄₅₆₇₈₉ₐₑₕᵢⱼₖₗₘₙₒₚᵣₛₜᵤᵥₓ"))
 SUPERSCRIPTS = dict(zip("0123456789abcdefghijklmnoprstuvwxyz", "⁰¹²³⁴⁵⁶⁷⁸⁹ᵃᵇᶜᵈᵉᶠᵍʰⁱʲᵏˡᵐⁿᵒᵖʳˢᵗᵘᵛʷˣʸᶻ"))
 

@@ -168,7 +168,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         raise IndexError(f"step {step} is not among the {trace.n_steps} recorded steps")
     rule = trace.variant
     mdl = model(tuple(trace.layers), tuple(trace.activations), full, rule.loss, rule.bias, rule.update_biases,
-                rule.hidden_deltas == "updated-weights")
+                rule.hidden_deltas == "updated-weights", rule.momentum != 0.0)
     nm = mdl.n
     k = step
     L = len(trace.layers) - 1
@@ -210,6 +210,7 @@ def explain(trace: Any, step: int = 0, digits: int = 4, full: bool = False, conf
         "frozen_biases": not rule.update_biases and rule.bias != "none",
         "cross_entropy": rule.loss == "cross-entropy", "softmax": trace.activations[-1] == "softmax",
         "updated_weights": rule.hidden_deltas == "updated-weights",
+        "momentum": fmt(rule.momentum, digits) if rule.momentum != 0.0 else None,
         # a softmax's error signal y sum(z) - z is y - z when the step's targets sum to 1 (one class per row)
         "targets_sum_to_one": bool(abs(float(np.sum(trace.z[k])) - 1.0) < 1e-12),
     }

@@ -16,7 +16,7 @@ from tracer.render.printers.forms import FormPrinting
 __all__ = ["LatexPrinter", "ROW_WIDTH", "GREEK", "aligned", "rows", "row_sizes", "width"]
 
 ROW_WIDTH = 340  # points of one equation row, leaving room for its left-hand side on an A4 page
-GREEK = {"delta": r"\delta", "eta": r"\eta", "theta": r"\theta"}
+GREEK = {"delta": r"\delta", "eta": r"\eta", "theta": r"\theta", "mu": r"\mu"}
 # how each style of a product of chosen factors separates them (see tracer.explain.nodes.Factors)
 FACTOR_SEPARATORS = {"dot": r" \cdot ", "tight": r" \cdot ", "close": " ", "thin": r" \, "}
 
