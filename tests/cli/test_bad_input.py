@@ -194,8 +194,10 @@ CASES = [
                                            '"training": {"data": [[1, 2, 3]], "epochs": 100000000000000000000000000000}}'},
      ["train", "c.json"], ["c.json", "training.epochs", "at most"]),
     ("--epochs beyond the limit", {}, ["train", "--epochs", "1000000000000"], ["command line", "--epochs", "at most 10,000,000"]),
+    # 2-3-1, 4 rows: a step 8 * (1 + 2 + 1 + 1 + 3 * (3 + 1)) = 136 bytes, and (a keyframe every step, as small as
+    # the network is) a keyframe 8 * (1 + 6 + 3 + 3 + 1) = 112: 40,000,000 * 248 bytes = 9.2 GiB
     ("a JSON trace too large for memory", {}, ["train", "four-rows.toml", "--epochs", "10000000", "--trace", "t.json"],
-     ["command line", "40,000,000 steps", "8.9 GiB", "--record", ".npz"]),
+     ["command line", "40,000,000 steps", "9.2 GiB", "--record", ".npz"]),
     ("check --steps beyond the limit", {}, ["check", "--steps", "1000000000"], ["command line", "--steps", "at most 100,"]),
     ("network beyond the limit", {"c.toml": INLINE.replace("hidden = [2]", "hidden = [1000000, 1000000]") + "data = [[1, 2, 3]]\n"},
      ["train", "c.toml"], ["c.toml", "network.hidden", "at most 10,000,000 weights and biases", "1,000,005,000,001"]),  # 2e6+1e6 + 1e12+1e6 + 1e6+1
