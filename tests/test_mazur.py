@@ -95,7 +95,7 @@ def test_train_writes_the_posts_weights_after_one_step(tmp_path, capsys):
 
 
 def test_report_explains_the_posts_variant(tmp_path):
-    # every value it shows: tests/explain/test_variants.py (the post's figures, and tests/reference.py)
+    # every value it shows: tests/explain/test_variant_explanations.py (the post's figures, and tests/reference.py)
     out = tmp_path / "m.md"
     assert main(["report", str(MAZUR), "-o", str(out)]) == 0
     text = out.read_text()

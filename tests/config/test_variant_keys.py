@@ -111,7 +111,7 @@ SHARED = network('bias = "shared"')
     (training('hidden_deltas = "updated-weights"'), "training.hidden_deltas"),
 ])
 def test_commands_that_explain_refuse_a_variant_they_do_not_explain_yet(tmp_path, command, change, key):
-    # what a command explains is tested where it explains it (tests/explain/test_variants.py)
+    # what a command explains is tested where it explains it (tests/explain/test_variant_explanations.py)
     name = key.split(".")[1].split("[")[0]
     if name in schema.EXPLAINED_KEYS[command[0]] or (name == "activation" and command[0] in schema.EXPLAINS_SOFTMAX):
         pytest.skip(f"{command[0]} explains {key}")
