@@ -20,7 +20,7 @@ __all__ = ["main", "entrypoint", "build_parser"]
 # command -> "module:function"; each function takes the parsed arguments and
 # returns the exit status.
 COMMANDS = {name: f"tracer.cli.{name}:run" for name in ("walk", "report", "train", "test", "predict", "verify", "check", "gd",
-                                                          "completion")}
+                                                          "completion", "schema")}
 
 
 class _Parser(argparse.ArgumentParser):
@@ -172,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
                        "bash: source <(mlptrace completion bash) in ~/.bashrc; "
                        "zsh: mlptrace completion zsh > DIR/_mlptrace, DIR a folder on $fpath.")
     p.add_argument("shell", choices=("bash", "zsh"), metavar="SHELL", help="bash or zsh")
+
+    p = sub.add_parser("schema", help="print the config's JSON Schema (for editors that complete and check keys)")
+    p.add_argument("-o", "--output", type=_name, metavar="FILE", help="write it to FILE (.json) instead of standard output")
     return parser
 
 

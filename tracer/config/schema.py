@@ -87,6 +87,9 @@ EXPLAIN_LAYERS = 20  # report and walk: hidden layers (100 layers of 2 nodes too
 CHECK_GRADIENTS = 50_000  # check: weights and biases times --steps
 SIDES = ("calculate", "file", "off")
 INITS = ("file", "random", "inline")
+# The keys each init method takes; the others are refused as "not used with method".
+INIT_KEYS = {"file": ("method", "file", "trained"), "random": ("method", "seed"),
+             "inline": ("method", "trained", *files.WEIGHT_KEYS)}
 
 
 @dataclass
@@ -588,8 +591,7 @@ def _resolve(data: dict[str, Any], source: str, base: Path) -> Config:
     layers = sizes
     init = r.choice("init", "method", INITS, "random")
     init_sec = r.section("init")
-    allowed = {"file": {"method", "file", "trained"}, "random": {"method", "seed"},
-               "inline": {"method", "trained", *files.WEIGHT_KEYS}}[init]
+    allowed = INIT_KEYS[init]
     for key in init_sec:
         if key not in allowed:
             raise r.fail(f"init.{key}", f'not used with method "{init}"')
