@@ -12,9 +12,10 @@ core/         numpy only: activations (numeric f, f' and their symbolic forms, i
               update (the one update rule, every variant's), trace (columnar recording, its
               fields declared once, policies), tidy (a trace as rows: to_pandas, its summary),
               numbers (the one number formatter)
-config/       schema (loading and checking a config; from_mapping), files (the Go package's
-              formats, bounded reads, atomic writes and output transactions), trace_io (JSON and
-              streamed .npz traces), run (record a config's training), resources
+config/       schema (loading and checking a config; from_mapping), jsonschema (the same rules as a
+              JSON Schema, for mlptrace schema and editors), files (the Go package's formats, bounded
+              reads, atomic writes and output transactions), trained (train --out's trained.toml),
+              trace_io (JSON and streamed .npz traces), run (record a config's training), resources
 explain/      sympy, no output format: notation (the one place names and indices are spelled),
               nodes (format-free math beside sympy's trees), model (a structure's equations, built
               once), algebra, operators, pieces (Line, Equation, Table, Section, Explanation),
