@@ -577,7 +577,8 @@ def test_the_pager_shows_user_text_as_written_and_controls_visibly(terminal, tmp
     t = terminal(f"cd {tmp_path} && {sys.executable} -m tracer walk s?]0*.toml; echo EXIT=$?; sleep 60", width=120)
     start = t.wait_for(r"^0\. Start here")
     assert "One training step of s\\x1b]0;pwned\\x07\\x1b[2J.toml" in start, start
-    assert f"target {label} = 91" in start and "💀" not in start, start
+    # the paragraph wraps at the pane's width, maybe between "target" and the label
+    assert f"target {label} = 91" in " ".join(start.split()) and "💀" not in start, start
     t.keys("q")
     assert "EXIT=0" in t.wait_for(r"EXIT=\d+")
 
