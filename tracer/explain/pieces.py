@@ -123,8 +123,9 @@ class Explanation:
 
 
 def step_index(trace: Any, epoch: int, row: int) -> int:
-    """The index into ``trace.kept`` of the step for ``epoch`` and ``row``; KeyError if not kept."""
-    target = epoch * trace.n_rows + row
+    """The index into ``trace.kept`` of the step that trains ``row`` of ``epoch`` (with batches: the batch
+    holding that row); KeyError if not kept."""
+    target = epoch * trace.steps_per_epoch + row // trace.rows_per_step
     hits = np.nonzero(trace.kept == target)[0]
     if not hits.size:
         raise KeyError(f"epoch {epoch}, row {row} was not recorded")
